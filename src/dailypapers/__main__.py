@@ -1,0 +1,3 @@
+from dailypapers.cli import main
+
+raise SystemExit(main())

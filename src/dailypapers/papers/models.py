@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from dailypapers.community.models import Organization
+
+# Where a paper's metadata came from. When two sources describe the same version of
+# a paper, the higher rank wins, so the result does not depend on import order.
+SOURCE_RANKS = {
+    "local": 0,
+    "paperexplorer": 1,
+    "hf-daily": 2,
+    "arxiv-snapshot": 3,
+    "arxiv-api": 4,
+}
+
+
+class Paper(models.Model):
+    arxiv_id = models.CharField(max_length=32, unique=True)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="latest known version")
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text="first version on arXiv")
+    updated_at_source = models.DateTimeField(
+        null=True, blank=True, help_text="date of the latest version"
+    )
+    categories = models.CharField(max_length=300, blank=True, help_text="space separated")
+    comments = models.TextField(blank=True, help_text="arXiv author comments")
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    github_repo = models.URLField(max_length=500, blank=True)
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    project_page = models.URLField(max_length=1000, blank=True)
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = models.JSONField(default=list, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers"
+    )
+    # Votes and comments counted by the upstream the paper was imported from; votes
+    # and comments made here are counted on top of these.
+    upvotes_imported = models.PositiveIntegerField(default=0)
+    upvotes_local = models.PositiveIntegerField(default=0)
+    comments_imported = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=32, default="local")
+    observed_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the source described the paper this way"
+    )
+    withdrawn = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["published_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return f"/papers/{self.arxiv_id}"
+
+    @property
+    def upvotes(self) -> int:
+        return self.upvotes_imported + self.upvotes_local
+
+    @property
+    def num_comments(self) -> int:
+        return self.comments_imported
+
+    @property
+    def category_list(self) -> list[str]:
+        return self.categories.split()
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+class PaperAuthor(models.Model):
+    """One author entry of a paper, in the order of the paper's author list."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authors")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, db_index=True)
+    hf_user = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="author_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Submission(models.Model):
+    """A paper's place on the daily list: the day is when it was submitted."""
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="submission")
+    submitted_at = models.DateTimeField()
+    submitter_name = models.CharField(max_length=100, blank=True)
+    submitter_fullname = models.CharField(max_length=200, blank=True)
+    submitter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+    )
+    source = models.CharField(max_length=32, default="local")
+    hidden = models.BooleanField(default=False, help_text="hidden from the daily list")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["submitted_at"]),
+            models.Index(fields=["submitter_name", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id} on {self.submitted_at:%Y-%m-%d}"

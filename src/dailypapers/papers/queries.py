@@ -1,0 +1,184 @@
+"""Everything that reads papers for a page, an endpoint or the terminal.
+
+Each function runs a fixed number of queries, however many papers it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from dailypapers.core import periods
+from dailypapers.papers import trending as trending_formula
+from dailypapers.papers.models import Paper, PaperAuthor, Submission
+
+
+@dataclass
+class Page:
+    items: list[Submission]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+
+def _authors_count() -> Subquery:
+    return Subquery(
+        PaperAuthor.objects.filter(paper=OuterRef("paper_id"))
+        .order_by()
+        .values("paper")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def cards(with_authors: bool = False) -> QuerySet[Submission]:
+    """Visible daily-list entries with everything a card shows, in one query."""
+    qs = (
+        Submission.objects.filter(hidden=False)
+        .select_related("paper", "paper__organization")
+        .annotate(
+            num_authors=Coalesce(_authors_count(), Value(0)),
+            votes=F("paper__upvotes_imported") + F("paper__upvotes_local"),
+        )
+    )
+    if with_authors:
+        qs = qs.prefetch_related("paper__authors")
+    return qs
+
+
+def in_period(period: periods.Period) -> QuerySet[Submission]:
+    start, end = period.bounds()
+    return Submission.objects.filter(hidden=False, submitted_at__gte=start, submitted_at__lt=end)
+
+
+def daily_list(
+    period: periods.Period,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    submitter: str | None = None,
+    with_authors: bool = False,
+) -> Page:
+    """A day's, week's or month's papers: most upvoted first, ties by earlier submission."""
+    start, end = period.bounds()
+    qs = cards(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
+    if submitter:
+        qs = qs.filter(submitter_name=submitter)
+    total = qs.count()
+    items = list(qs.order_by("-votes", "submitted_at", "paper__arxiv_id")[offset : offset + limit])
+    return Page(items, total, offset, limit)
+
+
+def latest_day() -> dt.date | None:
+    newest = (
+        Submission.objects.filter(hidden=False)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    return periods.local_date(newest) if newest else None
+
+
+def neighbours(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest days before and after ``period`` that have papers."""
+    start, end = period.bounds()
+    visible = Submission.objects.filter(hidden=False)
+    before = (
+        visible.filter(submitted_at__lt=start)
+        .order_by("-submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    after = (
+        visible.filter(submitted_at__gte=end)
+        .order_by("submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    return (
+        periods.local_date(before) if before else None,
+        periods.local_date(after) if after else None,
+    )
+
+
+def trending(
+    now: dt.datetime,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    period: periods.Period | None = None,
+    submitter: str | None = None,
+    with_authors: bool = False,
+) -> Page:
+    """Papers ranked by the trending formula at the moment ``now``.
+
+    Without a period, the candidates are the trending window; with one, the papers of
+    that period (as the API's ``sort=trending`` does).
+    """
+    visible = Submission.objects.filter(hidden=False, submitted_at__lte=now)
+    if period is not None:
+        start, end = period.bounds()
+        visible = visible.filter(submitted_at__gte=start, submitted_at__lt=end)
+    else:
+        newest = visible.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+        if newest is None:
+            return Page([], 0, offset, limit)
+        window = dt.timedelta(days=settings.TRENDING_WINDOW_DAYS)
+        visible = visible.filter(submitted_at__gt=min(now, newest) - window)
+    if submitter:
+        visible = visible.filter(submitter_name=submitter)
+    rows = list(
+        visible.annotate(
+            votes=F("paper__upvotes_imported") + F("paper__upvotes_local")
+        ).values_list("pk", "votes", "submitted_at", "paper__arxiv_id")
+    )
+    rows.sort(key=lambda r: trending_formula.sort_key(r[1], r[2], r[3], now))
+    chosen = [r[0] for r in rows[offset : offset + limit]]
+    by_pk = {s.pk: s for s in cards(with_authors).filter(pk__in=chosen)}
+    return Page([by_pk[pk] for pk in chosen if pk in by_pk], len(rows), offset, limit)
+
+
+def paper(arxiv_id: str) -> Paper | None:
+    """One paper with its authors, organization and daily-list entry."""
+    return (
+        Paper.objects.select_related("organization", "submission")
+        .prefetch_related("authors")
+        .filter(arxiv_id=arxiv_id)
+        .first()
+    )
+
+
+def recent_papers(*, offset: int = 0, limit: int = 50) -> Page:
+    """Newest daily-list entries first, regardless of day (the API's default listing)."""
+    qs = cards(with_authors=True)
+    total = qs.count()
+    items = list(qs.order_by("-submitted_at", "paper__arxiv_id")[offset : offset + limit])
+    return Page(items, total, offset, limit)
+
+
+def title_matches(query: str, limit: int = 30) -> list[Paper]:
+    """Papers whose title contains every word of ``query``, most upvoted first."""
+    words = [w for w in query.split() if w][:8]
+    if not words:
+        return []
+    qs = Paper.objects.all()
+    for word in words:
+        qs = qs.filter(title__icontains=word)
+    return list(
+        qs.select_related("organization")
+        .annotate(votes=F("upvotes_imported") + F("upvotes_local"))
+        .order_by("-votes", "-published_at")[:limit]
+    )

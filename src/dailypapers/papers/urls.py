@@ -1,0 +1,13 @@
+from django.urls import path
+
+from dailypapers.papers import views
+
+urlpatterns = [
+    path("papers", views.daily_latest, name="daily"),
+    path("papers/trending", views.trending, name="trending"),
+    path("papers/date/<str:value>", views.daily_date, name="daily-date"),
+    path("papers/week/<str:value>", views.daily_week, name="daily-week"),
+    path("papers/month/<str:value>", views.daily_month, name="daily-month"),
+    path("papers/<path:ref>", views.paper_detail, name="paper"),
+    path("search", views.search, name="search"),
+]

@@ -1,0 +1,163 @@
+"""Pages of the daily list, trending and paper pages. Thin: parse, query, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from dailypapers.core import arxiv_ids, periods
+from dailypapers.papers import queries
+from dailypapers.papers.trending import EXPLANATION
+
+PAGE_SIZE = 50
+TABS = (("day", "Daily"), ("week", "Weekly"), ("month", "Monthly"))
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+def _period_url(period: periods.Period) -> str:
+    segment = {"day": "date", "week": "week", "month": "month"}[period.kind]
+    return f"/papers/{segment}/{period.key}"
+
+
+def not_found(
+    request: HttpRequest,
+    exception: Exception | None = None,
+    *,
+    message: str = "",
+    query: str = "",
+) -> HttpResponse:
+    latest = queries.latest_day()
+    context = {
+        "message": message or "There is nothing at this address.",
+        "query": query,
+        "latest_url": _period_url(periods.day(latest)) if latest else "/papers",
+        "arxiv_id": (arxiv_ids.find(query).id if arxiv_ids.find(query) else "") if query else "",
+    }
+    return render(request, "404.html", context, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def _render_period(
+    request: HttpRequest, period: periods.Period, *, canonical: bool
+) -> HttpResponse:
+    page_number = _page_number(request)
+    page = queries.daily_list(period, offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    today = periods.local_date(timezone.now())
+    before = after = None
+    if not page.items:
+        before, after = queries.neighbours(period)
+    previous, following = period.shifted(-1), period.shifted(1)
+    tabs = [
+        {
+            "label": label,
+            "url": _period_url(periods.containing(kind, period.first_day)),
+            "active": kind == period.kind,
+        }
+        for kind, label in TABS
+    ]
+    context: dict[str, Any] = {
+        "period": period,
+        "page": page,
+        "page_number": page_number,
+        "tabs": tabs,
+        "previous_url": _period_url(previous) if previous else None,
+        "next_url": _period_url(following) if following and following.first_day <= today else None,
+        "nearest_before": periods.day(before) if before else None,
+        "nearest_after": periods.day(after) if after else None,
+        "nearest_before_url": _period_url(periods.day(before)) if before else None,
+        "nearest_after_url": _period_url(periods.day(after)) if after else None,
+        "canonical_url": _period_url(period) if canonical else None,
+        "rank_offset": page.offset,
+        "nav": "daily",
+    }
+    return render(request, "papers/daily.html", context)
+
+
+@require_safe
+def daily_latest(request: HttpRequest) -> HttpResponse:
+    latest = queries.latest_day()
+    if latest is None:
+        return render(request, "papers/empty_hub.html")
+    return _render_period(request, periods.day(latest), canonical=True)
+
+
+def _period_view(kind: periods.Kind) -> Any:
+    @require_safe
+    def view(request: HttpRequest, value: str) -> HttpResponse:
+        try:
+            period = periods.parse(kind, value)
+        except ValueError as exc:
+            return not_found(request, message=f"{exc}.")
+        return _render_period(request, period, canonical=False)
+
+    view.__name__ = f"daily_{kind}"
+    return view
+
+
+daily_date = _period_view("day")
+daily_week = _period_view("week")
+daily_month = _period_view("month")
+
+
+@require_safe
+def trending(request: HttpRequest) -> HttpResponse:
+    page_number = _page_number(request)
+    page = queries.trending(timezone.now(), offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    return render(
+        request,
+        "papers/trending.html",
+        {
+            "page": page,
+            "page_number": page_number,
+            "explanation": EXPLANATION.format(days=settings.TRENDING_WINDOW_DAYS),
+            "rank_offset": page.offset,
+            "nav": "trending",
+        },
+    )
+
+
+@require_safe
+def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    parsed = arxiv_ids.parse(ref)
+    if parsed is None:
+        return not_found(request, message=f"“{ref[:100]}” is not an arXiv id.", query=ref[:250])
+    if ref != parsed.id:
+        return HttpResponseRedirect(f"/papers/{parsed.id}", status=301)
+    paper = queries.paper(parsed.id)
+    if paper is None:
+        return not_found(request, message=f"No paper {parsed.id} on this hub yet.", query=parsed.id)
+    submission = getattr(paper, "submission", None)
+    return render(
+        request,
+        "papers/detail.html",
+        {
+            "paper": paper,
+            "submission": submission if submission and not submission.hidden else None,
+            "authors": list(paper.authors.all()),
+            "version_label": f"v{paper.version}" if paper.version else "",
+        },
+    )
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:250].strip()
+    found = arxiv_ids.parse(query) if query else None
+    if found:
+        return HttpResponseRedirect(f"/papers/{found.id}")
+    results = queries.title_matches(query) if query else []
+    return render(
+        request, "papers/search.html", {"query": query, "search_query": query, "results": results}
+    )

@@ -1,0 +1,142 @@
+"""Django settings. Every value a deployment changes comes from the environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dj_database_url
+
+from dailypapers import config
+
+DATA_DIR = config.data_dir()
+SECRET_KEY = config.secret_key(DATA_DIR)
+DEBUG = config.env_bool("DAILYPAPERS_DEBUG", False)
+ALLOWED_HOSTS = config.env_list("DAILYPAPERS_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = config.env_list("DAILYPAPERS_CSRF_TRUSTED_ORIGINS", [])
+SITE_NAME = config.env_str("DAILYPAPERS_SITE_NAME", "Daily Papers")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "dailypapers.core",
+    "dailypapers.community",
+    "dailypapers.papers",
+    "dailypapers.ingest",
+    "dailypapers.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dailypapers.urls"
+WSGI_APPLICATION = "dailypapers.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "dailypapers.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict[str, Any]:
+    url = config.env_str("DAILYPAPERS_DATABASE_URL")
+    if url:
+        db: dict[str, Any] = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            db.setdefault("TEST", {})["NAME"] = config.env_str(
+                "DAILYPAPERS_TEST_DATABASE_NAME", f"test_{db['NAME']}"
+            )
+        return db
+    # SQLite in the data folder: WAL so readers never wait for the writer, a busy
+    # timeout instead of "database is locked", and IMMEDIATE transactions so a
+    # write transaction takes the lock up front rather than failing half-way.
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "dailypapers.sqlite3",
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA cache_size=-65536;"
+                "PRAGMA mmap_size=268435456;"
+            ),
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# Days on the daily list are cut in this zone (UTC by default, like the upstream API's `date`).
+TIME_ZONE = config.time_zone()
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if config.env_bool("DAILYPAPERS_HTTPS", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = config.env_bool("DAILYPAPERS_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = config.env_int("DAILYPAPERS_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": config.env_str("DAILYPAPERS_LOG_LEVEL", "WARNING")},
+}
+
+# Trending: see dailypapers.papers.trending for the formula.
+TRENDING_WINDOW_DAYS = config.env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 7)

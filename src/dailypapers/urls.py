@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/papers", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/", include("dailypapers.api.urls")),
+    path("", include("dailypapers.papers.urls")),
+]
+
+handler404 = "dailypapers.papers.views.not_found"
+handler500 = "dailypapers.papers.views.server_error"
