@@ -1,0 +1,59 @@
+"""Small builders for test data, written through the same service the importer uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from dailypapers.papers.models import Paper
+from dailypapers.papers.records import (
+    AuthorRecord,
+    OrganizationRecord,
+    PaperRecord,
+    SubmissionRecord,
+)
+from dailypapers.papers.services import upsert_papers
+
+_counter = itertools.count(1)
+
+
+def record(
+    arxiv_id: str | None = None,
+    *,
+    title: str | None = None,
+    submitted_at: dt.datetime | None = None,
+    upvotes: int = 0,
+    authors: tuple[str, ...] = ("Ada Lovelace", "Alan Turing"),
+    organization: str | None = None,
+    source: str = "hf-daily",
+    **fields: object,
+) -> PaperRecord:
+    n = next(_counter)
+    arxiv_id = arxiv_id or f"2604.{n:05d}"
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        title=title or f"Paper number {n}",
+        source=source,
+        location=f"test:{n}",
+        abstract=fields.pop("abstract", f"Abstract of paper {n}."),  # type: ignore[arg-type]
+        authors=[AuthorRecord(a) for a in authors],
+        upvotes=upvotes,
+        organization=OrganizationRecord(organization.lower(), organization)
+        if organization
+        else None,
+        submission=SubmissionRecord(submitted_at, "submitter", "Sub Mitter")
+        if submitted_at
+        else None,
+        observed_at=submitted_at,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def paper(arxiv_id: str | None = None, **kwargs: object) -> Paper:
+    rec = record(arxiv_id, **kwargs)  # type: ignore[arg-type]
+    upsert_papers([rec])
+    return Paper.objects.get(arxiv_id=rec.arxiv_id)
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc]
