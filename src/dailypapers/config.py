@@ -53,6 +53,7 @@ def data_dir() -> Path:
     """The folder that holds the database, the secret key and other state."""
     path = Path(env_str("DAILYPAPERS_DATA_DIR", "data")).expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
+    (path / "static").mkdir(exist_ok=True)
     return path
 
 
