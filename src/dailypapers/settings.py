@@ -65,7 +65,9 @@ TEMPLATES = [
 def _database() -> dict[str, Any]:
     url = config.env_str("DAILYPAPERS_DATABASE_URL")
     if url:
-        db: dict[str, Any] = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        db: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         if db["ENGINE"] == "django.db.backends.postgresql":
             db.setdefault("TEST", {})["NAME"] = config.env_str(
                 "DAILYPAPERS_TEST_DATABASE_NAME", f"test_{db['NAME']}"

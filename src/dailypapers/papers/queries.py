@@ -78,7 +78,8 @@ def daily_list(
     if submitter:
         qs = qs.filter(submitter_name=submitter)
     total = qs.count()
-    items = list(qs.order_by("-votes", "submitted_at", "paper__arxiv_id")[offset : offset + limit])
+    ordered = qs.order_by(F("votes").desc(), "submitted_at", "paper__arxiv_id")
+    items = list(ordered[offset : offset + limit])
     return Page(items, total, offset, limit)
 
 

@@ -29,7 +29,7 @@ EXPLANATION = (
 
 def score(upvotes: int, submitted_at: dt.datetime, now: dt.datetime) -> float:
     hours = max((now - submitted_at).total_seconds() / 3600.0, 0.0)
-    return (upvotes + 1) / (hours + HOURS_OFFSET) ** GRAVITY
+    return float((upvotes + 1) / (hours + HOURS_OFFSET) ** GRAVITY)
 
 
 def sort_key(

@@ -11,11 +11,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from dailypapers.core import arxiv_ids, periods
+from dailypapers.core.text import clean
 from dailypapers.papers import queries
 from dailypapers.papers.trending import EXPLANATION
 
 PAGE_SIZE = 50
-TABS = (("day", "Daily"), ("week", "Weekly"), ("month", "Monthly"))
+TABS: tuple[tuple[periods.Kind, str], ...] = (
+    ("day", "Daily"),
+    ("week", "Weekly"),
+    ("month", "Monthly"),
+)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -36,11 +41,12 @@ def not_found(
     query: str = "",
 ) -> HttpResponse:
     latest = queries.latest_day()
+    mentioned = arxiv_ids.find(query) if query else None
     context = {
         "message": message or "There is nothing at this address.",
         "query": query,
         "latest_url": _period_url(periods.day(latest)) if latest else "/papers",
-        "arxiv_id": (arxiv_ids.find(query).id if arxiv_ids.find(query) else "") if query else "",
+        "arxiv_id": mentioned.id if mentioned else "",
     }
     return render(request, "404.html", context, status=404)
 
@@ -132,7 +138,8 @@ def trending(request: HttpRequest) -> HttpResponse:
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     parsed = arxiv_ids.parse(ref)
     if parsed is None:
-        return not_found(request, message=f"“{ref[:100]}” is not an arXiv id.", query=ref[:250])
+        shown = clean(ref)
+        return not_found(request, message=f"“{shown[:100]}” is not an arXiv id.", query=shown[:250])
     if ref != parsed.id:
         return HttpResponseRedirect(f"/papers/{parsed.id}", status=301)
     paper = queries.paper(parsed.id)
@@ -153,7 +160,7 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:250].strip()
+    query = clean(request.GET.get("q", ""))[:250]
     found = arxiv_ids.parse(query) if query else None
     if found:
         return HttpResponseRedirect(f"/papers/{found.id}")
