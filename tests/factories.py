@@ -55,5 +55,7 @@ def paper(arxiv_id: str | None = None, **kwargs: object) -> Paper:
     return Paper.objects.get(arxiv_id=rec.arxiv_id)
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, us, tzinfo=dt.UTC)

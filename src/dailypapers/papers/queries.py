@@ -162,9 +162,11 @@ def paper(arxiv_id: str) -> Paper | None:
     )
 
 
-def recent_papers(*, offset: int = 0, limit: int = 50) -> Page:
+def recent_papers(*, offset: int = 0, limit: int = 50, submitter: str | None = None) -> Page:
     """Newest daily-list entries first, regardless of day (the API's default listing)."""
     qs = cards(with_authors=True)
+    if submitter:
+        qs = qs.filter(submitter_name=submitter)
     total = qs.count()
     items = list(qs.order_by("-submitted_at", "paper__arxiv_id")[offset : offset + limit])
     return Page(items, total, offset, limit)

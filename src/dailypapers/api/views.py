@@ -1,0 +1,69 @@
+"""The read API, compatible with the Hugging Face ``/api/daily_papers`` and ``/api/papers``.
+
+Thin: parse the parameters, query, serialize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from dailypapers.api import listing, params, serializers
+from dailypapers.core import arxiv_ids
+from dailypapers.papers import queries
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+
+def error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def public_read(view: View[P]) -> View[P]:
+    """GET and HEAD only, cacheable by anyone for a minute, readable from any origin.
+
+    Exempt from CSRF so that other methods get a 405 rather than a 403: nothing here
+    changes state.
+    """
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if request.method in ("GET", "HEAD"):
+            response = view(request, *args, **kwargs)
+            response["Cache-Control"] = "public, max-age=60"
+        else:
+            response = error("this API is read-only: use GET", 405)
+            response["Allow"] = "GET, HEAD"
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapper
+
+
+@public_read
+def daily_papers(request: HttpRequest) -> HttpResponse:
+    try:
+        query = params.daily_query(request.GET)
+    except params.ParamError as exc:
+        return error(str(exc), 400)
+    entries = listing.entries(query, timezone.now())
+    data: list[Any] = [serializers.daily_entry(s) for s in entries]
+    return JsonResponse(data, safe=False)
+
+
+@public_read
+def paper(request: HttpRequest, ref: str) -> HttpResponse:
+    parsed = arxiv_ids.parse(ref)
+    if parsed is None:
+        return error(f"{ref[:100]!r} is not an arXiv id", 404)
+    found = queries.paper(parsed.id)
+    if found is None:
+        return error(f"no paper {parsed.id} on this hub", 404)
+    return JsonResponse(serializers.paper_object(found))
