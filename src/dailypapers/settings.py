@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 
 from dailypapers import config
+
+# Lets admin classes and querysets be subscripted with their model at run time.
+django_stubs_ext.monkeypatch()
 
 DATA_DIR = config.data_dir()
 SECRET_KEY = config.secret_key(DATA_DIR)

@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from dailypapers.community.models import Organization
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin[Organization]):
+    list_display = ("slug", "name", "created_at")
+    search_fields = ("slug", "name")

@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from dailypapers.papers.models import Paper, PaperAuthor, Submission
+
+
+class AuthorInline(admin.TabularInline[PaperAuthor, Paper]):
+    model = PaperAuthor
+    extra = 0
+    fields = ("position", "name", "hf_user")
+
+
+class SubmissionInline(admin.StackedInline[Submission, Paper]):
+    model = Submission
+    extra = 0
+    raw_id_fields = ("submitter",)
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin[Paper]):
+    list_display = ("arxiv_id", "title", "upvotes_imported", "upvotes_local", "source", "withdrawn")
+    list_filter = ("source", "withdrawn")
+    search_fields = ("=arxiv_id", "title")
+    raw_id_fields = ("organization",)
+    readonly_fields = ("created_at", "modified_at", "observed_at")
+    inlines = (AuthorInline, SubmissionInline)
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin[Submission]):
+    list_display = ("paper", "submitted_at", "submitter_name", "hidden", "source")
+    list_filter = ("hidden", "source")
+    search_fields = ("=paper__arxiv_id", "submitter_name")
+    date_hierarchy = "submitted_at"
+    raw_id_fields = ("paper", "submitter")
+    list_select_related = ("paper",)
