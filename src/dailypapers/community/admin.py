@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from dailypapers.community.models import Organization
 
@@ -7,3 +8,4 @@ from dailypapers.community.models import Organization
 class OrganizationAdmin(admin.ModelAdmin[Organization]):
     list_display = ("slug", "name", "created_at")
     search_fields = ("slug", "name")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

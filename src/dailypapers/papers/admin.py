@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 
@@ -23,6 +24,7 @@ class PaperAdmin(admin.ModelAdmin[Paper]):
     raw_id_fields = ("organization",)
     readonly_fields = ("created_at", "modified_at", "observed_at")
     inlines = (AuthorInline, SubmissionInline)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Submission)
