@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -17,8 +18,8 @@ from tests.factories import paper, utc
 pytestmark = pytest.mark.django_db
 
 
-def body(response) -> str:  # type: ignore[no-untyped-def]
-    return response.content.decode()
+def body(response: HttpResponseBase) -> str:
+    return str(response.content, "utf-8")  # type: ignore[attr-defined]
 
 
 def titles(html: str) -> list[str]:

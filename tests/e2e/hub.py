@@ -1,0 +1,180 @@
+"""Run the real ``dailypapers`` command in subprocesses, the way a newcomer would.
+
+The subprocesses get a clean environment: no DAILYPAPERS_* variable leaks in from the
+test run, so each hub lives in its own data folder (SQLite there), unless a test passes
+a database of its own (see ``scratch_database``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 60.0
+
+
+def shared_data() -> Path:
+    """The read-only reference data: $DAILYPAPERS_SHARED_DATA, ../shared/data, /work/shared/data."""
+    candidates = [
+        os.environ.get("DAILYPAPERS_SHARED_DATA", ""),
+        str(REPO.parent / "shared" / "data"),
+        "/work/shared/data",
+    ]
+    for candidate in filter(None, candidates):
+        path = Path(candidate)
+        if (path / "hf-daily-papers").is_dir():
+            return path
+    raise FileNotFoundError(
+        "reference data not found: set DAILYPAPERS_SHARED_DATA to the shared/data folder "
+        f"(looked in {', '.join(filter(None, candidates))})"
+    )
+
+
+def daily_file(day: str) -> Path:
+    """One real daily-papers file of 2026, e.g. ``daily_file("2026-04-07")``."""
+    return shared_data() / "hf-daily-papers" / "api-2026-03_2026-08" / f"{day}.json"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
+    env.update(extra)
+    return env
+
+
+def cli(data_dir: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m dailypapers --data-dir DIR ARGS...``, output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "dailypapers", "--data-dir", str(data_dir), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM (gunicorn's graceful stop), then SIGKILL; returns the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+def get(url: str, timeout: float = 10) -> tuple[int, dict[str, str], str]:
+    """Status, headers and body of a GET; HTTP errors are returned, not raised."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode(errors="replace")
+
+
+def start_server(data_dir: Path, log: Path, *, env: dict[str, str], workers: int = 2) -> Server:
+    """Start ``dailypapers serve`` on a free port and wait until /papers answers."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dailypapers",
+                "--data-dir",
+                str(data_dir),
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(process, port, log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with status {process.returncode}:\n{server.output()}"
+            )
+        with contextlib.suppress(OSError):
+            get(f"{server.url}/papers", timeout=2)
+            return server
+        time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"server did not answer within {START_TIMEOUT:.0f}s:\n{server.output()}")
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[dict[str, str]]:
+    """Environment for a hub's own database.
+
+    When the suite runs on PostgreSQL (DAILYPAPERS_DATABASE_URL is a postgres:// URL), a
+    fresh database is created beside the configured one and dropped afterwards, so the
+    real server is exercised on PostgreSQL too. Otherwise nothing: SQLite in the data folder.
+    """
+    url = os.environ.get("DAILYPAPERS_DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield {}
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = f"dailypapers_e2e_{secrets.token_hex(4)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield {"DAILYPAPERS_DATABASE_URL": urlunsplit(urlsplit(url)._replace(path=f"/{name}"))}
+        finally:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
