@@ -17,6 +17,10 @@ Commands:
   import PATH...        import papers from files or folders
   papers show ID        show one paper
   papers list [--date YYYY-MM-DD | --week YYYY-Www | --month YYYY-MM | --trending]
+  digest send [--dry-run] [--at ISO-DATETIME]   send the email digests due now
+  digest subscribe EMAIL... [--frequency daily|weekly] [--hour H] [--confirmed]
+  digest unsubscribe EMAIL... | digest status | digest preview --email EMAIL
+  worker [--once]       run background jobs (sends digests at each subscriber's hour)
   migrate               apply database migrations
   createsuperuser       create an admin account for /admin/
   help COMMAND          options of one command (also: dailypapers COMMAND --help)

@@ -8,6 +8,7 @@ import dj_database_url
 import django_stubs_ext
 
 from dailypapers import config
+from dailypapers.core import email_url
 
 # Lets admin classes and querysets be subscripted with their model at run time.
 django_stubs_ext.monkeypatch()
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "dailypapers.papers",
     "dailypapers.ingest",
     "dailypapers.api",
+    "dailypapers.digests",
 ]
 
 MIDDLEWARE = [
@@ -146,3 +148,32 @@ LOGGING = {
 
 # Trending: see dailypapers.papers.trending for the formula.
 TRENDING_WINDOW_DAYS = config.env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 7)
+
+# Absolute links in emails: where the hub is reached from outside.
+BASE_URL = config.env_str("DAILYPAPERS_BASE_URL", "http://localhost:8000").rstrip("/")
+
+# Outgoing email: one URL, see dailypapers.core.email_url for its forms.
+EMAIL_CONFIG = email_url.parse(config.env_str("DAILYPAPERS_EMAIL_URL", "smtp://localhost:25"))
+EMAIL_BACKEND = EMAIL_CONFIG.backend
+EMAIL_HOST = EMAIL_CONFIG.host
+EMAIL_PORT = EMAIL_CONFIG.port
+EMAIL_HOST_USER = EMAIL_CONFIG.user
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG.password
+EMAIL_USE_TLS = EMAIL_CONFIG.use_tls
+EMAIL_USE_SSL = EMAIL_CONFIG.use_ssl
+EMAIL_TIMEOUT = EMAIL_CONFIG.timeout
+DEFAULT_FROM_EMAIL = config.env_str("DAILYPAPERS_EMAIL_FROM", f"{SITE_NAME} <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Digests: see docs/digests.md.
+DIGEST_TOP_PAPERS = config.env_int("DAILYPAPERS_DIGEST_TOP_PAPERS", 10)
+DIGEST_TOPIC_PAPERS = config.env_int("DAILYPAPERS_DIGEST_TOPIC_PAPERS", 5)
+DIGEST_QUIET_NOTE = config.env_bool("DAILYPAPERS_DIGEST_QUIET_NOTE", False)
+DIGEST_MAX_ATTEMPTS = config.env_int("DAILYPAPERS_DIGEST_MAX_ATTEMPTS", 5)
+DIGEST_BOUNCE_LIMIT = config.env_int("DAILYPAPERS_DIGEST_BOUNCE_LIMIT", 3)
+DIGEST_CLAIM_TIMEOUT = config.env_int("DAILYPAPERS_DIGEST_CLAIM_TIMEOUT", 600)
+DIGEST_MAX_DELAY_HOURS = config.env_int("DAILYPAPERS_DIGEST_MAX_DELAY_HOURS", 20)
+DIGEST_CONFIRM_DAYS = config.env_int("DAILYPAPERS_DIGEST_CONFIRM_DAYS", 3)
+DIGEST_SIGNUPS_PER_IP = config.env_int("DAILYPAPERS_DIGEST_SIGNUPS_PER_IP", 10)
+DIGEST_SIGNUPS_PER_ADDRESS = config.env_int("DAILYPAPERS_DIGEST_SIGNUPS_PER_ADDRESS", 3)
+DIGEST_UNSUBSCRIBE_MAILTO = config.env_str("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
