@@ -13,9 +13,9 @@ from django.utils import timezone
 
 Kind = Literal["day", "week", "month"]
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_WEEK_RE = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
 MIN_YEAR = 1990
 MAX_YEAR = 2200
 
@@ -85,6 +85,8 @@ def week_of(date: dt.date) -> Period:
 
 def month(year: int, month_number: int) -> Period:
     _check_year(year)
+    if not 1 <= month_number <= 12:
+        raise ValueError(f"month {month_number} is not between 1 and 12")
     first = dt.date(year, month_number, 1)
     following = dt.date(year + (month_number == 12), month_number % 12 + 1, 1)
     return Period("month", first, following - dt.timedelta(days=1))
@@ -93,16 +95,27 @@ def month(year: int, month_number: int) -> Period:
 def parse(kind: Kind, text: str) -> Period:
     """Parse ``YYYY-MM-DD``, ``YYYY-Www`` or ``YYYY-MM``; ValueError says what is wrong."""
     if kind == "day":
-        m = _DATE_RE.match(text)
+        m = _DATE_RE.fullmatch(text)
         if not m:
             raise ValueError(f"{text!r} is not a date like 2026-04-07")
-        return day(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        _check_year(int(m[1]))
+        try:
+            date = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            raise ValueError(f"{text} is not a day of the calendar") from None
+        return day(date)
     if kind == "week":
-        m = _WEEK_RE.match(text)
+        m = _WEEK_RE.fullmatch(text)
         if not m:
             raise ValueError(f"{text!r} is not a week like 2026-W15")
-        return week_of(dt.date.fromisocalendar(int(m[1]), int(m[2]), 1))
-    m = _MONTH_RE.match(text)
+        year, number = int(m[1]), int(m[2])
+        _check_year(year)
+        # ISO years have 52 or 53 weeks: 2025-W53 does not exist, 2026-W53 does.
+        weeks = dt.date(year, 12, 28).isocalendar()[1]
+        if not 1 <= number <= weeks:
+            raise ValueError(f"{year} has weeks 1 to {weeks}, not week {number}")
+        return week_of(dt.date.fromisocalendar(year, number, 1))
+    m = _MONTH_RE.fullmatch(text)
     if not m:
         raise ValueError(f"{text!r} is not a month like 2026-04")
     return month(int(m[1]), int(m[2]))

@@ -3,40 +3,42 @@
 Each reader yields ``PaperRecord`` for good records and ``Problem`` for bad ones,
 so one broken entry never stops the rest of a file.
 
-Supported shapes:
+Supported shapes (the shape is detected from the content, not the file name):
 - ``hf-daily``: the Hugging Face daily-papers API, a JSON list of entries
-  ``{paper: {...}, title, publishedAt, numComments, ...}`` (2024 and 2026 variants).
+  ``{paper: {...}, title, publishedAt, numComments, ...}`` (2024 and 2026 variants),
+  or the same entries one per line (JSON Lines).
 - ``paperexplorer``: a JSON object ``arxiv_id -> {url, title, authors, abstract,
   publication_date, upvotes}`` scraped from the daily list.
-- ``arxiv-snapshot``: the arXiv metadata snapshot, JSON Lines, one paper per line.
+- ``arxiv-snapshot``: the arXiv metadata snapshot, JSON Lines, one paper per line;
+  these papers are not on any daily list.
+
+Problems are located as ``file:line`` in JSON Lines, ``file:entry N`` in a JSON
+list, ``file:KEY`` in a PaperExplorer object, and plain ``file`` for the whole file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import gzip
-import io
 import json
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from django.utils import timezone
+from dailypapers.ingest import sources
+from dailypapers.ingest.sources import BadRecord
+from dailypapers.papers.records import PaperRecord
 
-from dailypapers.core import arxiv_ids, links
-from dailypapers.core.text import clean, slugify_name
-from dailypapers.core.timefmt import parse_iso
-from dailypapers.papers.records import (
-    AuthorRecord,
-    OrganizationRecord,
-    PaperRecord,
-    SubmissionRecord,
-)
+FILE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+_LINE_SUFFIXES = (".jsonl", ".ndjson")
+_BOM = b"\xef\xbb\xbf"
+# How many lines to look at when telling JSON Lines from one indented document.
+_SNIFF_LINES = 5
+# Reading errors of a damaged or truncated file, compressed or not.
+_READ_ERRORS = (OSError, EOFError, zlib.error)
 
-EARLIEST = dt.datetime(1991, 1, 1, tzinfo=dt.UTC)  # arXiv opened in August 1991
-FILE_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz")
+__all__ = ["FILE_SUFFIXES", "BadRecord", "Item", "Problem", "discover", "read_file"]
 
 
 @dataclass(frozen=True)
@@ -49,353 +51,201 @@ class Problem:
 
 
 Item = PaperRecord | Problem
-
-
-class BadRecord(ValueError):
-    """A record that cannot be imported; the message says why."""
+OnBytes = Callable[[int], None]
 
 
 def _open(path: Path) -> IO[bytes]:
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
-def _check_date(value: object, what: str) -> dt.datetime | None:
-    if value in (None, ""):
-        return None
-    parsed = parse_iso(value)
-    if parsed is None:
-        raise BadRecord(f"impossible date {value!r} in {what}")
-    latest = timezone.now() + dt.timedelta(days=2)
-    if not EARLIEST <= parsed <= latest:
-        raise BadRecord(f"impossible date {value!r} in {what} (outside 1991 to now)")
-    return parsed
-
-
-def _require_id(value: object) -> arxiv_ids.ArxivId:
-    if not isinstance(value, str) or not value.strip():
-        raise BadRecord("missing arXiv id")
-    parsed = arxiv_ids.parse(value)
-    if parsed is None:
-        raise BadRecord(f"not an arXiv id: {value[:60]!r}")
-    return parsed
-
-
-def _require_title(*values: object) -> str:
-    for value in values:
-        title = clean(value)
-        if title:
-            return title
-    raise BadRecord("missing title")
-
-
-def _int_or_none(value: object) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return max(int(value), 0)
-
-
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-# -- Hugging Face daily papers -------------------------------------------------
-
-
-def _hf_organization(entry: dict[str, Any], paper: dict[str, Any]) -> OrganizationRecord | None:
-    org = _dict(entry.get("organization")) or _dict(paper.get("organization"))
-    name = clean(org.get("name"))
-    if not name:
-        return None
-    slug = slugify_name(name)
-    avatar = org.get("avatar") if isinstance(org.get("avatar"), str) else ""
-    if avatar.startswith("/"):
-        avatar = "https://huggingface.co" + avatar
-    return OrganizationRecord(slug=slug, name=clean(org.get("fullname")) or name, avatar_url=avatar)
-
-
-def hf_entry(entry: object, source: str, location: str) -> PaperRecord:
-    if not isinstance(entry, dict):
-        raise BadRecord("entry is not a JSON object")
-    paper = _dict(entry.get("paper"))
-    if not paper:
-        raise BadRecord("entry has no 'paper' object")
-    ident = _require_id(paper.get("id"))
-    title = _require_title(paper.get("title"), entry.get("title"))
-    abstract = clean(paper.get("summary")) or clean(entry.get("summary"))
-    authors = [
-        AuthorRecord(
-            name=clean(a.get("name")),
-            hf_user=str(_dict(a.get("user")).get("user") or _dict(a.get("user")).get("name") or ""),
-        )
-        for a in paper.get("authors") or []
-        if isinstance(a, dict) and clean(a.get("name")) and not a.get("hidden")
-    ]
-    published = _check_date(paper.get("publishedAt"), "paper.publishedAt")
-    # 2026 entries carry submittedOnDailyAt; in the 2024 shape the entry's own
-    # publishedAt is the moment it went on the daily list.
-    if paper.get("submittedOnDailyAt"):
-        on_daily = _check_date(paper.get("submittedOnDailyAt"), "paper.submittedOnDailyAt")
-    else:
-        on_daily = _check_date(entry.get("publishedAt"), "publishedAt")
-    submitter = _dict(paper.get("submittedOnDailyBy")) or _dict(entry.get("submittedBy"))
-    code, project = links.extract(abstract)
-    github = paper.get("githubRepo") if isinstance(paper.get("githubRepo"), str) else ""
-    page = paper.get("projectPage") if isinstance(paper.get("projectPage"), str) else ""
-    keywords = paper.get("ai_keywords")
-    return PaperRecord(
-        arxiv_id=ident.id,
-        version=ident.version,
-        title=title,
-        abstract=abstract,
-        source=source,
-        location=location,
-        authors=authors,
-        published_at=published,
-        github_repo=(links.code_url(github) or github or code)[:500],
-        github_stars=_int_or_none(paper.get("githubStars")),
-        project_page=(page or project)[:1000],
-        ai_summary=clean(paper.get("ai_summary")),
-        ai_keywords=[clean(k) for k in keywords if isinstance(k, str)][:50]
-        if isinstance(keywords, list)
-        else [],
-        upvotes=_int_or_none(paper.get("upvotes")),
-        num_comments=_int_or_none(entry.get("numComments")),
-        organization=_hf_organization(entry, paper),
-        observed_at=on_daily or published,
-        submission=SubmissionRecord(
-            submitted_at=on_daily,
-            submitter_name=clean(submitter.get("user") or submitter.get("name")),
-            submitter_fullname=clean(submitter.get("fullname")),
-        )
-        if on_daily
-        else None,
-    )
-
-
-def read_hf_list(data: list[Any], path: str) -> Iterator[Item]:
-    for index, entry in enumerate(data, start=1):
-        location = f"{path}:entry {index}"
-        try:
-            yield hf_entry(entry, "hf-daily", location)
-        except BadRecord as exc:
-            yield Problem(location, str(exc))
-
-
-# -- PaperExplorer scrape --------------------------------------------------------
-
-
-def paperexplorer_entry(key: str, value: object, location: str) -> PaperRecord:
-    if not isinstance(value, dict):
-        raise BadRecord("entry is not a JSON object")
-    ident = _require_id(key or value.get("url"))
-    title = _require_title(value.get("title"))
-    abstract = clean(value.get("abstract"))
-    on_daily = _check_date(value.get("publication_date"), "publication_date")
-    authors = [AuthorRecord(clean(a)) for a in value.get("authors") or [] if clean(a)]
-    code, project = links.extract(abstract)
-    return PaperRecord(
-        arxiv_id=ident.id,
-        version=ident.version,
-        title=title,
-        abstract=abstract,
-        source="paperexplorer",
-        location=location,
-        authors=authors,
-        github_repo=code,
-        project_page=project,
-        upvotes=_int_or_none(value.get("upvotes")),
-        submission=SubmissionRecord(submitted_at=on_daily) if on_daily else None,
-        observed_at=on_daily,
-    )
-
-
-def read_paperexplorer(data: dict[str, Any], path: str) -> Iterator[Item]:
-    for key, value in data.items():
-        location = f"{path}:{key}"
-        try:
-            yield paperexplorer_entry(key, value, location)
-        except BadRecord as exc:
-            yield Problem(location, str(exc))
-
-
-# -- arXiv metadata snapshot -------------------------------------------------------
-
-
-def _rfc2822(value: object, what: str) -> dt.datetime | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
+def _parses_as_object(line: bytes) -> bool:
     try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        raise BadRecord(f"impossible date {value!r} in {what}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    if not EARLIEST <= parsed <= timezone.now() + dt.timedelta(days=2):
-        raise BadRecord(f"impossible date {value!r} in {what} (outside 1991 to now)")
-    return parsed.astimezone(dt.UTC)
+        return isinstance(json.loads(line), dict)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
 
 
-def _snapshot_authors(row: dict[str, Any]) -> list[AuthorRecord]:
-    parsed = row.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
-        names = []
-        for parts in parsed:
-            if isinstance(parts, list) and parts:
-                last, first, suffix = ([*list(parts), "", "", ""])[:3]
-                name = clean(" ".join(p for p in (first, last, suffix) if isinstance(p, str)))
-                if name:
-                    names.append(AuthorRecord(name))
-        return names
-    raw = clean(row.get("authors"))
-    raw = raw.replace(" and ", ", ")
-    return [AuthorRecord(n.strip()) for n in raw.split(",") if n.strip()]
+def _sniff(path: Path) -> str:
+    """``lines`` for JSON Lines, ``document`` for one JSON value, ``empty``.
+
+    A file is JSON Lines when one of its first lines is a whole JSON object by
+    itself and more lines follow: no line of an indented JSON object parses alone.
+    Looking at several lines keeps a malformed first line from hiding the format.
+    """
+    if path.name.removesuffix(".gz").endswith(_LINE_SUFFIXES):
+        return "lines"
+    with _open(path) as handle:
+        head = handle.read(4096)
+        start = head.removeprefix(_BOM).lstrip()[:1]
+        if not start:
+            return "empty" if len(head) < 4096 else "document"
+        if start != b"{":
+            return "document"
+        handle.seek(0)
+        lines: list[bytes] = []
+        for raw in handle:
+            line = raw.strip().removeprefix(_BOM).strip()
+            if line:
+                lines.append(line)
+                if len(lines) > _SNIFF_LINES:
+                    break
+    if not lines:
+        return "empty"
+    if len(lines) > 1 and any(_parses_as_object(line) for line in lines[:_SNIFF_LINES]):
+        return "lines"
+    return "document"
 
 
-def _update_date(value: object) -> dt.datetime | None:
-    if isinstance(value, str):
-        try:
-            return dt.datetime.fromisoformat(value[:10]).replace(tzinfo=dt.UTC)
-        except ValueError:
-            return None
-    return None
+class _Meter:
+    """Reports bytes read from the file on disk, also when it is compressed."""
+
+    def __init__(self, raw: IO[bytes], on_bytes: OnBytes) -> None:
+        self.raw = raw
+        self.on_bytes = on_bytes
+        self.seen = 0
+
+    def update(self) -> None:
+        position = self.raw.tell()
+        if position > self.seen:
+            self.on_bytes(position - self.seen)
+            self.seen = position
 
 
-def snapshot_row(row: object, location: str) -> PaperRecord:
-    if not isinstance(row, dict):
-        raise BadRecord("line is not a JSON object")
-    ident = _require_id(row.get("id"))
-    title = _require_title(row.get("title"))
-    versions = [v for v in row.get("versions") or [] if isinstance(v, dict)]
-    version = ident.version
-    if versions:
-        label = str(versions[-1].get("version", "")).lstrip("v")
-        version = int(label) if label.isdigit() and int(label) > 0 else version
-    abstract = clean(row.get("abstract"))
-    comments = clean(row.get("comments"))
-    code, project = links.extract(abstract, comments)
-    return PaperRecord(
-        arxiv_id=ident.id,
-        version=version,
-        title=title,
-        abstract=abstract,
-        source="arxiv-snapshot",
-        location=location,
-        authors=_snapshot_authors(row),
-        published_at=_rfc2822(versions[0].get("created"), "versions[0].created")
-        if versions
-        else None,
-        updated_at_source=_rfc2822(versions[-1].get("created"), "versions[-1].created")
-        if versions
-        else None,
-        categories=clean(row.get("categories"))[:300],
-        comments=comments,
-        journal_ref=clean(row.get("journal-ref")),
-        doi=clean(row.get("doi"))[:200],
-        observed_at=_update_date(row.get("update_date")),
-        github_repo=code,
-        project_page=project,
-    )
-
-
-def read_jsonl(handle: IO[bytes], path: str, on_bytes: Callable[[int], None]) -> Iterator[Item]:
+def read_lines(handle: IO[bytes], shown: str, meter: _Meter) -> Iterator[Item]:
     for number, raw in enumerate(handle, start=1):
-        on_bytes(len(raw))
-        if not raw.strip():
+        if number % 256 == 0:
+            meter.update()
+        line = raw.strip()
+        if number == 1:
+            line = line.removeprefix(_BOM)
+        if not line:
             continue
-        location = f"{path}:{number}"
+        location = f"{shown}:{number}"
         try:
-            row = json.loads(raw)
+            row = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             yield Problem(location, f"malformed JSON line ({exc})")
             continue
+        except RecursionError:
+            yield Problem(location, "malformed JSON line (nested too deeply)")
+            continue
+        if not isinstance(row, dict):
+            yield Problem(location, "line is not a JSON object")
+            continue
         try:
-            if isinstance(row, dict) and "paper" in row:
-                yield hf_entry(row, "hf-daily", location)
-            else:
-                yield snapshot_row(row, location)
+            yield sources.entry(row, location)
+        except BadRecord as exc:
+            yield Problem(location, str(exc))
+    meter.update()
+
+
+def _read_list(data: list[Any], shown: str) -> Iterator[Item]:
+    for index, value in enumerate(data, start=1):
+        location = f"{shown}:entry {index}"
+        try:
+            yield sources.entry(value, location)
         except BadRecord as exc:
             yield Problem(location, str(exc))
 
 
-# -- files ----------------------------------------------------------------------
-
-
-def _first_byte(handle: IO[bytes]) -> bytes:
-    while True:
-        chunk = handle.read(1)
-        if not chunk or not chunk.isspace():
-            return chunk
-
-
-def _looks_like_lines(path: Path) -> bool:
-    """JSON Lines when the first value ends before the end of its first line."""
-    name = path.name.removesuffix(".gz")
-    if name.endswith((".jsonl", ".ndjson")):
-        return True
-    with _open(path) as handle:
-        first = handle.readline()
-        if not first.strip().startswith(b"{"):
-            return False
+def _read_paperexplorer(data: dict[str, Any], shown: str) -> Iterator[Item]:
+    for key, value in data.items():
+        location = f"{shown}:{key[:80]}"
         try:
-            json.loads(first)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return False
-        return bool(handle.readline().strip())
+            yield sources.paperexplorer_entry(key, value, location)
+        except BadRecord as exc:
+            yield Problem(location, str(exc))
 
 
-def read_file(path: Path, on_bytes: Callable[[int], None]) -> Iterator[Item]:
+def _looks_like_paperexplorer(data: dict[str, Any]) -> bool:
+    sample = list(data.values())[:20]
+    return sum(isinstance(v, dict) for v in sample) * 2 > len(sample)
+
+
+def read_document(data: object, shown: str) -> Iterator[Item]:
+    """Records of one parsed JSON document, whichever supported shape it has."""
+    if isinstance(data, list):
+        yield from _read_list(data, shown)
+    elif isinstance(data, dict) and ("paper" in data or sources.looks_like_snapshot_row(data)):
+        yield from _read_list([data], shown)
+    elif isinstance(data, dict) and _looks_like_paperexplorer(data):
+        yield from _read_paperexplorer(data, shown)
+    elif data != {}:
+        yield Problem(
+            shown,
+            "unrecognized format (expected a daily-papers list, a PaperExplorer object "
+            "or arXiv snapshot lines); file skipped",
+        )
+
+
+def read_file(path: Path, on_bytes: OnBytes) -> Iterator[Item]:
     """Detect the shape of one file and yield its records and problems."""
     shown = str(path)
     try:
-        if _looks_like_lines(path):
-            with _open(path) as handle:
-                yield from read_jsonl(handle, shown, on_bytes)
+        shape = _sniff(path)
+        if shape == "lines":
+            with path.open("rb") as raw:
+                handle = (
+                    cast(IO[bytes], gzip.GzipFile(fileobj=raw))
+                    if path.name.endswith(".gz")
+                    else raw
+                )
+                yield from read_lines(handle, shown, _Meter(raw, on_bytes))
             return
         with _open(path) as handle:
-            raw = handle.read()
-    except OSError as exc:
-        yield Problem(shown, f"cannot read file ({exc.strerror or exc})")
+            content = handle.read()
+        on_bytes(path.stat().st_size)
+    except _READ_ERRORS as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        yield Problem(
+            shown, f"cannot read file ({reason or type(exc).__name__}); rest of file skipped"
+        )
         return
-    on_bytes(len(raw))
+    if shape == "empty":
+        return
     try:
-        data = json.load(io.BytesIO(raw))
+        data = json.loads(content.removeprefix(_BOM))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         yield Problem(shown, f"malformed JSON ({exc}); file skipped")
         return
-    if isinstance(data, list):
-        yield from read_hf_list(data, shown)
-    elif isinstance(data, dict) and "paper" in data:
-        yield from read_hf_list([data], shown)
-    elif isinstance(data, dict) and all(
-        isinstance(v, dict) and "title" in v for v in list(data.values())[:20]
-    ):
-        yield from read_paperexplorer(data, shown)
-    elif isinstance(data, dict) and "id" in data and "title" in data:
-        try:
-            yield snapshot_row(data, f"{shown}:1")
-        except BadRecord as exc:
-            yield Problem(f"{shown}:1", str(exc))
-    else:
-        yield Problem(shown, "unrecognized format (expected daily papers, PaperExplorer or arXiv)")
+    except RecursionError:
+        yield Problem(shown, "malformed JSON (nested too deeply); file skipped")
+        return
+    yield from read_document(data, shown)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 def discover(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    """Files to import: the given files, and supported files found in folders."""
+    """Files to import: the given files, and supported files found in folders.
+
+    Each file is listed once, however many of the given paths lead to it.
+    """
     files: list[Path] = []
     problems: list[Problem] = []
+    seen: set[Path] = set()
+
+    def add(path: Path) -> None:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(path)
+
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.name.endswith(FILE_SUFFIXES) and not p.name.startswith(".")
-                )
-            )
+            for found in sorted(path.rglob("*")):
+                if (
+                    found.name.endswith(FILE_SUFFIXES)
+                    and not _hidden(found, path)
+                    and found.is_file()
+                ):
+                    add(found)
         elif path.is_file():
-            files.append(path)
+            add(path)
         else:
             problems.append(Problem(str(path), "no such file or folder"))
     return files, problems

@@ -8,15 +8,24 @@ re-run finishes the job (records already stored count as unchanged).
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dailypapers.ingest.formats import Problem, discover, read_file
+from django.db import DataError, IntegrityError
+
+from dailypapers.ingest import reader
+from dailypapers.ingest.formats import Problem, discover
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import UpsertResult, upsert_papers
 
 DEFAULT_BATCH = 1000
+# Below this much input, starting a reader process costs more than it saves.
+WORKER_MIN_BYTES = 8 << 20
+# Errors that one record can cause; anything else (a lost connection, a full disk)
+# stops the import instead of being blamed on every record in turn.
+_RECORD_ERRORS = (DataError, IntegrityError)
 
 
 @dataclass
@@ -65,20 +74,47 @@ class Progress:
         pass
 
 
+Writer = Callable[[list[PaperRecord]], UpsertResult]
+
+
+def _spare_core() -> bool:
+    """Whether a second process would get a core of its own.
+
+    On a machine busy with other work, two processes share one core and only add
+    the cost of passing records between them.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        busy = 0.0
+    return cores > 1 and busy <= cores - 1
+
+
 def run_import(
     paths: Iterable[Path],
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
-    write: Callable[[list[PaperRecord]], UpsertResult] = upsert_papers,
+    write: Writer = upsert_papers,
+    worker: bool | None = None,
 ) -> ImportSummary:
+    """Import ``paths``; ``worker`` parses in a separate process (default: when it pays)."""
     progress = progress or Progress()
     summary = ImportSummary()
-    files, missing = discover(list(paths))
-    for problem in missing:
+    batch_size = max(1, batch_size)
+
+    def skip(problem: Problem) -> None:
         summary.problems.append(problem)
         summary.skipped += 1
         progress.problem(problem)
+
+    files, missing = discover(list(paths))
+    for problem in missing:
+        skip(problem)
     total = 0
     for path in files:
         with contextlib.suppress(OSError):
@@ -87,22 +123,35 @@ def run_import(
     batch: list[PaperRecord] = []
 
     def flush() -> None:
-        if batch:
+        if not batch:
+            return
+        try:
             summary.absorb(write(batch))
-            batch.clear()
-            progress.committed(summary)
+        except _RECORD_ERRORS:
+            # The batch was rolled back as a whole; write its records one at a time
+            # to keep the good ones and name the bad one.
+            for record in batch:
+                try:
+                    summary.absorb(write([record]))
+                except _RECORD_ERRORS as exc:
+                    skip(Problem(record.location, f"cannot be stored ({exc})"))
+        batch.clear()
+        progress.committed(summary)
 
-    for path in files:
-        summary.files += 1
-        for item in read_file(path, progress.advance):
+    if worker is None:
+        worker = total >= WORKER_MIN_BYTES and _spare_core()
+    chunks = reader.read_in_worker(files) if worker and files else reader.read_here(files)
+    for chunk in chunks:
+        progress.advance(chunk.nbytes)
+        for item in chunk.items:
             if isinstance(item, Problem):
-                summary.problems.append(item)
-                summary.skipped += 1
-                progress.problem(item)
+                skip(item)
                 continue
             batch.append(item)
             if len(batch) >= batch_size:
                 flush()
+        if chunk.end_of_file:
+            summary.files += 1
     flush()
     progress.finish()
     return summary

@@ -1,13 +1,22 @@
-"""Everything that writes papers, authors and daily-list entries."""
+"""Everything that writes papers, authors and daily-list entries.
+
+Imports write tens of thousands of papers with ten or more authors each, so the
+batch writer below works on plain rows and bulk statements (executemany on
+SQLite, COPY on PostgreSQL) instead of model instances: building and saving
+instances costs several times more than the database itself. Column names come
+from the models, and columns a row leaves out get their model default (worked
+out once per batch), so the models can grow without breaking it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from dailypapers.community.models import Organization
@@ -15,7 +24,7 @@ from dailypapers.core.text import slugify_name
 from dailypapers.papers.models import SOURCE_RANKS, Paper, PaperAuthor, Submission
 from dailypapers.papers.records import OrganizationRecord, PaperRecord
 
-# Metadata fields a winning record may overwrite (when it has a value for them).
+# Metadata fields a winning record overwrites and a losing one only fills in.
 _TEXT_FIELDS = (
     "title",
     "abstract",
@@ -27,8 +36,31 @@ _TEXT_FIELDS = (
     "project_page",
     "ai_summary",
 )
-_VALUE_FIELDS = ("published_at", "updated_at_source", "github_stars", "observed_at")
+_VALUE_FIELDS = ("published_at", "updated_at_source", "github_stars")
+_PAPER_COLUMNS = (
+    "id",
+    "arxiv_id",
+    "version",
+    "source",
+    "observed_at",
+    *_TEXT_FIELDS,
+    *_VALUE_FIELDS,
+    "ai_keywords",
+    "organization_id",
+    "upvotes_imported",
+    "comments_imported",
+)
+_SUBMISSION_COLUMNS = ("id", "submitted_at", "submitter_name", "submitter_fullname", "source")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# Submissions made on this site; imports never move or rewrite them.
+LOCAL_SOURCE = "local"
+# Keeps every IN (...) list and multi-row statement well under SQLite's variable limit.
+_CHUNK = 500
+_MAX_PARAMS = 900
+
+_T = TypeVar("_T")
+Row = dict[str, Any]
+Authors = list[tuple[str, str]]
 
 
 @dataclass
@@ -45,30 +77,36 @@ class UpsertResult:
         self.changed_ids.extend(other.changed_ids)
 
 
+def _chunks(items: Sequence[_T], size: int = _CHUNK) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _rank(source: str) -> int:
     return SOURCE_RANKS.get(source, 0)
 
 
-def _record_wins(paper: Paper, record: PaperRecord) -> bool:
+def _record_wins(paper: Row, record: PaperRecord) -> bool:
     """A record describes the paper at least as well as what is stored.
 
     Newer versions win; for the same version the more authoritative source wins,
     then the later observation (a daily entry seen on a later day); a tie goes to
-    the record. This makes the outcome independent of import order.
+    the record.
     """
-    mine = (paper.version or 0, _rank(paper.source), paper.observed_at or _EPOCH)
+    mine = (paper["version"] or 0, _rank(paper["source"]), paper["observed_at"] or _EPOCH)
     theirs = (record.version or 0, _rank(record.source), record.observed_at or _EPOCH)
     return theirs >= mine
 
 
-def _organizations(records: Sequence[PaperRecord]) -> dict[str, Organization]:
+def _organizations(records: Sequence[PaperRecord]) -> dict[str, int]:
+    """Organization ids by slug, creating the ones not stored yet."""
     wanted: dict[str, OrganizationRecord] = {}
     for record in records:
         if record.organization:
             wanted.setdefault(record.organization.slug, record.organization)
     if not wanted:
         return {}
-    found = {o.slug: o for o in Organization.objects.filter(slug__in=list(wanted))}
+    found = dict(Organization.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
     missing = [
         Organization(slug=r.slug, name=r.name or r.slug, avatar_url=r.avatar_url)
         for slug, r in wanted.items()
@@ -76,110 +114,309 @@ def _organizations(records: Sequence[PaperRecord]) -> dict[str, Organization]:
     ]
     if missing:
         Organization.objects.bulk_create(missing, ignore_conflicts=True)
-        found = {o.slug: o for o in Organization.objects.filter(slug__in=list(wanted))}
+        found = dict(Organization.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
     return found
 
 
-def _new_paper(record: PaperRecord, orgs: dict[str, Organization]) -> Paper:
-    return Paper(
-        arxiv_id=record.arxiv_id,
-        version=record.version,
-        title=record.title,
-        abstract=record.abstract,
-        published_at=record.published_at,
-        updated_at_source=record.updated_at_source,
-        categories=record.categories,
-        comments=record.comments,
-        journal_ref=record.journal_ref,
-        doi=record.doi,
-        github_repo=record.github_repo,
-        github_stars=record.github_stars,
-        project_page=record.project_page,
-        ai_summary=record.ai_summary,
-        ai_keywords=record.ai_keywords,
-        organization=orgs[record.organization.slug] if record.organization else None,
-        upvotes_imported=record.upvotes or 0,
-        comments_imported=record.num_comments or 0,
-        source=record.source,
-        observed_at=record.observed_at,
-    )
+_NEW_PAPER_COLUMNS = (
+    "arxiv_id",
+    "version",
+    "title",
+    "abstract",
+    "categories",
+    "comments",
+    "journal_ref",
+    "doi",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "ai_summary",
+    "organization_id",
+    "upvotes_imported",
+    "comments_imported",
+    "source",
+    "published_at",
+    "updated_at_source",
+    "observed_at",
+    "ai_keywords",
+)
 
 
-def _merge(paper: Paper, record: PaperRecord, orgs: dict[str, Organization]) -> set[str]:
-    """Apply ``record`` to ``paper`` in memory; return the names of changed fields."""
+def _new_paper_rows(records: list[PaperRecord], orgs: dict[str, int]) -> list[tuple[Any, ...]]:
+    """Query parameters for ``_NEW_PAPER_COLUMNS``; the hottest loop of a first import."""
+    when = _converter(_field(Paper, "published_at"))
+    as_json = _converter(_field(Paper, "ai_keywords"))
+    assert when is not None and as_json is not None
+    empty_json = as_json([])
+    rows = []
+    for r in records:
+        rows.append(
+            (
+                r.arxiv_id,
+                r.version,
+                r.title,
+                r.abstract,
+                r.categories,
+                r.comments,
+                r.journal_ref,
+                r.doi,
+                r.github_repo,
+                r.github_stars,
+                r.project_page,
+                r.ai_summary,
+                orgs[r.organization.slug] if r.organization else None,
+                r.upvotes or 0,
+                r.num_comments or 0,
+                r.source,
+                None if r.published_at is None else when(r.published_at),
+                None if r.updated_at_source is None else when(r.updated_at_source),
+                None if r.observed_at is None else when(r.observed_at),
+                as_json(r.ai_keywords) if r.ai_keywords else empty_json,
+            )
+        )
+    return rows
+
+
+def _merge(paper: Row, record: PaperRecord, orgs: dict[str, int], wins: bool) -> set[str]:
+    """Apply ``record`` to the stored ``paper`` row; return the names of changed fields.
+
+    A winning record overwrites every field it has a value for; a losing one only
+    fills fields the paper lacks. Either way each field ends up with the value of
+    the best record that has one, whichever order the records come in.
+    """
     changed: set[str] = set()
 
     def put(name: str, value: Any) -> None:
-        if getattr(paper, name) != value:
-            setattr(paper, name, value)
+        if paper[name] != value:
+            paper[name] = value
             changed.add(name)
 
-    if _record_wins(paper, record):
-        for name in _TEXT_FIELDS:
-            value = getattr(record, name)
-            if value:
-                put(name, value)
-        for name in _VALUE_FIELDS:
-            value = getattr(record, name)
-            if value is not None:
-                put(name, value)
-        if record.ai_keywords:
-            put("ai_keywords", record.ai_keywords)
-        if _rank(record.source) > _rank(paper.source):
-            put("source", record.source)
-        if record.organization:
-            put("organization_id", orgs[record.organization.slug].pk)
-    elif record.organization and paper.organization_id is None:
-        put("organization_id", orgs[record.organization.slug].pk)
-    if record.version and record.version > (paper.version or 0):
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name)
+        if value and (wins or not paper[name]):
+            put(name, value)
+    for name in _VALUE_FIELDS:
+        value = getattr(record, name)
+        if value is not None and (wins or paper[name] is None):
+            put(name, value)
+    if record.ai_keywords and (wins or not paper["ai_keywords"]):
+        put("ai_keywords", record.ai_keywords)
+    if record.organization and (wins or paper["organization_id"] is None):
+        put("organization_id", orgs[record.organization.slug])
+    if wins and record.observed_at is not None:
+        put("observed_at", record.observed_at)
+    if _rank(record.source) > _rank(paper["source"]):
+        put("source", record.source)
+    if record.version and record.version > (paper["version"] or 0):
         put("version", record.version)
     # Upstream counts only grow; keeping the largest seen makes re-imports of older
-    # files harmless.
-    if record.upvotes is not None and record.upvotes > paper.upvotes_imported:
+    # files harmless. Votes cast here live in upvotes_local and are never touched.
+    if record.upvotes is not None and record.upvotes > paper["upvotes_imported"]:
         put("upvotes_imported", record.upvotes)
-    if record.num_comments is not None and record.num_comments > paper.comments_imported:
+    if record.num_comments is not None and record.num_comments > paper["comments_imported"]:
         put("comments_imported", record.num_comments)
     return changed
 
 
-def _author_rows(paper: Paper, record: PaperRecord) -> list[PaperAuthor]:
-    return [
-        PaperAuthor(
-            paper=paper,
-            position=i,
-            name=a.name[:300],
-            slug=slugify_name(a.name),
-            hf_user=a.hf_user[:100],
-        )
-        for i, a in enumerate(record.authors)
-    ]
+def _record_authors(record: PaperRecord) -> Authors:
+    return [(name[:300], user[:100]) for name, user in record.authors]
 
 
-def _submission_changes(sub: Submission, record: PaperRecord) -> bool:
-    """Apply a record's daily-list entry to ``sub``; True when something changed.
+def _merged_authors(stored: Authors, record: PaperRecord, wins: bool) -> Authors:
+    """The author list after ``record``: the winner's names, with the Hugging Face
+    accounts either side knows (matched by name), so that neither the order of
+    imports nor a source without accounts loses them."""
+    incoming = _record_authors(record)
+    if not incoming:
+        return stored
+    if not stored:
+        return incoming
+    base, other = (incoming, stored) if wins else (stored, incoming)
+    users = {_slug(name): user for name, user in other if user}
+    if not users:
+        return base
+    return [(name, user or users.get(_slug(name), "")) for name, user in base]
+
+
+def _submission_changes(sub: Row, record: PaperRecord) -> set[str]:
+    """Apply a record's daily-list entry to the stored ``sub`` row; return changed fields.
 
     A paper can be put on the list again on a later day (the upstream then moves
     it), so among records of equal source rank the latest submission wins, whatever
-    order the files are read in.
+    order the files are read in. Entries made on this site are kept as they are.
     """
     incoming = record.submission
-    if incoming is None:
-        return False
-    mine = (_rank(sub.source), sub.submitted_at)
-    theirs = (_rank(record.source), incoming.submitted_at)
-    if theirs < mine:
-        return False
-    changed = False
-    for name, value in (
-        ("submitted_at", incoming.submitted_at),
-        ("submitter_name", incoming.submitter_name),
-        ("submitter_fullname", incoming.submitter_fullname),
-        ("source", record.source),
-    ):
-        if value and getattr(sub, name) != value:
-            setattr(sub, name, value)
-            changed = True
+    if incoming is None or sub["source"] == LOCAL_SOURCE:
+        return set()
+    mine = (_rank(sub["source"]), sub["submitted_at"])
+    wins = (_rank(record.source), incoming.submitted_at) >= mine
+    updates: list[tuple[str, object]] = [
+        ("submitter_name", incoming.submitter_name[:100]),
+        ("submitter_fullname", incoming.submitter_fullname[:200]),
+    ]
+    if wins:
+        updates += [("submitted_at", incoming.submitted_at), ("source", record.source)]
+    changed = set()
+    for name, value in updates:
+        if value and (wins or not sub[name]) and sub[name] != value:
+            sub[name] = value
+            changed.add(name)
     return changed
+
+
+def _new_submission(paper_id: int, record: PaperRecord) -> Row:
+    assert record.submission is not None
+    return {
+        "paper_id": paper_id,
+        "submitted_at": record.submission.submitted_at,
+        "submitter_name": record.submission.submitter_name[:100],
+        "submitter_fullname": record.submission.submitter_fullname[:200],
+        "source": record.source,
+    }
+
+
+# -- plain-row SQL -----------------------------------------------------------------
+
+
+def _converter(model_field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    """How a Python value of the field becomes a query parameter (None: as it is).
+
+    The same conversions Django's own writes make, minus the layers around them.
+    """
+    if isinstance(model_field, models.DateTimeField):
+        if connection.vendor == "sqlite":
+            zone = connection.timezone
+
+            def naive_text(value: dt.datetime) -> str:
+                if value.tzinfo is not None:
+                    if value.tzinfo is not zone:
+                        value = value.astimezone(zone)
+                    value = value.replace(tzinfo=None)
+                return str(value)
+
+            return naive_text
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(model_field, models.JSONField):
+        encoder = model_field.encoder
+        return lambda value: connection.ops.adapt_json_value(value, encoder)
+    return None
+
+
+def _field(model: type[models.Model], attname: str) -> models.Field[Any, Any]:
+    for candidate in model._meta.concrete_fields:
+        if candidate.attname == attname:
+            return candidate
+    raise LookupError(f"{model.__name__} has no column {attname}")
+
+
+def _column(model: type[models.Model], attname: str) -> str:
+    """The quoted column name of a field."""
+    column = _field(model, attname).column
+    assert column is not None
+    return connection.ops.quote_name(column)
+
+
+def _params(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[Row]
+) -> list[tuple[Any, ...]]:
+    """The rows' values for ``names``, in order, as query parameters."""
+    converters = [_converter(_field(model, n)) for n in names]
+    if not any(converters):
+        return [tuple(row[n] for n in names) for row in rows]
+    pairs = list(zip(names, converters, strict=True))
+    return [
+        tuple(
+            convert(row[n]) if convert is not None and row[n] is not None else row[n]
+            for n, convert in pairs
+        )
+        for row in rows
+    ]
+
+
+def _insert_rows(
+    model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]], now: dt.datetime
+) -> None:
+    """INSERT rows of query parameters for the columns ``names`` (attnames).
+
+    Columns not named get their model default (``now`` for auto_now fields).
+    """
+    if not rows:
+        return
+    defaults: Row = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in names:
+            continue
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        defaults[f.attname] = now if auto else f.get_default()
+    extra = _params(model, list(defaults), [defaults])[0]
+    columns = [*names, *defaults]
+    qn = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {qn(model._meta.db_table)} "  # noqa: S608 - names come from the model
+        f"({', '.join(_column(model, n) for n in columns)}) VALUES "
+    )
+    template = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # sqlite3 binds each row of one prepared statement in C: faster than
+            # parsing long multi-row statements.
+            cursor.executemany(head + template, [row + extra for row in rows])
+            return
+        if connection.vendor == "postgresql":
+            # COPY streams rows without any SQL to build or parse per row.
+            names_sql = ", ".join(_column(model, n) for n in columns)
+            copy_sql = f"COPY {qn(model._meta.db_table)} ({names_sql}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row + extra)
+            return
+        per_statement = max(1, _MAX_PARAMS // len(columns))
+        for chunk in _chunks(rows, per_statement):
+            flat = [value for row in chunk for value in row + extra]
+            cursor.execute(head + ", ".join([template] * len(chunk)), flat)
+
+
+def _update_rows(model: type[models.Model], rows: list[tuple[int, Row, set[str]]]) -> None:
+    """UPDATE the changed fields of each (pk, row, changed), one statement per field set."""
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for pk, row, changed in rows:
+        groups.setdefault(tuple(sorted(changed)), []).append({**row, "id": pk})
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    key = _column(model, "id")
+    with connection.cursor() as cursor:
+        for names, group in groups.items():
+            sets = ", ".join(f"{_column(model, n)} = %s" for n in names)
+            sql = f"UPDATE {table} SET {sets} WHERE {key} = %s"  # noqa: S608 - names from the model
+            cursor.executemany(sql, _params(model, [*names, "id"], group))
+
+
+def _delete_authors(paper_ids: list[int]) -> None:
+    qn = connection.ops.quote_name
+    table = qn(PaperAuthor._meta.db_table)
+    column = _column(PaperAuthor, "paper_id")
+    with connection.cursor() as cursor:
+        for chunk in _chunks(paper_ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", list(chunk))  # noqa: S608
+
+
+# Author names repeat across papers, and a slug is computed for every author row.
+_slug = functools.lru_cache(maxsize=1 << 16)(slugify_name)
+_AUTHOR_COLUMNS = ("paper_id", "position", "name", "slug", "hf_user")
+
+
+def _author_rows(
+    author_lists: list[tuple[int, Sequence[tuple[str, str]]]],
+) -> list[tuple[Any, ...]]:
+    return [
+        (paper_id, position, name[:300], _slug(name), hf_user[:100])
+        for paper_id, authors in author_lists
+        for position, (name, hf_user) in enumerate(authors)
+    ]
+
+
+# -- the batch writer ----------------------------------------------------------------
 
 
 def upsert_papers(records: Sequence[PaperRecord]) -> UpsertResult:
@@ -187,107 +424,119 @@ def upsert_papers(records: Sequence[PaperRecord]) -> UpsertResult:
 
     Idempotent: writing the same records again changes nothing and counts them as
     unchanged. Votes, comments and daily-list entries made here are never touched.
+    A paper that occurs several times in the batch gets its records in order.
     """
-    result = UpsertResult()
-    first: dict[str, PaperRecord] = {}
-    repeats: list[PaperRecord] = []
+    rounds: list[list[PaperRecord]] = []
+    seen: dict[str, int] = {}
     for record in records:
-        if record.arxiv_id in first:
-            repeats.append(record)
-        else:
-            first[record.arxiv_id] = record
+        occurrence = seen.get(record.arxiv_id, 0)
+        seen[record.arxiv_id] = occurrence + 1
+        if occurrence == len(rounds):
+            rounds.append([])
+        rounds[occurrence].append(record)
+    result = UpsertResult()
     with transaction.atomic():
-        _upsert_unique(list(first.values()), result)
-    if repeats:
-        # A later record of the same paper in one batch is applied after the first.
-        result.add(upsert_papers(repeats))
+        for unique in rounds:
+            _upsert_unique(unique, result)
     return result
+
+
+def _paper_ids(arxiv_ids: list[str]) -> dict[str, int]:
+    """Ids of the stored papers among ``arxiv_ids`` (a plain query: it runs per batch)."""
+    table = connection.ops.quote_name(Paper._meta.db_table)
+    key, arxiv_id = _column(Paper, "id"), _column(Paper, "arxiv_id")
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in _chunks(arxiv_ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {arxiv_id}, {key} FROM {table} WHERE {arxiv_id} IN ({marks})",  # noqa: S608
+                list(chunk),
+            )
+            found.update(cursor.fetchall())
+    return found
+
+
+def _stored(records: list[PaperRecord]) -> tuple[dict[str, Row], dict[int, Authors]]:
+    """The stored rows (with their submission, if any) and author lists of the papers."""
+    names = [*_PAPER_COLUMNS, *(f"submission__{c}" for c in _SUBMISSION_COLUMNS)]
+    existing: dict[str, Row] = {}
+    # Most papers of a first import are new: find out cheaply which ones are not.
+    known = list(_paper_ids([r.arxiv_id for r in records]).values())
+    for chunk in _chunks(known):
+        for values in Paper.objects.filter(pk__in=chunk).values_list(*names):
+            split = len(_PAPER_COLUMNS)
+            row = dict(zip(_PAPER_COLUMNS, values[:split], strict=True))
+            sub = values[split:]
+            row["submission"] = dict(zip(_SUBMISSION_COLUMNS, sub, strict=True)) if sub[0] else None
+            existing[row["arxiv_id"]] = row
+    authors: dict[int, Authors] = {}
+    for ids in _chunks([p["id"] for p in existing.values()]):
+        for paper_id, name, hf_user in (
+            PaperAuthor.objects.filter(paper_id__in=ids)
+            .order_by("paper_id", "position")
+            .values_list("paper_id", "name", "hf_user")
+        ):
+            authors.setdefault(paper_id, []).append((name, hf_user))
+    return existing, authors
 
 
 def _upsert_unique(records: list[PaperRecord], result: UpsertResult) -> None:
     orgs = _organizations(records)
-    existing = {
-        p.arxiv_id: p
-        for p in Paper.objects.filter(arxiv_id__in=[r.arxiv_id for r in records]).select_related(
-            "submission"
-        )
-    }
-    stored_authors: dict[int, list[tuple[str, str]]] = {}
-    if existing:
-        for paper_id, name, hf_user in PaperAuthor.objects.filter(
-            paper_id__in=[p.pk for p in existing.values()]
-        ).values_list("paper_id", "name", "hf_user"):
-            stored_authors.setdefault(paper_id, []).append((name, hf_user))
-
+    existing, stored_authors = _stored(records)
     now = timezone.now()
-    new_papers: list[tuple[Paper, PaperRecord]] = []
-    changed_papers: list[Paper] = []
-    changed_fields: set[str] = set()
-    replace_authors: list[tuple[Paper, PaperRecord]] = []
-    new_submissions: list[Submission] = []
-    changed_submissions: list[Submission] = []
+    new_papers: list[PaperRecord] = []
+    changed_papers: list[tuple[int, Row, set[str]]] = []
+    author_lists: list[tuple[int, Sequence[tuple[str, str]]]] = []
+    replaced: list[int] = []
+    new_submissions: list[Row] = []
+    changed_submissions: list[tuple[int, Row, set[str]]] = []
 
     for record in records:
         paper = existing.get(record.arxiv_id)
         if paper is None:
-            new_papers.append((_new_paper(record, orgs), record))
+            new_papers.append(record)
             continue
-        fields = _merge(paper, record, orgs)
-        authors_differ = (
-            bool(record.authors)
-            and _record_wins(paper, record)
-            and [(a.name[:300], a.hf_user[:100]) for a in record.authors]
-            != stored_authors.get(paper.pk, [])
-        )
-        if authors_differ:
-            replace_authors.append((paper, record))
-        sub_changed = False
-        if record.submission:
-            sub = getattr(paper, "submission", None)
-            if sub is None:
-                new_submissions.append(_new_submission(paper, record))
-                sub_changed = True
-            elif _submission_changes(sub, record):
-                changed_submissions.append(sub)
-                sub_changed = True
+        pk = paper["id"]
+        wins = _record_wins(paper, record)
+        fields = _merge(paper, record, orgs, wins)
+        stored = stored_authors.get(pk, [])
+        authors = _merged_authors(stored, record, wins)
+        if authors != stored:
+            replaced.append(pk)
+            author_lists.append((pk, authors))
+        sub_changed: set[str] = set()
+        sub = paper["submission"]
+        if record.submission and sub is None:
+            new_submissions.append(_new_submission(pk, record))
+            sub_changed = {"new"}
+        elif record.submission:
+            sub_changed = _submission_changes(sub, record)
+            if sub_changed:
+                changed_submissions.append((sub["id"], sub, sub_changed))
         if fields:
-            paper.modified_at = now
-            changed_papers.append(paper)
-            changed_fields |= fields
-        if fields or authors_differ or sub_changed:
+            paper["modified_at"] = now
+            changed_papers.append((pk, paper, fields | {"modified_at"}))
+        if fields or authors != stored or sub_changed:
             result.updated += 1
-            result.changed_ids.append(paper.arxiv_id)
+            result.changed_ids.append(record.arxiv_id)
         else:
             result.unchanged += 1
 
     if new_papers:
-        Paper.objects.bulk_create([p for p, _ in new_papers], batch_size=500)
+        _insert_rows(Paper, _NEW_PAPER_COLUMNS, _new_paper_rows(new_papers, orgs), now)
+        ids = _paper_ids([r.arxiv_id for r in new_papers])
+        for record in new_papers:
+            pk = ids[record.arxiv_id]
+            author_lists.append((pk, record.authors))
+            if record.submission:
+                new_submissions.append(_new_submission(pk, record))
         result.new += len(new_papers)
-        result.changed_ids.extend(p.arxiv_id for p, _ in new_papers)
-        new_submissions.extend(_new_submission(p, r) for p, r in new_papers if r.submission)
-    if changed_papers:
-        Paper.objects.bulk_update(changed_papers, sorted(changed_fields | {"modified_at"}), 500)
-    if replace_authors:
-        PaperAuthor.objects.filter(paper__in=[p for p, _ in replace_authors]).delete()
-    author_rows = [row for p, r in new_papers + replace_authors for row in _author_rows(p, r)]
-    if author_rows:
-        PaperAuthor.objects.bulk_create(author_rows, batch_size=2000)
+        result.changed_ids.extend(r.arxiv_id for r in new_papers)
+    _update_rows(Paper, changed_papers)
+    _delete_authors(replaced)
+    _insert_rows(PaperAuthor, _AUTHOR_COLUMNS, _author_rows(author_lists), now)
     if new_submissions:
-        Submission.objects.bulk_create(new_submissions, batch_size=500)
-    if changed_submissions:
-        Submission.objects.bulk_update(
-            changed_submissions,
-            ["submitted_at", "submitter_name", "submitter_fullname", "source"],
-            batch_size=500,
-        )
-
-
-def _new_submission(paper: Paper, record: PaperRecord) -> Submission:
-    assert record.submission is not None
-    return Submission(
-        paper=paper,
-        submitted_at=record.submission.submitted_at,
-        submitter_name=record.submission.submitter_name[:100],
-        submitter_fullname=record.submission.submitter_fullname[:200],
-        source=record.source,
-    )
+        names = list(new_submissions[0])
+        _insert_rows(Submission, names, _params(Submission, names, new_submissions), now)
+    _update_rows(Submission, changed_submissions)
