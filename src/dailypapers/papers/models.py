@@ -83,7 +83,10 @@ class Paper(models.Model):
 class PaperAuthor(models.Model):
     """One author entry of a paper, in the order of the paper's author list."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authors")
+    # The unique (paper, position) constraint already indexes lookups by paper.
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authors", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=300)
     slug = models.SlugField(max_length=100, db_index=True)
