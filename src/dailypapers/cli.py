@@ -20,6 +20,9 @@ Commands:
   digest send [--dry-run] [--at ISO-DATETIME]   send the email digests due now
   digest subscribe EMAIL... [--frequency daily|weekly] [--hour H] [--confirmed]
   digest unsubscribe EMAIL... | digest status | digest preview --email EMAIL
+  sync arxiv|oai|rss|hf [--since DATE] [--until DATE] [--categories ...]
+                        fetch new papers from one upstream once
+  sync status           recent sync runs, watermarks and claims
   worker [--once]       run background jobs (sends digests at each subscriber's hour)
   migrate               apply database migrations
   createsuperuser       create an admin account for /admin/

@@ -177,3 +177,33 @@ DIGEST_CONFIRM_DAYS = config.env_int("DAILYPAPERS_DIGEST_CONFIRM_DAYS", 3)
 DIGEST_SIGNUPS_PER_IP = config.env_int("DAILYPAPERS_DIGEST_SIGNUPS_PER_IP", 10)
 DIGEST_SIGNUPS_PER_ADDRESS = config.env_int("DAILYPAPERS_DIGEST_SIGNUPS_PER_ADDRESS", 3)
 DIGEST_UNSUBSCRIBE_MAILTO = config.env_str("DAILYPAPERS_DIGEST_UNSUBSCRIBE_MAILTO", "")
+
+# Sync from the upstreams: see docs/sync.md. Base URLs are settings so a hub can
+# use a mirror and tests a local server.
+ARXIV_API_URL = config.env_str("DAILYPAPERS_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = config.env_str("DAILYPAPERS_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_RSS_URL = config.env_str("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.org/rss")
+HF_API_URL = config.env_str("DAILYPAPERS_HF_API_URL", "https://huggingface.co/api")
+SYNC_CONTACT = config.env_str("DAILYPAPERS_SYNC_CONTACT", "")
+# arXiv asks for one request every 3 seconds; Hugging Face publishes no figure.
+SYNC_ARXIV_INTERVAL = float(config.env_str("DAILYPAPERS_SYNC_ARXIV_INTERVAL", "3"))
+SYNC_HF_INTERVAL = float(config.env_str("DAILYPAPERS_SYNC_HF_INTERVAL", "1"))
+SYNC_TIMEOUT = float(config.env_str("DAILYPAPERS_SYNC_TIMEOUT", "30"))
+SYNC_MAX_RETRIES = config.env_int("DAILYPAPERS_SYNC_MAX_RETRIES", 5)
+SYNC_BACKOFF = float(config.env_str("DAILYPAPERS_SYNC_BACKOFF", "2"))
+SYNC_BUDGET = config.env_int("DAILYPAPERS_SYNC_BUDGET", 1800)
+SYNC_CLAIM_TIMEOUT = config.env_int("DAILYPAPERS_SYNC_CLAIM_TIMEOUT", 3600)
+# Sources the worker runs, and seconds between their runs.
+SYNC_SOURCES = config.env_list("DAILYPAPERS_SYNC_SOURCES", [])
+SYNC_EVERY = {
+    "arxiv": config.env_int("DAILYPAPERS_SYNC_ARXIV_EVERY", 6 * 3600),
+    "oai": config.env_int("DAILYPAPERS_SYNC_OAI_EVERY", 24 * 3600),
+    "rss": config.env_int("DAILYPAPERS_SYNC_RSS_EVERY", 3600),
+    "hf": config.env_int("DAILYPAPERS_SYNC_HF_EVERY", 3600),
+}
+SYNC_CATEGORIES = config.env_list(
+    "DAILYPAPERS_SYNC_CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG"]
+)
+SYNC_OAI_SET = config.env_str("DAILYPAPERS_SYNC_OAI_SET", "cs")
+SYNC_OAI_PREFIX = config.env_str("DAILYPAPERS_SYNC_OAI_PREFIX", "arXivRaw")
+SYNC_HF_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_DAYS", 2)

@@ -11,8 +11,10 @@ SOURCE_RANKS = {
     "local": 0,
     "paperexplorer": 1,
     "hf-daily": 2,
+    "arxiv-rss": 1,
     "arxiv-snapshot": 3,
     "arxiv-api": 4,
+    "arxiv-oai": 4,
 }
 
 

@@ -540,3 +540,18 @@ def _upsert_unique(records: list[PaperRecord], result: UpsertResult) -> None:
         names = list(new_submissions[0])
         _insert_rows(Submission, names, _params(Submission, names, new_submissions), now)
     _update_rows(Submission, changed_submissions)
+
+
+def mark_withdrawn(arxiv_ids: Iterable[str]) -> int:
+    """Flag papers arXiv no longer serves; returns how many changed.
+
+    Only the flag changes: votes, comments and daily-list entries stay, and
+    papers not stored here are not created.
+    """
+    ids = list(dict.fromkeys(arxiv_ids))
+    changed = 0
+    for chunk in _chunks(ids):
+        changed += Paper.objects.filter(arxiv_id__in=chunk, withdrawn=False).update(
+            withdrawn=True, modified_at=timezone.now()
+        )
+    return changed
