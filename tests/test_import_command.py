@@ -237,7 +237,7 @@ class PostgresDatabase(Database):
         import psycopg
 
         with psycopg.connect(self.url) as conn:
-            return conn.execute(sql).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql).fetchall()
 
     def drop(self) -> None:
         import psycopg

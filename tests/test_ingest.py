@@ -21,6 +21,7 @@ from dailypapers.ingest.pipeline import ImportSummary, run_import
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import UpsertResult, upsert_papers
+from tests.factories import utc
 
 HF = Path("/work/shared/data/hf-daily-papers")
 DAILY_2026 = HF / "api-2026-03_2026-08"
@@ -28,10 +29,6 @@ RAW_2024 = HF / "api-raw-2024-03_2024-04"
 EXPLORER = HF / "paperexplorer-2023-11_2024-04.json"
 SNAPSHOT = Path("/work/shared/data/upstream/arxiv-kaggle-snapshot")
 SNAPSHOT_2023 = SNAPSHOT / "wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
-
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=dt.UTC)  # type: ignore[misc]
 
 
 def read(path: Path) -> tuple[list[PaperRecord], list[Problem]]:
@@ -61,7 +58,7 @@ def hf_entry(arxiv_id: str = "2604.00001", **paper: Any) -> dict[str, Any]:
     return {"paper": body, "publishedAt": "2026-04-05T20:00:00.000Z", "numComments": 2}
 
 
-def snapshot_row(arxiv_id: str = "0704.0001", **fields: Any) -> dict[str, Any]:
+def snapshot_row(arxiv_id: str | None = "0704.0001", **fields: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": arxiv_id,
         "authors": "C. Bal\\'azs, E. L. Berger",
