@@ -24,6 +24,7 @@ Commands:
                         fetch new papers from one upstream once
   sync status           recent sync runs, watermarks and claims
   worker [--once]       run background jobs (sends digests at each subscriber's hour)
+  search "WORDS" [--json]  search papers; also: search reindex|catch-up|status|embed|build-model
   migrate               apply database migrations
   createsuperuser       create an admin account for /admin/
   help COMMAND          options of one command (also: dailypapers COMMAND --help)

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "dailypapers.ingest",
     "dailypapers.api",
     "dailypapers.digests",
+    "dailypapers.search",
 ]
 
 MIDDLEWARE = [

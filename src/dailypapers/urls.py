@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("dailypapers.api.urls")),
     path("", include("dailypapers.digests.urls")),
+    path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),
 ]
 

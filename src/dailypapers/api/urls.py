@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from dailypapers.api import views
 
 urlpatterns = [
     path("daily_papers", views.daily_papers, name="api-daily-papers"),
+    path("papers/", include("dailypapers.search.api_urls")),
     path("papers/<path:ref>", views.paper, name="api-paper"),
 ]

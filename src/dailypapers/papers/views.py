@@ -14,6 +14,9 @@ from dailypapers.core import arxiv_ids, periods
 from dailypapers.core.text import clean
 from dailypapers.papers import queries
 from dailypapers.papers.trending import EXPLANATION
+from dailypapers.search import params as search_params
+from dailypapers.search import search as search_api
+from dailypapers.search import similar as similar_papers
 
 PAGE_SIZE = 50
 TABS: tuple[tuple[periods.Kind, str], ...] = (
@@ -154,17 +157,61 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "submission": submission if submission and not submission.hidden else None,
             "authors": list(paper.authors.all()),
             "version_label": f"v{paper.version}" if paper.version else "",
+            "similar": similar_papers(paper),
         },
     )
 
 
+SEARCH_PAGE = 20
+SEARCH_SORTS = (("relevance", "Relevance"), ("upvotes", "Upvotes"), ("date", "Newest"))
+
+
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    query = clean(request.GET.get("q", ""))[:250]
-    found = arxiv_ids.parse(query) if query else None
-    if found:
-        return HttpResponseRedirect(f"/papers/{found.id}")
-    results = queries.title_matches(query) if query else []
+    wanted = search_params.parse(request.GET, strict=False)
+    page_number = _page_number(request)
+    result = search_api(
+        wanted.q,
+        filters=wanted.filters,
+        sort=wanted.sort,
+        offset=(page_number - 1) * SEARCH_PAGE,
+        limit=SEARCH_PAGE,
+    )
+    if result.redirect:
+        return HttpResponseRedirect(f"/papers/{result.redirect}")
+    searched = not result.query.empty or wanted.filters.any
+    trending = []
+    if not result.hits and not result.suggestion:
+        trending = queries.trending(timezone.now(), limit=10).items
+
+    def with_page(number: int | None = None, **changes: str) -> str:
+        query = request.GET.copy()
+        for key, value in changes.items():
+            query[key] = value
+        query.pop("page", None)
+        if number and number > 1:
+            query["page"] = str(number)
+        return query.urlencode()
+
+    shown = ("from", "to", "cat", "org", "list", "code")
+    form = {key: request.GET.get(key, "")[:100] for key in shown}
+    form["sort"] = wanted.sort
     return render(
-        request, "papers/search.html", {"query": query, "search_query": query, "results": results}
+        request,
+        "papers/search.html",
+        {
+            "query": result.query.raw,
+            "search_query": result.query.raw,
+            "result": result,
+            "notes": [*wanted.notes, *result.notes],
+            "searched": searched,
+            "filtered": wanted.filters.any,
+            "filters_open": wanted.filters.any or wanted.sort != "relevance",
+            "form": form,
+            "sorts": SEARCH_SORTS,
+            "trending": trending,
+            "suggestion_query": with_page(q=result.suggestion) if result.suggestion else "",
+            "previous_query": with_page(page_number - 1) if page_number > 1 else "",
+            "next_query": with_page(page_number + 1) if result.has_next else "",
+        },
     )

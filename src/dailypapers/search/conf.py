@@ -1,0 +1,65 @@
+"""Search settings, read from the environment (settings.py only lists the app).
+
+A test or a deployment may also set ``SEARCH_DIR`` in Django settings; it wins, so
+each test can have an index of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+
+from dailypapers import config
+
+
+def index_dir() -> Path:
+    """The folder of this node's derived search data: lexical index, vectors, state."""
+    explicit = getattr(settings, "SEARCH_DIR", None)
+    path = Path(explicit) if explicit else Path(settings.DATA_DIR) / "search"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def model_dir() -> Path:
+    """Where the exported ONNX encoder lives: built once, shared by every process."""
+    explicit = getattr(settings, "SEARCH_MODEL_DIR", None) or config.env_str(
+        "DAILYPAPERS_SEARCH_MODEL_DIR"
+    )
+    return Path(explicit) if explicit else Path(settings.DATA_DIR) / "models"
+
+
+def overlap() -> dt.timedelta:
+    """How far back each catch-up looks again for rows committed late.
+
+    ``modified_at`` is taken when a row is written, not when its transaction
+    commits, so a long import transaction can commit rows older than the cursor.
+    The window must exceed the longest write transaction.
+    """
+    seconds = getattr(settings, "SEARCH_OVERLAP_SECONDS", None)
+    if seconds is None:
+        seconds = config.env_int("DAILYPAPERS_SEARCH_OVERLAP_SECONDS", 300)
+    return dt.timedelta(seconds=seconds)
+
+
+def follow_interval() -> float:
+    """Seconds between two catch-ups started by searches in one process (0: every search)."""
+    value = getattr(settings, "SEARCH_FOLLOW_INTERVAL", None)
+    if value is None:
+        value = config.env_int("DAILYPAPERS_SEARCH_FOLLOW_INTERVAL", 2)
+    return float(value)
+
+
+def follow_on_request() -> bool:
+    value = getattr(settings, "SEARCH_FOLLOW_ON_REQUEST", None)
+    if value is None:
+        return config.env_bool("DAILYPAPERS_SEARCH_FOLLOW_ON_REQUEST", True)
+    return bool(value)
+
+
+def dense_enabled() -> bool:
+    value = getattr(settings, "SEARCH_DENSE", None)
+    if value is None:
+        return config.env_bool("DAILYPAPERS_SEARCH_DENSE", True)
+    return bool(value)

@@ -1,0 +1,94 @@
+"""The sentence encoder at run time: ONNX Runtime and ``tokenizers``, on the CPU.
+
+The model file is built once by ``dailypapers search build-model`` (see
+modelbuild.py); when it is absent, ``load()`` returns None and search works by
+words alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from dailypapers.search import conf
+
+MODEL_NAME = "all-MiniLM-L6-v2-int8"
+MODEL_FILE = "all-minilm-l6-v2-int8.onnx"
+TOKENIZER_FILE = "all-minilm-l6-v2-tokenizer.json"
+DIM = 384
+# The window the model was trained with; longer input is cut (the head of the
+# abstract is kept: see documents.embedding_text).
+MAX_TOKENS = 256
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Encoder:
+    def __init__(self, folder: Path, threads: int | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        onnxruntime: Any = importlib.import_module("onnxruntime")  # ships no type hints
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(
+            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+
+    def tokenize(self, texts: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Ids and mask padded to the longest text of this batch, not to the window."""
+        encoded = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encoded)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for row, e in enumerate(encoded):
+            ids[row, : len(e.ids)] = e.ids
+            mask[row, : len(e.ids)] = 1
+        return ids, mask
+
+    def encode(self, texts: list[str], batch: int = 32) -> Vectors:
+        """Unit-length vectors, one row per text, in the order given.
+
+        Texts are run in batches of similar length, so little time goes into padding.
+        """
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        lengths = [len(t) for t in texts]
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(order), batch):
+            rows = order[start : start + batch]
+            ids, mask = self.tokenize([texts[i] for i in rows])
+            result: Any = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[rows] = np.asarray(result[0], dtype=np.float32)
+        return out
+
+
+_loaded: dict[str, Encoder | None] = {}
+_lock = threading.Lock()
+
+
+def available(folder: Path | None = None) -> bool:
+    folder = folder or conf.model_dir()
+    return (folder / MODEL_FILE).exists() and (folder / TOKENIZER_FILE).exists()
+
+
+def load() -> Encoder | None:
+    """This process's encoder, or None when no model file was built."""
+    folder = conf.model_dir()
+    key = str(folder)
+    with _lock:
+        if key not in _loaded or _loaded[key] is None:
+            _loaded[key] = Encoder(folder) if available(folder) else None
+        return _loaded[key]

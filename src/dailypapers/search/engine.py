@@ -1,0 +1,201 @@
+"""A search from start to end: parse, rank lexically and by meaning, fuse, filter, page.
+
+The indexes only propose candidates. Which of them are shown, in what order for
+the "upvotes" and "date" sorts, and everything shown about them, comes from the
+database, so a stale index can cost a result but never show a wrong one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from django.db.models import F, QuerySet
+
+from dailypapers.core import arxiv_ids
+from dailypapers.papers.models import Paper
+from dailypapers.search import dense, documents, feedback, follow, fusion, highlight, querylang
+from dailypapers.search.lexical import LexicalIndex
+from dailypapers.search.querylang import Filters, ParsedQuery
+
+Sort = Literal["relevance", "upvotes", "date"]
+SORTS: tuple[Sort, ...] = ("relevance", "upvotes", "date")
+# Candidates each ranker proposes; also the deepest page a query can reach.
+CANDIDATES = 300
+
+
+@dataclass
+class Hit:
+    paper: Paper
+    score: float
+    title_segments: list[highlight.Segment]
+    summary_segments: list[highlight.Segment]
+
+    @property
+    def snippet(self) -> list[highlight.Segment]:
+        return highlight.snippet(self.summary_segments)
+
+
+@dataclass
+class Result:
+    query: ParsedQuery
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    redirect: str = ""  # an arXiv id the query named: go straight there
+    suggestion: str = ""  # a spelling that finds something when the query found nothing
+    mode: Literal["hybrid", "lexical", "none"] = "none"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.hits) < self.total
+
+
+def displayed() -> QuerySet[Paper]:
+    return (
+        Paper.objects.select_related("organization", "submission")
+        .prefetch_related("authors")
+        .annotate(votes=F("upvotes_imported") + F("upvotes_local"))
+    )
+
+
+def _filtered(qs: QuerySet[Paper], filters: Filters) -> QuerySet[Paper]:
+    if filters.on_daily:
+        qs = qs.filter(submission__isnull=False, submission__hidden=False)
+    if filters.has_code:
+        qs = qs.exclude(github_repo="")
+    if filters.organization:
+        qs = qs.filter(organization__slug__iexact=filters.organization)
+    if filters.date_from:
+        start = dt.datetime.combine(filters.date_from, dt.time.min, tzinfo=dt.UTC)
+        qs = qs.filter(published_at__gte=start)
+    if filters.date_to:
+        end = dt.datetime.combine(
+            filters.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC
+        )
+        qs = qs.filter(published_at__lt=end)
+    for category in filters.categories:
+        qs = qs.filter(categories__icontains=category)
+    return qs
+
+
+def _browse(filters: Filters, sort: Sort, offset: int, limit: int) -> tuple[list[Paper], int]:
+    """No words, only filters: the matching papers, newest (or most upvoted) first."""
+    qs = _filtered(displayed(), filters)
+    ordering = ("-votes", "-published_at") if sort == "upvotes" else ("-published_at", "-id")
+    total = qs.count()
+    return list(qs.order_by(*ordering)[offset : offset + limit]), total
+
+
+def _second_pass(
+    index: LexicalIndex,
+    parsed: ParsedQuery,
+    filters: Filters,
+    encoded: tuple[npt.NDArray[np.float32], dense.Store],
+    ranked: list[tuple[int, float]],
+) -> list[tuple[int, float]]:
+    """Re-rank with the query expanded by its top results (see feedback.py)."""
+    top = [pk for pk, _ in ranked[: feedback.TOP_DOCS]]
+    nearest = [pk for pk, _ in ranked[: feedback.TOP_VECTORS]]
+    vector, vectors = encoded
+    words = feedback.expanded_words(index, parsed.words, documents.load(top))
+    lexical = index.search(
+        ParsedQuery(raw=parsed.raw, words=words, categories=parsed.categories), filters, CANDIDATES
+    )
+    found = [v for v in (vectors.vector(pk) for pk in nearest) if v is not None]
+    semantic = vectors.nearest(feedback.expanded_vector(vector, found), CANDIDATES)
+    return fusion.fuse(lexical, semantic)
+
+
+def search(
+    text: str,
+    *,
+    filters: Filters | None = None,
+    sort: Sort = "relevance",
+    offset: int = 0,
+    limit: int = 20,
+    use_dense: bool = True,
+) -> Result:
+    filters = filters or Filters()
+    parsed = querylang.parse(text)
+    result = Result(query=parsed, offset=offset, notes=list(parsed.notes))
+    named = arxiv_ids.parse(parsed.raw.strip()) if parsed.raw else None
+    if named is not None:
+        result.redirect = named.id
+        return result
+    if parsed.categories:
+        filters = Filters(
+            **{**filters.__dict__, "categories": (*filters.categories, *parsed.categories)}
+        )
+    if parsed.empty:
+        if filters.any:
+            papers, result.total = _browse(filters, sort, offset, limit)
+            result.hits = [Hit(p, 0.0, [], []) for p in papers]
+        return result
+
+    follow.maybe_catch_up()
+    index = follow.current()
+    lexical: list[tuple[int, float]] = []
+    if index is not None:
+        index.reload()
+        lexical = index.search(parsed, filters, CANDIDATES)
+    semantic: list[tuple[int, float]] = []
+    encoded = None
+    # Author and category queries ask for exact things: meaning would only add noise.
+    if use_dense and parsed.text and not parsed.authors:
+        encoded = dense.encode_query(parsed.text)
+        if encoded is None:
+            result.notes.append("Searching by words only: the meaning index is not available.")
+        else:
+            semantic = encoded[1].nearest(encoded[0], CANDIDATES)
+    # Phrases and title: prefixes are requirements; dense candidates must meet them too.
+    exact = bool(parsed.phrases or parsed.title)
+    if exact:
+        allowed = {pk for pk, _ in lexical}
+        semantic = [(pk, s) for pk, s in semantic if pk in allowed]
+    ranked = fusion.fuse(lexical, semantic)
+    if encoded is not None and index is not None and parsed.words and not exact and ranked:
+        ranked = _second_pass(index, parsed, filters, encoded, ranked)
+    result.mode = "hybrid" if semantic else "lexical"
+
+    order = [pk for pk, _ in ranked]
+    scores = dict(ranked)
+    # Filter and sort the candidates on a few columns; load whole papers for one page only.
+    rows = {
+        pk: (categories, votes, published)
+        for pk, categories, votes, published in _filtered(Paper.objects.all(), filters)
+        .filter(pk__in=order)
+        .annotate(votes=F("upvotes_imported") + F("upvotes_local"))
+        .values_list("pk", "categories", "votes", "published_at")
+    }
+    kept = [pk for pk in order if pk in rows]
+    if filters.categories:
+        wanted_cats = {c.lower() for c in filters.categories}
+        kept = [pk for pk in kept if wanted_cats & {c.lower() for c in rows[pk][0].split()}]
+    if sort == "upvotes":
+        kept.sort(key=lambda pk: -rows[pk][1])  # stable: relevance breaks ties
+    elif sort == "date":
+        epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+        kept.sort(key=lambda pk: rows[pk][2] or epoch, reverse=True)
+    result.total = len(kept)
+    page = kept[offset : offset + limit]
+    by_id = {p.pk: p for p in displayed().filter(pk__in=page)}
+    wanted = highlight.stems(parsed.highlight_terms())
+    result.hits = [
+        Hit(
+            paper=p,
+            score=scores.get(p.pk, 0.0),
+            title_segments=highlight.segments(p.title, wanted),
+            summary_segments=highlight.segments(p.abstract, wanted),
+        )
+        for p in (by_id[pk] for pk in page if pk in by_id)
+    ]
+    if not lexical and parsed.words and index is not None:
+        better = index.suggest(parsed.words)
+        if better:
+            result.suggestion = " ".join(better)
+    return result

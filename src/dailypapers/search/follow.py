@@ -1,0 +1,325 @@
+"""Keeping this node's lexical index in step with the database.
+
+The database is the source of truth; the index is derived. Each node follows the
+papers table by a cursor over ``modified_at``: every catch-up reads the papers
+written since the last one, plus an overlap window before it, because
+``modified_at`` is set when a row is written and its transaction may commit
+later. Papers seen in the window at the same ``modified_at`` are skipped, so the
+overlap costs a read, not a re-index. Whoever holds the index's write lock does
+the work; everyone else just reads.
+
+State lives in ``state.json`` next to the index folders; a reindex builds a new
+folder, records its progress so an interrupted one resumes, and switches over
+only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from dailypapers.papers.models import Paper
+from dailypapers.search import conf, documents
+from dailypapers.search.lexical import SCHEMA_VERSION, LexicalIndex
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+STATE = "state.json"
+Progress = Callable[[int, int], None]
+
+
+class Busy(Exception):
+    """Another process is writing this node's index right now."""
+
+
+@dataclass
+class State:
+    lexical: str = ""
+    schema: int = SCHEMA_VERSION
+    cursor: str = ""  # ISO time: every paper written before (cursor - overlap) is indexed
+    recent: dict[str, str] | None = None  # id -> modified_at already indexed in the window
+    caught_up_at: str = ""
+    build: dict[str, Any] | None = None  # an unfinished reindex
+
+    @classmethod
+    def read(cls, folder: Path) -> State:
+        try:
+            raw = json.loads((folder / STATE).read_text())
+        except (OSError, ValueError):
+            return cls()
+        known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
+        return cls(**known)
+
+    def write(self, folder: Path) -> None:
+        tmp = folder / f"{STATE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(self.__dict__))
+        os.replace(tmp, folder / STATE)
+
+
+@contextlib.contextmanager
+def _locked_state(folder: Path) -> Iterator[State]:
+    """Read-modify-write of state.json, one process at a time (the reindex and a
+    catch-up may both be writing it)."""
+    with open(folder / ".state.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            state = State.read(folder)
+            yield state
+            state.write(folder)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+def _parse(value: str) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+# -- the index of this process ----------------------------------------------------------
+
+_open: dict[str, LexicalIndex] = {}
+_open_lock = threading.Lock()
+
+
+def current() -> LexicalIndex | None:
+    """This process's handle on the live index, reopened when a reindex switched folders."""
+    folder = conf.index_dir()
+    state = State.read(folder)
+    if not state.lexical or state.schema != SCHEMA_VERSION:
+        return None
+    path = folder / state.lexical
+    key = str(path)
+    with _open_lock:
+        found = _open.get(key)
+        if found is None:
+            if not path.exists():
+                return None
+            for stale in [k for k in _open if k.startswith(str(folder))]:
+                del _open[stale]
+            found = _open[key] = LexicalIndex(path)
+    return found
+
+
+def ensure() -> LexicalIndex:
+    """The live index, created empty (and due for a full catch-up) on first use."""
+    found = current()
+    if found is not None:
+        return found
+    folder = conf.index_dir()
+    state = State.read(folder)
+    if state.lexical and state.schema == SCHEMA_VERSION and (folder / state.lexical).exists():
+        return LexicalIndex(folder / state.lexical)
+    with _locked_state(folder) as state:
+        if not (state.lexical and (folder / state.lexical).exists()):
+            name = f"lexical-{int(time.time() * 1000)}"
+            LexicalIndex(folder / name)
+            state.lexical, state.schema, state.cursor, state.recent = name, SCHEMA_VERSION, "", {}
+    found = current()
+    assert found is not None
+    return found
+
+
+@contextlib.contextmanager
+def _writing(index: LexicalIndex, threads: int = 1) -> Iterator[Any]:
+    try:
+        writer = index.writer(threads)
+    except ValueError:
+        raise Busy from None
+    try:
+        yield writer
+    finally:
+        writer.wait_merging_threads()
+
+
+# -- following --------------------------------------------------------------------------
+
+
+def _changed_since(start: dt.datetime | None) -> Iterator[list[tuple[int, dt.datetime]]]:
+    """(id, modified_at) of papers written at or after ``start``, in keyset pages."""
+    base = Paper.objects.order_by("modified_at", "id")
+    if start is not None:
+        base = base.filter(modified_at__gte=start)
+    after: tuple[dt.datetime, int] | None = None
+    while True:
+        page = base
+        if after is not None:
+            page = page.filter(
+                Q(modified_at__gt=after[0]) | Q(modified_at=after[0], id__gt=after[1])
+            )
+        rows = list(page.values_list("id", "modified_at")[:BATCH])
+        if not rows:
+            return
+        yield rows
+        after = (rows[-1][1], rows[-1][0])
+
+
+def catch_up(*, limit: int | None = None, progress: Progress | None = None) -> int:
+    """Index what changed since the last catch-up; returns how many papers were (re)indexed.
+
+    ``limit`` bounds the work (a search request catches up a little at a time and
+    leaves a big backlog to the worker). Raises Busy when another process writes.
+    """
+    index = ensure()
+    folder = conf.index_dir()
+    with _writing(index) as writer:
+        state = State.read(folder)
+        if folder / state.lexical != index.path:
+            raise Busy  # a reindex switched folders a moment ago
+        started = timezone.now()
+        window = conf.overlap()
+        cursor = _parse(state.cursor)
+        recent = dict(state.recent or {})
+        done = 0
+        newest = cursor
+        complete = True
+        for rows in _changed_since(cursor - window if cursor else None):
+            todo = [pk for pk, modified in rows if recent.get(str(pk)) != _iso(modified)]
+            done += LexicalIndex.put(writer, documents.load(todo))
+            for pk, modified in rows:
+                recent[str(pk)] = _iso(modified)
+            newest = rows[-1][1]
+            if progress:
+                progress(done, 0)
+            if limit is not None and done >= limit:
+                complete = False
+                break
+        writer.commit()
+        if complete:
+            # Everything visible now is indexed: the next scan may start at
+            # (now - window), and only what was written in that window is remembered.
+            newest = started
+        if newest is not None:
+            floor = newest - window
+            recent = {k: v for k, v in recent.items() if dt.datetime.fromisoformat(v) >= floor}
+            state.cursor = _iso(newest)
+        with _locked_state(folder) as latest:
+            if folder / latest.lexical == index.path:
+                latest.cursor, latest.recent = state.cursor, recent
+                latest.caught_up_at = _iso(timezone.now())
+    index.reload()
+    return done
+
+
+_last_attempt = 0.0
+_attempt_lock = threading.Lock()
+
+
+def maybe_catch_up(limit: int = 2000) -> None:
+    """Catch up from a request, at most every few seconds per process, never waiting."""
+    global _last_attempt
+    if not conf.follow_on_request():
+        return
+    now = time.monotonic()
+    with _attempt_lock:
+        if now - _last_attempt < conf.follow_interval():
+            return
+        _last_attempt = now
+    try:
+        catch_up(limit=limit)
+    except Busy:
+        pass
+    except Exception:
+        # Search must keep answering from the index it has.
+        log.exception("search index catch-up failed")
+    index = current()
+    if index is not None:
+        index.reload()
+
+
+# -- rebuilding ----------------------------------------------------------------------------
+
+
+def reindex(*, progress: Progress | None = None, fresh: bool = False) -> int:
+    """Rebuild the lexical index from the database into a new folder, then switch to it.
+
+    Resumes an interrupted rebuild (unless ``fresh``). Searches keep using the old
+    folder until the new one is complete.
+    """
+    folder = conf.index_dir()
+    with _locked_state(folder) as state:
+        build = state.build if state.build and not fresh else None
+        if build is None or not (folder / build["dir"]).exists():
+            build = {
+                "dir": f"lexical-{int(time.time() * 1000)}",
+                "started_at": _iso(timezone.now()),
+                "last_id": 0,
+                "done": 0,
+            }
+            state.build = build
+    index = LexicalIndex(folder / build["dir"])
+    total = Paper.objects.count()
+    with _writing(index, threads=0) as writer:
+        while True:
+            ids = list(
+                Paper.objects.filter(pk__gt=build["last_id"])
+                .order_by("pk")
+                .values_list("pk", flat=True)[:BATCH]
+            )
+            if not ids:
+                break
+            build["done"] += LexicalIndex.put(writer, documents.load(ids))
+            build["last_id"] = ids[-1]
+            if build["done"] % (BATCH * 20) == 0:
+                # A commit per 20k papers: what an interruption can lose, and resume.
+                writer.commit()
+                _save_build(folder, build)
+            if progress:
+                progress(build["done"], total)
+        writer.commit()
+    # Papers written while the rebuild ran are picked up by following from its start.
+    with _locked_state(folder) as latest:
+        old = latest.lexical
+        latest.lexical = build["dir"]
+        latest.schema = SCHEMA_VERSION
+        latest.cursor = build["started_at"]
+        latest.recent = {}
+        latest.build = None
+    if old and old != build["dir"]:
+        shutil.rmtree(folder / old, ignore_errors=True)
+    return int(build["done"])
+
+
+def _save_build(folder: Path, build: dict[str, Any]) -> None:
+    with _locked_state(folder) as state:
+        state.build = build
+
+
+def status() -> dict[str, Any]:
+    """How far behind the database this node's index is."""
+    folder = conf.index_dir()
+    state = State.read(folder)
+    cursor = _parse(state.cursor)
+    latest = Paper.objects.aggregate(m=Max("modified_at"))["m"]
+    pending = Paper.objects.filter(modified_at__gt=cursor).count() if cursor else None
+    if cursor is None:
+        pending = Paper.objects.count()
+    lag = max(0.0, (latest - cursor).total_seconds()) if latest and cursor else None
+    index = current()
+    return {
+        "index": state.lexical or None,
+        "schema_current": state.schema == SCHEMA_VERSION,
+        "documents": index.searcher().num_docs if index else 0,
+        "papers": Paper.objects.count(),
+        "pending": pending,
+        "behind_seconds": lag if cursor else None,
+        "caught_up_at": state.caught_up_at or None,
+        "rebuilding": bool(state.build),
+    }

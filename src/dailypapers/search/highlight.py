@@ -1,0 +1,71 @@
+"""Marking the words of a text that a query matched, as the upstream API's segments.
+
+A word counts as matched when it reduces to the same stem as a query word, so
+"models" is marked for the query "model", as the ranking itself would have it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from dailypapers.search.lexical import STEM
+
+Segment = dict[str, str]
+_WORD = re.compile(r"\w+")
+
+
+def stems(words: Iterable[str]) -> set[str]:
+    return {stem for word in words for stem in STEM.analyze(word)}
+
+
+def segments(text: str, wanted: set[str]) -> list[Segment]:
+    """``text`` cut into alternating plain and highlighted pieces (joined, they are ``text``)."""
+    if not wanted or not text:
+        return [{"type": "text", "text": text}] if text else []
+    out: list[Segment] = []
+    last = 0
+    for match in _WORD.finditer(text):
+        found = STEM.analyze(match.group(0))
+        if not found or found[0] not in wanted:
+            continue
+        if match.start() > last:
+            out.append({"type": "text", "text": text[last : match.start()]})
+        if out and out[-1]["type"] == "highlight" and match.start() == last:
+            out[-1]["text"] += match.group(0)
+        else:
+            out.append({"type": "highlight", "text": match.group(0)})
+        last = match.end()
+    if last < len(text):
+        out.append({"type": "text", "text": text[last:]})
+    return out
+
+
+def snippet(pieces: list[Segment], limit: int = 300) -> list[Segment]:
+    """About ``limit`` characters around the first highlight, cut at word boundaries."""
+    text = "".join(p["text"] for p in pieces)
+    if len(text) <= limit:
+        return pieces
+    first, position = 0, 0
+    for piece in pieces:
+        if piece["type"] == "highlight":
+            first = position
+            break
+        position += len(piece["text"])
+    start = max(0, first - limit // 3)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    end = start + limit
+    space = text.rfind(" ", start, end)
+    end = space if space > start + limit // 2 else end
+    out: list[Segment] = [{"type": "text", "text": "…"}] if start else []
+    position = 0
+    for piece in pieces:
+        lo, hi = position, position + len(piece["text"])
+        position = hi
+        if hi <= start or lo >= end:
+            continue
+        out.append({"type": piece["type"], "text": piece["text"][max(start - lo, 0) : end - lo]})
+    out.append({"type": "text", "text": "…"})
+    return out

@@ -1,0 +1,345 @@
+"""The BM25 index over titles, abstracts and authors (tantivy), on disk in the node's folder.
+
+Queries are built term by term rather than through tantivy's query parser: the
+parser keeps each distinct word once, so a word a person repeats (or a long
+query that names its subject several times) would lose the weight it carries.
+Here each analysed term gets a boost equal to its count times its field weight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import tantivy
+
+from dailypapers.search.querylang import Filters, ParsedQuery
+
+if TYPE_CHECKING:
+    from dailypapers.search.documents import Doc
+
+# Changing the schema or the analysers needs a reindex; the number is kept with the
+# index and a mismatch is reported as "rebuild needed".
+SCHEMA_VERSION = 1
+STEMMED = "paper_en"
+NAMES = "names"
+
+# Chosen on the tuning half of Cranfield (benchmarks/search_quality.py): extra
+# title weight did not help there (titles of technical reports are long), and
+# author names matter less than subject words. Queries with author: are exact.
+FIELD_WEIGHTS = {"title": 1.0, "abstract": 1.0, "authors": 0.5}
+
+Occur = tantivy.Occur
+
+
+def _stemmed() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stopword("english"))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _names() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+STEM = _stemmed()
+PLAIN = _names()
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name=STEMMED)
+    builder.add_text_field("abstract", tokenizer_name=STEMMED)
+    builder.add_text_field("authors", tokenizer_name=NAMES)
+    # Unstemmed title and abstract words, only to suggest spellings.
+    builder.add_text_field("words", tokenizer_name=NAMES, index_option="freq")
+    builder.add_text_field("cats", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("org", tokenizer_name="raw", index_option="basic")
+    builder.add_unsigned_field("has_code", indexed=True)
+    builder.add_unsigned_field("on_daily", indexed=True)
+    builder.add_integer_field("day", indexed=True, fast=True)
+    return builder.build()
+
+
+SCHEMA = _schema()
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _day(value: dt.date) -> int:
+    return (value - _EPOCH).days
+
+
+def _document(doc: Doc) -> tantivy.Document:
+    out = tantivy.Document()
+    out.add_unsigned("id", doc.id)
+    out.add_text("title", doc.title)
+    out.add_text("abstract", doc.abstract)
+    out.add_text("authors", doc.authors)
+    out.add_text("words", f"{doc.title} {doc.abstract}")
+    for category in doc.categories.split():
+        out.add_text("cats", category.lower())
+    if doc.organization:
+        out.add_text("org", doc.organization.lower())
+    out.add_unsigned("has_code", int(doc.has_code))
+    out.add_unsigned("on_daily", int(doc.on_daily))
+    if doc.published is not None:
+        out.add_integer("day", _day(doc.published.date()))
+    return out
+
+
+class LexicalIndex:
+    """One tantivy index folder. Any number of processes read it; one writes at a time."""
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+        self.index.register_tokenizer(STEMMED, STEM)
+        self.index.register_tokenizer(NAMES, PLAIN)
+        self._lock = threading.Lock()
+
+    def reload(self) -> None:
+        self.index.reload()
+
+    def searcher(self) -> tantivy.Searcher:
+        return self.index.searcher()
+
+    def writer(self, threads: int = 1) -> tantivy.IndexWriter:
+        """A writer; raises ValueError when another process holds the index's write lock."""
+        return self.index.writer(heap_size=64_000_000, num_threads=threads)
+
+    @staticmethod
+    def put(writer: tantivy.IndexWriter, docs: Iterable[Doc]) -> int:
+        """Replace each paper's document (delete by id, then add): safe to repeat."""
+        batch = list(docs)
+        LexicalIndex.remove(writer, [doc.id for doc in batch])
+        for doc in batch:
+            writer.add_document(_document(doc))
+        return len(batch)
+
+    @staticmethod
+    def remove(writer: tantivy.IndexWriter, ids: Sequence[int]) -> None:
+        # By query: deleting by term does not match unsigned fields in this binding.
+        if ids:
+            writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", list(ids)))
+
+    # -- reading ---------------------------------------------------------------------
+
+    def search(self, parsed: ParsedQuery, filters: Filters, limit: int) -> list[tuple[int, float]]:
+        query = build_query(parsed, filters)
+        if query is None:
+            return []
+        return self._run(query, limit)
+
+    def _run(self, query: tantivy.Query, limit: int) -> list[tuple[int, float]]:
+        searcher = self.searcher()
+        hits = searcher.search(query, limit=limit, count=False).hits
+        if not hits:
+            return []
+        ids = searcher.fast_field_values("id", [address for _, address in hits])
+        return [(int(pk), float(score)) for (score, _), pk in zip(hits, ids, strict=True) if pk]
+
+    def like(self, doc: Doc, limit: int) -> list[tuple[int, float]]:
+        """Papers whose words are most like this one's: its distinctive terms, BM25-ranked."""
+        searcher = self.searcher()
+        total = max(searcher.num_docs, 1)
+        counts = Counter(STEM.analyze(f"{doc.title} {doc.title} {doc.abstract}"))
+        weighted = []
+        for term, count in counts.items():
+            df = searcher.doc_freq("abstract", term) + searcher.doc_freq("title", term)
+            if df <= 1:
+                continue
+            weighted.append((count * math.log(1 + total / df), term))
+        weighted.sort(reverse=True)
+        terms = [term for _, term in weighted[:30]]
+        if not terms:
+            return []
+        query = tantivy.Query.boolean_query(
+            [
+                (Occur.Should, _terms_query(Counter(terms), ("title", "abstract"))),
+                (Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", doc.id)),
+            ]
+        )
+        return self._run(query, limit)
+
+    def suggest(self, words: Sequence[str]) -> list[str]:
+        """For each word no paper contains, the closest word that papers do contain."""
+        searcher = self.searcher()
+        out: list[str] = []
+        changed = False
+        for word in words:
+            token = next(iter(PLAIN.analyze(word)), "")
+            if not token or searcher.doc_freq("words", token) > 0 or len(token) < 4:
+                out.append(word)
+                continue
+            best = _closest(token, searcher.terms_with_prefix("words", token[:2], limit=5000))
+            if best:
+                out.append(best)
+                changed = True
+            else:
+                out.append(word)
+        return out if changed else []
+
+
+def _closest(token: str, candidates: list[tuple[str, int]]) -> str:
+    best, best_key = "", (3, 0)
+    for term, df in candidates:
+        if abs(len(term) - len(token)) > 2:
+            continue
+        distance = _edit_distance(token, term, 2)
+        if distance <= 2 and (distance, -df) < best_key:
+            best, best_key = term, (distance, -df)
+    return best
+
+
+def _edit_distance(a: str, b: str, cap: int) -> int:
+    """Edits between two words, a swap of neighbours counting as one (the commonest typo)."""
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        if min(current) > cap:
+            return cap + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _terms_query(counts: Counter[str], fields: Sequence[str]) -> tantivy.Query:
+    clauses = [
+        (
+            Occur.Should,
+            tantivy.Query.boost_query(
+                tantivy.Query.term_query(SCHEMA, name, term), FIELD_WEIGHTS[name] * count
+            ),
+        )
+        for term, count in counts.items()
+        for name in fields
+    ]
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _phrase(text: str, fields: Sequence[str]) -> tantivy.Query | None:
+    """The words in order in one of the fields; stop words keep their place as gaps."""
+    words: list[tuple[int, str]] = []
+    for position, word in enumerate(PLAIN.analyze(text)):
+        stems = STEM.analyze(word)
+        if stems:
+            words.append((position, stems[0]))
+    if not words:
+        return None
+    if len(words) == 1:
+        per_field = [tantivy.Query.term_query(SCHEMA, f, words[0][1]) for f in fields]
+    else:
+        base = words[0][0]
+        shifted: list[str | tuple[int, str]] = [(p - base, w) for p, w in words]
+        per_field = [tantivy.Query.phrase_query(SCHEMA, f, shifted) for f in fields]
+    return tantivy.Query.boolean_query(
+        [
+            (Occur.Should, tantivy.Query.boost_query(q, FIELD_WEIGHTS[f]))
+            for q, f in zip(per_field, fields, strict=True)
+        ]
+    )
+
+
+def _all_terms(terms: Sequence[str], field: str) -> tantivy.Query | None:
+    if not terms:
+        return None
+    return tantivy.Query.boolean_query(
+        [
+            (Occur.Must, tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, field, t), 2.0))
+            for t in terms
+        ]
+    )
+
+
+def filter_clauses(filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    if filters.on_daily:
+        clauses.append((Occur.Must, tantivy.Query.term_query(SCHEMA, "on_daily", 1)))
+    if filters.has_code:
+        clauses.append((Occur.Must, tantivy.Query.term_query(SCHEMA, "has_code", 1)))
+    if filters.organization:
+        clauses.append(
+            (Occur.Must, tantivy.Query.term_query(SCHEMA, "org", filters.organization.lower()))
+        )
+    if filters.categories:
+        cats = [c.lower() for c in filters.categories]
+        clauses.append((Occur.Must, tantivy.Query.term_set_query(SCHEMA, "cats", cats)))
+    if filters.date_from or filters.date_to:
+        clauses.append(
+            (
+                Occur.Must,
+                tantivy.Query.range_query(
+                    SCHEMA,
+                    "day",
+                    tantivy.FieldType.Integer,
+                    _day(filters.date_from) if filters.date_from else -(10**7),
+                    _day(filters.date_to) if filters.date_to else 10**7,
+                ),
+            )
+        )
+    return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in clauses]
+
+
+def build_query(parsed: ParsedQuery, filters: Filters) -> tantivy.Query | None:
+    """The tantivy query for a parsed query, or None when nothing in it can match."""
+    clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+    free = " ".join(parsed.words)
+    stems = Counter(STEM.analyze(free))
+    names = Counter(PLAIN.analyze(free))
+    should: list[tantivy.Query] = []
+    if stems:
+        should.append(_terms_query(stems, ("title", "abstract")))
+    if names:
+        should.append(_terms_query(names, ("authors",)))
+    for phrase in parsed.phrases:
+        query = _phrase(phrase, ("title", "abstract"))
+        if query is not None:
+            clauses.append((Occur.Must, query))
+    for author in parsed.authors:
+        query = _phrase(author, ("authors",)) if " " in author else None
+        if query is None:
+            query = _all_terms(PLAIN.analyze(author), "authors")
+        if query is not None:
+            clauses.append((Occur.Must, query))
+    title = _all_terms(STEM.analyze(" ".join(parsed.title)), "title")
+    if title is not None:
+        clauses.append((Occur.Must, title))
+    if parsed.categories:
+        cats = [c.lower() for c in parsed.categories]
+        clauses.append((Occur.Must, tantivy.Query.term_set_query(SCHEMA, "cats", cats)))
+    if not should and not clauses:
+        return None
+    if should:
+        # With other requirements the free words only rank; alone, at least one must match.
+        clauses.append(
+            (
+                Occur.Should if clauses else Occur.Must,
+                tantivy.Query.boolean_query([(Occur.Should, q) for q in should]),
+            )
+        )
+    clauses.extend(filter_clauses(filters))
+    return tantivy.Query.boolean_query(clauses)

@@ -1,0 +1,336 @@
+"""Search: the lexical engine following the database, the page, the API and the command."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.http.response import HttpResponseBase
+from django.test import Client
+
+from dailypapers.papers.models import Paper
+from dailypapers.search import Filters, conf, engine, follow, index, querylang
+from tests.factories import paper, utc
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def own_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each test gets an index folder of its own and catches up on every search."""
+    settings.SEARCH_DIR = tmp_path / "search"
+    settings.SEARCH_MODEL_DIR = tmp_path / "no-model"
+    settings.SEARCH_FOLLOW_INTERVAL = 0
+    settings.SEARCH_OVERLAP_SECONDS = 120
+
+
+def body(response: HttpResponseBase) -> str:
+    return str(response.content, "utf-8")  # type: ignore[attr-defined]
+
+
+def found(text: str, **options: object) -> list[str]:
+    return [h.paper.arxiv_id for h in engine.search(text, **options).hits]  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def corpus() -> None:
+    paper(
+        "2604.00001",
+        title="Diffusion models for protein design",
+        abstract="We generate protein backbones with a denoising diffusion model.",
+        authors=("Ada Lovelace",),
+        categories="q-bio.BM cs.LG",
+        submitted_at=utc(2026, 4, 7, 9),
+        upvotes=40,
+        published_at=utc(2026, 4, 6),
+        github_repo="https://github.com/example/protein",
+    )
+    paper(
+        "2604.00002",
+        title="Scaling laws for language models",
+        abstract="Loss falls as a power law in parameters and data for language models.",
+        authors=("Alan Turing", "Grace Hopper"),
+        categories="cs.CL cs.LG",
+        submitted_at=utc(2026, 4, 8, 9),
+        upvotes=90,
+        published_at=utc(2026, 4, 7),
+    )
+    paper(
+        "2604.00003",
+        title="State of the art image segmentation",
+        abstract="A segmentation network that is the state of the art on three benchmarks.",
+        authors=("Grace Hopper",),
+        categories="cs.CV",
+        published_at=utc(2025, 1, 2),
+        source="arxiv-snapshot",
+    )
+
+
+class TestQueryLanguage:
+    def test_words_phrases_and_prefixes_are_told_apart(self) -> None:
+        q = querylang.parse('graph "neural network" author:"Grace Hopper" title:scaling cat:cs.CL')
+        assert q.words == ["graph"]
+        assert q.phrases == ["neural network"]
+        assert q.authors == ["Grace Hopper"]
+        assert q.title == ["scaling"]
+        assert q.categories == ["cs.CL"]
+
+    def test_hostile_input_is_cut_cleaned_and_explained(self) -> None:
+        q = querylang.parse('a\x00b\x1b[31m "unbalanced ' + "x" * 10_000)
+        assert "\x00" not in q.raw and "\x1b" not in q.raw
+        assert len(q.raw) <= querylang.MAX_QUERY
+        assert any("250" in note for note in q.notes)
+        assert any("quote" in note for note in q.notes)
+
+    def test_operators_are_not_syntax(self) -> None:
+        q = querylang.parse("(foo AND bar) OR -baz* +qux^2 url:http://x")
+        assert "foo" in q.words and "baz" in q.words and "qux" in q.words
+        assert not q.authors and not q.categories
+
+
+class TestFollowingTheDatabase:
+    def test_new_and_changed_papers_become_searchable(self, corpus: None) -> None:
+        assert found("protein") == ["2604.00001"]
+        Paper.objects.filter(arxiv_id="2604.00001").update(
+            title="Flow matching for enzymes", modified_at=utc(2030, 1, 1)
+        )
+        assert found("protein") == ["2604.00001"]  # still in the abstract
+        assert found("enzymes") == ["2604.00001"]
+        paper("2604.00009", title="Protein folding by language models")
+        assert set(found("protein")) == {"2604.00001", "2604.00009"}
+
+    def test_a_late_commit_inside_the_overlap_window_is_not_missed(self, corpus: None) -> None:
+        index.catch_up()
+        cursor = follow.State.read(conf.index_dir()).cursor
+        assert cursor
+        # A row written before the cursor but committed after the catch-up.
+        late = paper("2604.00010", title="Quasicrystal lattices")
+        Paper.objects.filter(pk=late.pk).update(modified_at=utc(2000, 1, 1))
+        assert found("quasicrystal") == []  # older than the window: needs a reindex
+        from datetime import datetime, timedelta
+
+        inside = datetime.fromisoformat(cursor) - timedelta(seconds=60)
+        Paper.objects.filter(pk=late.pk).update(modified_at=inside)
+        assert found("quasicrystal") == ["2604.00010"]
+
+    def test_catch_up_is_idempotent_and_counts_work(self, corpus: None) -> None:
+        assert index.catch_up() == 3
+        assert index.catch_up() == 0
+        status = index.status()
+        assert status["documents"] == 3 and status["pending"] == 0
+
+    def test_reindex_rebuilds_and_resumes(self, corpus: None) -> None:
+        for n in range(5):
+            paper(f"2604.001{n:02d}", title=f"Resumable topic {n}")
+        seen: list[tuple[int, int]] = []
+        assert follow.reindex(progress=lambda done, total: seen.append((done, total))) == 8
+        assert seen[-1] == (8, 8)
+        assert len(found("resumable")) == 5
+        # An interrupted rebuild leaves its progress; the next run goes on from there.
+        state = follow.State.read(conf.index_dir())
+        state.build = {"dir": "lexical-resume", "started_at": state.cursor, "last_id": 0, "done": 0}
+        state.write(conf.index_dir())
+        (conf.index_dir() / "lexical-resume").mkdir()
+        assert follow.reindex() == 8
+        assert follow.State.read(conf.index_dir()).lexical == "lexical-resume"
+        assert len(found("resumable")) == 5
+
+    def test_deleted_papers_are_never_shown(self, corpus: None) -> None:
+        assert found("segmentation") == ["2604.00003"]
+        Paper.objects.filter(arxiv_id="2604.00003").delete()
+        assert found("segmentation") == []
+
+    def test_healthz_reports_how_far_behind_the_node_is(self, corpus: None, client: Client) -> None:
+        response = client.get("/healthz")
+        data = json.loads(body(response))
+        assert response.status_code == 200 and data["ok"] is True
+        assert data["search"]["pending"] == 3
+        index.catch_up()
+        data = json.loads(body(client.get("/healthz")))
+        assert data["search"]["pending"] == 0 and data["search"]["documents"] == 3
+
+
+class TestRanking:
+    def test_title_author_and_abstract_words_all_find_papers(self, corpus: None) -> None:
+        assert found("protein design") == ["2604.00001"]
+        assert found("lovelace") == ["2604.00001"]
+        assert found("power law") == ["2604.00002"]
+
+    def test_stemming_matches_other_forms(self, corpus: None) -> None:
+        assert found("scaled law") == ["2604.00002"]
+
+    def test_a_repeated_word_weighs_more(self, corpus: None) -> None:
+        # "models" alone favours neither strongly; said three times it outweighs "protein".
+        assert found("language language language protein")[0] == "2604.00002"
+
+    def test_quoted_phrase_needs_the_words_in_order(self, corpus: None) -> None:
+        paper("2604.00020", title="Art of the state", abstract="Nothing about segmentation.")
+        assert found('"state of the art"') == ["2604.00003"]
+
+    def test_prefixes(self, corpus: None) -> None:
+        assert set(found('author:"Grace Hopper"')) == {"2604.00002", "2604.00003"}
+        assert found("author:hopper title:scaling") == ["2604.00002"]
+        assert found("models cat:cs.CL") == ["2604.00002"]
+        assert found("cat:cs.cv") == ["2604.00003"]
+
+    def test_filters_and_sorts(self, corpus: None) -> None:
+        assert found("models", filters=Filters(has_code=True)) == ["2604.00001"]
+        assert found("segmentation", filters=Filters(on_daily=True)) == []
+        assert found("hopper", filters=Filters(on_daily=True)) == ["2604.00002"]
+        import datetime as dt
+
+        old = Filters(date_to=dt.date(2025, 12, 31))
+        assert found("hopper", filters=old) == ["2604.00003"]
+        assert found("models", sort="upvotes") == ["2604.00002", "2604.00001"]
+        assert found("hopper", sort="date") == ["2604.00002", "2604.00003"]
+
+    def test_pagination(self) -> None:
+        for n in range(7):
+            paper(f"2604.002{n:02d}", title=f"Paginated result {n}", upvotes=n)
+        first = engine.search("paginated", sort="upvotes", limit=3)
+        second = engine.search("paginated", sort="upvotes", limit=3, offset=3)
+        third = engine.search("paginated", sort="upvotes", limit=3, offset=6)
+        ids = [h.paper.arxiv_id for r in (first, second, third) for h in r.hits]
+        assert ids == [f"2604.002{n:02d}" for n in range(6, -1, -1)]
+        assert first.total == 7 and first.has_next and not third.has_next
+
+    def test_typos_get_a_suggestion(self, corpus: None) -> None:
+        result = engine.search("protien")
+        assert result.hits == [] and result.suggestion == "protein"
+
+    def test_an_arxiv_id_or_url_is_a_redirect(self, corpus: None) -> None:
+        assert engine.search("https://arxiv.org/abs/2604.00002v3").redirect == "2604.00002"
+        assert engine.search("arXiv:2604.00002").redirect == "2604.00002"
+
+    def test_highlights_mark_matched_words(self, corpus: None) -> None:
+        hit = engine.search("protein").hits[0]
+        marked = [s["text"] for s in hit.title_segments if s["type"] == "highlight"]
+        assert marked == ["protein"]
+        assert "".join(s["text"] for s in hit.summary_segments) == hit.paper.abstract
+
+    def test_without_a_model_search_says_it_uses_words_only(self, corpus: None) -> None:
+        result = engine.search("protein")
+        assert result.mode == "lexical"
+        assert any("words only" in note for note in result.notes)
+
+
+HOSTILE = [
+    "\x00",
+    "a\x00b",
+    '"unbalanced',
+    '"""',
+    "author:",
+    "cat:",
+    'title:"',
+    "((((",
+    "AND OR NOT",
+    "*",
+    "field:value^2~3",
+    "\u202etxet",
+    "x" * 10_000,
+    "word " * 2_000,
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%00%ff",
+]
+
+
+class TestPage:
+    def test_results_filters_and_highlights(self, corpus: None, client: Client) -> None:
+        html = body(client.get("/search", {"q": "protein"}))
+        assert '<a href="/papers/2604.00001"><mark>protein</mark>' in html.replace(
+            "Diffusion models for ", ""
+        )
+        html = body(client.get("/search", {"q": "models", "code": "1"}))
+        assert "/papers/2604.00001" in html and "/papers/2604.00002" not in html
+
+    def test_empty_query_shows_trending(self, corpus: None, client: Client) -> None:
+        html = body(client.get("/search"))
+        assert "Trending" in html
+
+    def test_no_results_offer_a_suggestion(self, corpus: None, client: Client) -> None:
+        html = body(client.get("/search", {"q": "protien"}))
+        assert "Did you mean" in html and "q=protein" in html
+
+    def test_arxiv_url_goes_straight_to_the_paper(self, corpus: None, client: Client) -> None:
+        response = client.get("/search", {"q": "https://arxiv.org/abs/2604.00001v2"})
+        assert response.status_code == 302 and response["Location"] == "/papers/2604.00001"
+
+    @pytest.mark.parametrize("q", HOSTILE)
+    def test_hostile_queries_never_fail(self, corpus: None, client: Client, q: str) -> None:
+        response = client.get("/search", {"q": q, "from": "nope", "sort": "??", "cat": "\x00"})
+        assert response.status_code == 200
+        assert "<script>alert(1)" not in body(response)
+
+    def test_pages_link_onwards(self, client: Client) -> None:
+        for n in range(25):
+            paper(f"2604.003{n:02d}", title=f"Many results {n}")
+        html = body(client.get("/search", {"q": "many results"}))
+        assert 'rel="next" href="?q=many+results&amp;page=2"' in html
+        html = body(client.get("/search", {"q": "many results", "page": "2"}))
+        assert 'rel="prev"' in html and html.count("<li>\n      <h3>") == 5
+
+
+class TestApi:
+    def test_shape_matches_upstream(self, corpus: None, client: Client) -> None:
+        upstream_path = Path("../shared/data/upstream/hf-api/papers_search_q-kazakh.json")
+        response = client.get("/api/papers/search", {"q": "protein"})
+        assert response.status_code == 200
+        data = json.loads(body(response))
+        assert [e["paper"]["id"] for e in data] == ["2604.00001"]
+        if upstream_path.exists():
+            upstream = json.loads(upstream_path.read_text())[0]
+            assert set(upstream) <= set(data[0])
+        assert {"type": "highlight", "text": "protein"} in data[0]["highlightedTitle"]
+        assert "".join(s["text"] for s in data[0]["highlightedSummary"]) == data[0]["summary"]
+
+    @pytest.mark.parametrize(
+        ("params", "message"),
+        [
+            ({}, "q is required"),
+            ({"q": "x" * 251}, "at most 250"),
+            ({"q": "x", "limit": "0"}, "limit"),
+            ({"q": "x", "limit": "121"}, "limit"),
+            ({"q": "x", "sort": "best"}, "sort"),
+            ({"q": "x", "from": "yesterday"}, "from"),
+        ],
+    )
+    def test_bad_parameters_are_400(
+        self, client: Client, params: dict[str, str], message: str
+    ) -> None:
+        response = client.get("/api/papers/search", params)
+        assert response.status_code == 400
+        assert message in json.loads(body(response))["error"]
+
+    def test_limit_and_hostile_q(self, corpus: None, client: Client) -> None:
+        assert (
+            len(json.loads(body(client.get("/api/papers/search", {"q": "models", "limit": "1"}))))
+            == 1
+        )
+        for q in HOSTILE:
+            response = client.get("/api/papers/search", {"q": q[:250]})
+            assert response.status_code == 200, q
+
+    def test_official_route_for_a_paper_still_works(self, corpus: None, client: Client) -> None:
+        assert json.loads(body(client.get("/api/papers/2604.00001")))["id"] == "2604.00001"
+
+
+class TestCommand:
+    def test_search_prints_results_and_json(self, corpus: None) -> None:
+        out = StringIO()
+        call_command("search", "protein", stdout=out)
+        assert "2604.00001" in out.getvalue() and "Diffusion models" in out.getvalue()
+        out = StringIO()
+        call_command("search", "protein", "--json", stdout=out)
+        assert json.loads(out.getvalue())[0]["paper"]["id"] == "2604.00001"
+
+    def test_reindex_and_status(self, corpus: None) -> None:
+        out = StringIO()
+        call_command("search", "reindex", stdout=out, stderr=StringIO())
+        assert "reindexed 3 papers" in out.getvalue()
+        out = StringIO()
+        call_command("search", "status", stdout=out)
+        assert json.loads(out.getvalue())["documents"] == 3
