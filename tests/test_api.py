@@ -6,7 +6,6 @@ import json
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +20,11 @@ from dailypapers.ingest.pipeline import run_import
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from dailypapers.papers.services import upsert_papers
 from tests.factories import paper, record, utc
+from tests.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
-UPSTREAM_DAY = Path("/work/shared/data/hf-daily-papers/api-2026-03_2026-08/2026-04-07.json")
+UPSTREAM_DAY = SHARED_DATA / "hf-daily-papers/api-2026-03_2026-08/2026-04-07.json"
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 

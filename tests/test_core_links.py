@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dailypapers.core import links
+from tests.shared import SHARED_DATA
 
-HF = Path("/work/shared/data/hf-daily-papers")
+HF = SHARED_DATA / "hf-daily-papers"
 
 
 @functools.cache

@@ -24,8 +24,9 @@ import pytest
 from django.core.management import call_command
 
 from dailypapers.papers.models import Paper
+from tests.shared import SHARED_DATA
 
-HF = Path("/work/shared/data/hf-daily-papers")
+HF = SHARED_DATA / "hf-daily-papers"
 DAILY_2026 = HF / "api-2026-03_2026-08"
 REPO = Path(__file__).resolve().parent.parent
 

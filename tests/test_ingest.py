@@ -22,12 +22,13 @@ from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import UpsertResult, upsert_papers
 from tests.factories import utc
+from tests.shared import SHARED_DATA
 
-HF = Path("/work/shared/data/hf-daily-papers")
+HF = SHARED_DATA / "hf-daily-papers"
 DAILY_2026 = HF / "api-2026-03_2026-08"
 RAW_2024 = HF / "api-raw-2024-03_2024-04"
 EXPLORER = HF / "paperexplorer-2023-11_2024-04.json"
-SNAPSHOT = Path("/work/shared/data/upstream/arxiv-kaggle-snapshot")
+SNAPSHOT = SHARED_DATA / "upstream/arxiv-kaggle-snapshot"
 SNAPSHOT_2023 = SNAPSHOT / "wanng-ide_arxiv-metadata-oai-snapshot_first200.jsonl"
 
 

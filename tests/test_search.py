@@ -14,6 +14,7 @@ from django.test import Client
 from dailypapers.papers.models import Paper
 from dailypapers.search import Filters, conf, engine, follow, index, querylang
 from tests.factories import paper, utc
+from tests.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +277,7 @@ class TestPage:
 
 class TestApi:
     def test_shape_matches_upstream(self, corpus: None, client: Client) -> None:
-        upstream_path = Path("../shared/data/upstream/hf-api/papers_search_q-kazakh.json")
+        upstream_path = SHARED_DATA / "upstream/hf-api/papers_search_q-kazakh.json"
         response = client.get("/api/papers/search", {"q": "protein"})
         assert response.status_code == 200
         data = json.loads(body(response))

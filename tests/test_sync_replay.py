@@ -16,20 +16,20 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dailypapers.ingest import http
+from tests.shared import SHARED_DATA
 
-UPSTREAM = Path("/work/shared/data/upstream")
+UPSTREAM = SHARED_DATA / "upstream"
 ARXIV_2026 = UPSTREAM / "arxiv-api" / "recorded_2026"
 ARXIV_2016 = UPSTREAM / "arxiv-api" / "legacy_2016"
 OAI_RAW = UPSTREAM / "arxiv-oai-pmh" / "mikesaelim_arXivOAIHarvester"
 OAI_ARXIV = UPSTREAM / "arxiv-oai-pmh" / "inspirehep_hepcrawl"
 RSS = UPSTREAM / "arxiv-rss"
-HF_DAILY = Path("/work/shared/data/hf-daily-papers")
+HF_DAILY = SHARED_DATA / "hf-daily-papers"
 
 
 @dataclass

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from tests.shared import SHARED_DATA
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -32,25 +34,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 
 
 def shared_data() -> Path:
-    """The read-only reference data: $DAILYPAPERS_SHARED_DATA, ../shared/data, /work/shared/data."""
-    candidates = [
-        os.environ.get("DAILYPAPERS_SHARED_DATA", ""),
-        str(REPO.parent / "shared" / "data"),
-        "/work/shared/data",
-    ]
-    for candidate in filter(None, candidates):
-        path = Path(candidate)
-        if (path / "hf-daily-papers").is_dir():
-            return path
-    raise FileNotFoundError(
-        "reference data not found: set DAILYPAPERS_SHARED_DATA to the shared/data folder "
-        f"(looked in {', '.join(filter(None, candidates))})"
-    )
+    return SHARED_DATA
 
 
 def daily_file(day: str) -> Path:
