@@ -289,6 +289,11 @@ class TestWrongAddresses:
         for path in ("/papers", "/papers/date/2026-04-07", "/papers/2604.00001"):
             assert client.post(path).status_code in {403, 405}
 
+    def test_papers_with_a_query_is_a_search(self, client: Client) -> None:
+        response = client.get("/papers", {"q": "world models", "cat": "cs.CV"})
+        assert response.status_code == 302
+        assert response["Location"] == "/search?q=world+models&cat=cs.CV"
+
     def test_search_goes_straight_to_a_paper_by_id(self, client: Client) -> None:
         paper("2604.00001", title="Findable thing", submitted_at=utc(2026, 4, 7))
         response = client.get("/search", {"q": "https://arxiv.org/abs/2604.00001v2"})

@@ -96,6 +96,9 @@ def _render_period(
 
 @require_safe
 def daily_latest(request: HttpRequest) -> HttpResponse:
+    if "q" in request.GET:
+        # The upstream site searches at /papers?q=; keep such links working.
+        return HttpResponseRedirect(f"/search?{request.GET.urlencode()}")
     latest = queries.latest_day()
     if latest is None:
         return render(request, "papers/empty_hub.html")
