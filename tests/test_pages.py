@@ -298,4 +298,5 @@ class TestWrongAddresses:
         paper("2604.00001", title="Findable thing", submitted_at=utc(2026, 4, 7))
         response = client.get("/search", {"q": "https://arxiv.org/abs/2604.00001v2"})
         assert response.status_code == 302 and response["Location"] == "/papers/2604.00001"
-        assert "Findable thing" in body(client.get("/search", {"q": "findable"}))
+        html = body(client.get("/search", {"q": "findable"}))
+        assert 'href="/papers/2604.00001"' in html and "Findable</mark> thing" in html

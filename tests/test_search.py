@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -17,15 +16,6 @@ from tests.factories import paper, utc
 from tests.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Each test gets an index folder of its own and catches up on every search."""
-    settings.SEARCH_DIR = tmp_path / "search"
-    settings.SEARCH_MODEL_DIR = tmp_path / "no-model"
-    settings.SEARCH_FOLLOW_INTERVAL = 0
-    settings.SEARCH_OVERLAP_SECONDS = 120
 
 
 def body(response: HttpResponseBase) -> str:
