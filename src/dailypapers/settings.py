@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "dailypapers.core",
+    "dailypapers.accounts",
     "dailypapers.community",
     "dailypapers.papers",
     "dailypapers.ingest",
@@ -109,6 +110,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Argon2 for new and re-hashed passwords; the others still check older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/papers"
+LOGOUT_REDIRECT_URL = "/papers"
+PASSWORD_RESET_TIMEOUT = config.env_int("DAILYPAPERS_PASSWORD_RESET_SECONDS", 3 * 3600)
+
+# Accounts: see dailypapers.accounts.
+ACCOUNT_CONFIRM_DAYS = config.env_int("DAILYPAPERS_ACCOUNT_CONFIRM_DAYS", 3)
+# Wrong passwords in a row (within the lockout period) that lock an account, and for how long.
+ACCOUNT_LOCKOUT_FAILURES = config.env_int("DAILYPAPERS_ACCOUNT_LOCKOUT_FAILURES", 5)
+ACCOUNT_LOCKOUT_SECONDS = config.env_int("DAILYPAPERS_ACCOUNT_LOCKOUT_SECONDS", 900)
+# Attempts per client IP, per account named in the form, and the window in seconds.
+ACCOUNT_RATE_LIMITS = {
+    "login": (
+        config.env_int("DAILYPAPERS_LOGINS_PER_IP", 30),
+        config.env_int("DAILYPAPERS_LOGINS_PER_ACCOUNT", 10),
+        900,
+    ),
+    "signup": (
+        config.env_int("DAILYPAPERS_SIGNUPS_PER_IP", 5),
+        config.env_int("DAILYPAPERS_SIGNUPS_PER_ADDRESS", 3),
+        3600,
+    ),
+    "reset": (
+        config.env_int("DAILYPAPERS_RESETS_PER_IP", 10),
+        config.env_int("DAILYPAPERS_RESETS_PER_ADDRESS", 3),
+        3600,
+    ),
+    "confirm": (10, 3, 3600),
+}
+# Upvotes per user, per client IP, and the window in seconds.
+UPVOTE_RATE_LIMIT = (
+    config.env_int("DAILYPAPERS_UPVOTES_PER_USER", 120),
+    config.env_int("DAILYPAPERS_UPVOTES_PER_IP", 600),
+    600,
+)
 
 LANGUAGE_CODE = "en-us"
 # Days on the daily list are cut in this zone (UTC by default, like the upstream API's `date`).

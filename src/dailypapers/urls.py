@@ -6,6 +6,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/papers", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/", include("dailypapers.api.urls")),
+    path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.papers.urls")),

@@ -130,3 +130,22 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} on {self.submitted_at:%Y-%m-%d}"
+
+
+class Upvote(models.Model):
+    """One user's vote for one paper; Paper.upvotes_local counts these rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upvotes"
+    )
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="user_upvotes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Also the index behind "which of these papers has this user upvoted".
+            models.UniqueConstraint(fields=["user", "paper"], name="upvote_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} upvoted paper {self.paper_id}"

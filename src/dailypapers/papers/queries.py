@@ -6,15 +6,17 @@ Each function runs a fixed number of queries, however many papers it returns.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from dailypapers.core import periods
 from dailypapers.papers import trending as trending_formula
-from dailypapers.papers.models import Paper, PaperAuthor, Submission
+from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
 
 
 @dataclass
@@ -162,6 +164,11 @@ def paper(arxiv_id: str) -> Paper | None:
     )
 
 
+def paper_by_id(arxiv_id: str) -> Paper | None:
+    """Just the paper row, for writes that need nothing else."""
+    return Paper.objects.filter(arxiv_id=arxiv_id).first()
+
+
 def recent_papers(*, offset: int = 0, limit: int = 50, submitter: str | None = None) -> Page:
     """Newest daily-list entries first, regardless of day (the API's default listing)."""
     qs = cards(with_authors=True)
@@ -184,4 +191,16 @@ def title_matches(query: str, limit: int = 30) -> list[Paper]:
         qs.select_related("organization")
         .annotate(votes=F("upvotes_imported") + F("upvotes_local"))
         .order_by("-votes", "-published_at")[:limit]
+    )
+
+
+def voted_paper_ids(user: AbstractBaseUser | AnonymousUser, paper_ids: Iterable[int]) -> set[int]:
+    """Which of ``paper_ids`` the user has upvoted: one query, none for visitors."""
+    wanted = list(paper_ids)
+    if not user.is_authenticated or not wanted:
+        return set()
+    return set(
+        Upvote.objects.filter(user_id=user.pk, paper_id__in=wanted).values_list(
+            "paper_id", flat=True
+        )
     )

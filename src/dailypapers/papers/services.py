@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.community.models import Organization
 from dailypapers.core.text import slugify_name
-from dailypapers.papers.models import SOURCE_RANKS, Paper, PaperAuthor, Submission
+from dailypapers.papers.models import SOURCE_RANKS, Paper, PaperAuthor, Submission, Upvote
 from dailypapers.papers.records import OrganizationRecord, PaperRecord
 
 # Metadata fields a winning record overwrites and a losing one only fills in.
@@ -555,3 +556,43 @@ def mark_withdrawn(arxiv_ids: Iterable[str]) -> int:
             withdrawn=True, modified_at=timezone.now()
         )
     return changed
+
+
+# -- upvotes -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteState:
+    voted: bool
+    upvotes: int  # imported and local votes together, as pages show them
+
+
+def toggle_upvote(user_id: int, paper_id: int, want: bool | None = None) -> VoteState:
+    """Add or take back a user's upvote; ``want`` says which, None flips the current state.
+
+    The unique (user, paper) row decides: the counter moves only when this call
+    inserted or deleted that row, and moves by an F() update, so parallel requests
+    (a double click, two tabs, many voters at once) leave it equal to the number of
+    rows. Pages send ``want`` so that repeating a request changes nothing.
+    """
+    with transaction.atomic():
+        if want is None:
+            want = not Upvote.objects.filter(user_id=user_id, paper_id=paper_id).exists()
+        if want:
+            try:
+                with transaction.atomic():
+                    Upvote.objects.create(user_id=user_id, paper_id=paper_id)
+            except IntegrityError:
+                pass  # voted already, in this request's race or earlier
+            else:
+                Paper.objects.filter(pk=paper_id).update(upvotes_local=F("upvotes_local") + 1)
+        else:
+            deleted, _ = Upvote.objects.filter(user_id=user_id, paper_id=paper_id).delete()
+            if deleted:
+                Paper.objects.filter(pk=paper_id, upvotes_local__gt=0).update(
+                    upvotes_local=F("upvotes_local") - 1
+                )
+        imported, local = (
+            Paper.objects.filter(pk=paper_id).values_list("upvotes_imported", "upvotes_local").get()
+        )
+    return VoteState(voted=want, upvotes=imported + local)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST, require_safe
 
-from dailypapers.core import arxiv_ids, periods
+from dailypapers.core import arxiv_ids, periods, ratelimit
 from dailypapers.core.text import clean
-from dailypapers.papers import queries
+from dailypapers.papers import queries, services
 from dailypapers.papers.trending import EXPLANATION
 from dailypapers.search import params as search_params
 from dailypapers.search import search as search_api
@@ -90,6 +91,7 @@ def _render_period(
         "canonical_url": _period_url(period) if canonical else None,
         "rank_offset": page.offset,
         "nav": "daily",
+        "voted": queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
     }
     return render(request, "papers/daily.html", context)
 
@@ -136,6 +138,7 @@ def trending(request: HttpRequest) -> HttpResponse:
             "explanation": EXPLANATION.format(days=settings.TRENDING_WINDOW_DAYS),
             "rank_offset": page.offset,
             "nav": "trending",
+            "voted": queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
         },
     )
 
@@ -161,8 +164,70 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
             "authors": list(paper.authors.all()),
             "version_label": f"v{paper.version}" if paper.version else "",
             "similar": similar_papers(paper),
+            "voted": queries.voted_paper_ids(request.user, [paper.pk]),
         },
     )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back_url(request: HttpRequest, fallback: str) -> str:
+    """Where a form POST returns to: the page that sent it, if it is on this site."""
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+def _upvote_limited(request: HttpRequest) -> int | None:
+    """Seconds to wait when this user or this IP voted too often, else None."""
+    per_user, per_ip, window = settings.UPVOTE_RATE_LIMIT
+    user_ok = ratelimit.hit(f"upvote-user:{request.user.pk}", limit=per_user, window=window)
+    ip = str(request.META.get("REMOTE_ADDR", ""))
+    ip_ok = ratelimit.hit(ratelimit.private_key("upvote-ip", ip), limit=per_ip, window=window)
+    if user_ok and ip_ok:
+        return None
+    seconds = int(timezone.now().timestamp())
+    return max(1, window - seconds % window)
+
+
+@require_POST
+def upvote(request: HttpRequest, ref: str) -> HttpResponse:
+    """Vote or take a vote back: a form POST is redirected back, a fetch gets JSON."""
+    parsed = arxiv_ids.parse(ref)
+    paper = queries.paper_by_id(parsed.id) if parsed else None
+    if paper is None:
+        if _wants_json(request):
+            return JsonResponse({"error": "no such paper"}, status=404)
+        return not_found(request, message="No such paper on this hub.")
+    back = _back_url(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        login_url = f"{settings.LOGIN_URL}?{urlencode({'next': back})}"
+        if _wants_json(request):
+            return JsonResponse({"error": "log in to vote", "login_url": login_url}, status=401)
+        return HttpResponseRedirect(login_url)
+    wait = _upvote_limited(request)
+    if wait:
+        response: HttpResponse
+        if _wants_json(request):
+            response = JsonResponse({"error": "too many votes; try again later"}, status=429)
+        else:
+            response = HttpResponse(
+                "Too many votes; try again later.", status=429, content_type="text/plain"
+            )
+        response["Retry-After"] = str(wait)
+        return response
+    wanted = {"1": True, "0": False}.get(request.POST.get("vote", ""))
+    state = services.toggle_upvote(int(request.user.pk), paper.pk, wanted)
+    if _wants_json(request):
+        return JsonResponse(
+            {"paper": paper.arxiv_id, "voted": state.voted, "upvotes": state.upvotes}
+        )
+    return HttpResponseRedirect(back)
 
 
 SEARCH_PAGE = 20

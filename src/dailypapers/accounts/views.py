@@ -1,0 +1,194 @@
+"""Sign up, confirm email, log in and out, password reset, profiles. Thin: parse, call, render.
+
+Every form answers 429 with Retry-After when its rate limit or the login lockout
+says no, and re-renders with what was typed (passwords excepted) when invalid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from dailypapers.accounts import limits, queries, services, tokens
+from dailypapers.accounts.forms import SignUpForm
+from dailypapers.papers.views import not_found
+
+
+def _too_many(
+    request: HttpRequest, template: str, context: dict[str, Any], wait: int
+) -> HttpResponse:
+    context = {**context, "limited": True, "retry_minutes": max(1, (wait + 59) // 60)}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _next_url(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, "accounts/signup.html", {"form": SignUpForm(), "nav": "signup"})
+    form = SignUpForm(request.POST)
+    context: dict[str, Any] = {"form": form, "nav": "signup"}
+    wait = limits.check(request, "signup", request.POST.get("email", ""))
+    if wait:
+        return _too_many(request, "accounts/signup.html", context, wait)
+    if not form.is_valid():
+        return render(request, "accounts/signup.html", context, status=400)
+    data = form.cleaned_data
+    user = services.sign_up(data["username"], data["email"], data["password1"])
+    sent = services.send_confirmation(user)
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return render(request, "accounts/welcome.html", {"email": data["email"], "sent": sent})
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # Reached from a link in a mail: nothing to index. The site-wide same-origin
+    # referrer policy already keeps the token from other sites; "no-referrer" would
+    # make browsers send "Origin: null" with the Confirm button, which CSRF refuses.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    found = tokens.read(token, settings.ACCOUNT_CONFIRM_DAYS * 86400)
+    user = None
+    if found:
+        user = get_user_model().objects.filter(pk=found[0], is_active=True).first()
+    if user is None or found is None:
+        return _private(
+            render(request, "accounts/confirm_email.html", {"state": "bad"}, status=400)
+        )
+    # Mail scanners open links: only the button (a POST) confirms.
+    if request.method != "POST":
+        return _private(
+            render(request, "accounts/confirm_email.html", {"state": "ask", "who": user})
+        )
+    state = "done" if services.confirm_email(user, found[1]) else "bad"
+    status = 200 if state == "done" else 400
+    context = {"state": state, "who": user}
+    return _private(render(request, "accounts/confirm_email.html", context, status=status))
+
+
+@login_required
+@require_POST
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert user.is_authenticated
+    wait = limits.check(request, "confirm", user.get_username())
+    context = {"email": user.email, "sent": False}
+    if wait:
+        return _too_many(request, "accounts/welcome.html", context, wait)
+    context["sent"] = services.send_confirmation(user)
+    context["resent"] = True
+    return render(request, "accounts/welcome.html", context)
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        context = {"form": AuthenticationForm(request), "next": _next_url(request), "nav": "login"}
+        return render(request, "accounts/login.html", context)
+    form = AuthenticationForm(request, data=request.POST)
+    context = {"form": form, "next": _next_url(request), "nav": "login"}
+    username = request.POST.get("username", "")[:150]
+    wait = limits.check(request, "login", username)
+    if wait:
+        return _too_many(request, "accounts/login.html", context, wait)
+    account = get_user_model().objects.filter(username=username).first() if username else None
+    if account is not None:
+        locked = services.locked_for(account)
+        if locked:
+            context["locked"] = True
+            return _too_many(request, "accounts/login.html", context, locked)
+    if not form.is_valid():
+        if account is not None and request.POST.get("password"):
+            services.record_failed_login(account)
+        return render(request, "accounts/login.html", context, status=400)
+    user = form.get_user()
+    auth.login(request, user)
+    services.clear_failed_logins(user)
+    return HttpResponseRedirect(_next_url(request))
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return HttpResponseRedirect(str(settings.LOGOUT_REDIRECT_URL))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = "/password/reset/sent"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        wait = limits.check(request, "reset", request.POST.get("email", ""))
+        if wait:
+            context = self.get_context_data(form=PasswordResetForm(request.POST))
+            return _too_many(request, self.template_name, context, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # Links in the mail use the configured address of the hub, never the Host
+        # header of the request that asked for them.
+        self.extra_email_context = {"base_url": settings.BASE_URL, "site_name": settings.SITE_NAME}
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = "/password/reset/done"
+
+    def form_valid(self, form: SetPasswordForm[Any]) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever can read the account's mail may log in again at once.
+        services.clear_failed_logins(form.user)
+        return response
+
+
+password_reset = PasswordResetView.as_view()
+password_reset_sent = auth_views.PasswordResetDoneView.as_view(
+    template_name="accounts/password_reset_sent.html"
+)
+password_reset_confirm = PasswordResetConfirmView.as_view()
+password_reset_done = auth_views.PasswordResetCompleteView.as_view(
+    template_name="accounts/password_reset_done.html"
+)
+
+
+@require_safe
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    viewer = request.user if request.user.is_authenticated else None
+    page = queries.profile_page(username, viewer=viewer)
+    if page is None:
+        return not_found(request, message=f"No user {username[:100]} on this hub.")
+    own = viewer is not None and viewer.pk == page.user.pk
+    return render(request, "accounts/profile.html", {"page": page, "own": own})
