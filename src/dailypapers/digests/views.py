@@ -32,7 +32,10 @@ def private(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = never_cache(view)(request, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: the token in the URL never reaches other sites,
+        # and browsers still send a real Origin with the page's POST buttons, which
+        # the CSRF check needs (no-referrer makes Chromium send "Origin: null").
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return wrapped
