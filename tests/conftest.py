@@ -16,3 +16,11 @@ def own_search_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyp
     settings.SEARCH_MODEL_DIR = tmp_path / "no-model"
     settings.SEARCH_FOLLOW_INTERVAL = 0
     settings.SEARCH_OVERLAP_SECONDS = 120
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache() -> None:
+    """Pages cached by one test must not be served to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -191,6 +191,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": config.env_str("DAILYPAPERS_LOG_LEVEL", "WARNING")},
 }
 
+# Lists and paper pages are cached this long for visitors who are not logged in
+# (0 turns it off); see dailypapers.core.pagecache.
+PAGE_CACHE_SECONDS = config.env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": config.env_int("DAILYPAPERS_PAGE_CACHE_ENTRIES", 2000)},
+    }
+}
+
 # Trending: see dailypapers.papers.trending for the formula.
 TRENDING_WINDOW_DAYS = config.env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 7)
 

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from dailypapers.core import arxiv_ids, periods, ratelimit
+from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.text import clean
 from dailypapers.papers import queries, services
 from dailypapers.papers.trending import EXPLANATION
@@ -97,6 +98,7 @@ def _render_period(
 
 
 @require_safe
+@cached_for_visitors
 def daily_latest(request: HttpRequest) -> HttpResponse:
     if "q" in request.GET:
         # The upstream site searches at /papers?q=; keep such links working.
@@ -109,6 +111,7 @@ def daily_latest(request: HttpRequest) -> HttpResponse:
 
 def _period_view(kind: periods.Kind) -> Any:
     @require_safe
+    @cached_for_visitors
     def view(request: HttpRequest, value: str) -> HttpResponse:
         try:
             period = periods.parse(kind, value)
@@ -126,6 +129,7 @@ daily_month = _period_view("month")
 
 
 @require_safe
+@cached_for_visitors
 def trending(request: HttpRequest) -> HttpResponse:
     page_number = _page_number(request)
     page = queries.trending(timezone.now(), offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
@@ -144,6 +148,7 @@ def trending(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_for_visitors
 def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     parsed = arxiv_ids.parse(ref)
     if parsed is None:
