@@ -39,14 +39,14 @@ def test_each_visitor_gets_a_working_token_of_their_own() -> None:
     page_one = first.get("/papers/trending").content.decode()
     page_two = second.get("/papers/trending").content.decode()
     tokens_one, tokens_two = set(TOKEN.findall(page_one)), set(TOKEN.findall(page_two))
-    assert len(tokens_one) == 1 and len(tokens_two) == 1 and tokens_one != tokens_two
+    assert tokens_one and tokens_two and not tokens_one & tokens_two
     assert all(len(t) == 64 for t in tokens_one | tokens_two)
     # The second visitor's page came from the cache; its token must pass the CSRF check.
-    response = second.post(
-        "/digest/subscribe",
-        {"email": "reader@example.org", "csrfmiddlewaretoken": tokens_two.pop()},
-    )
-    assert response.status_code != 403
+    for token in tokens_two:
+        response = second.post(
+            "/digest/subscribe", {"email": "reader@example.org", "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code != 403
 
 
 def test_errors_and_redirects_are_not_cached(client: Client) -> None:

@@ -54,9 +54,9 @@ def cached_for_visitors(view: View) -> View:
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             body = response.content
-            match = _TOKEN_RE.search(body)
-            if match:
-                body = body.replace(match.group(1), _placeholder())
+            # Each form may carry a differently masked token; all become the placeholder.
+            for token in set(_TOKEN_RE.findall(body)):
+                body = body.replace(token, _placeholder())
             cache.set(key, (body, response["Content-Type"]), ttl)
         return response
 

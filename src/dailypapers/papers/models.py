@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from dailypapers.community.models import Organization
+from dailypapers.core import text
 
 # Where a paper's metadata came from. When two sources describe the same version of
 # a paper, the higher rank wins, so the result does not depend on import order.
@@ -68,6 +69,11 @@ class Paper(models.Model):
     @property
     def num_comments(self) -> int:
         return self.comments_imported
+
+    @property
+    def excerpt(self) -> str:
+        """The abstract's opening for cards (Django's truncatechars is slow on long text)."""
+        return text.excerpt(self.abstract, 300)
 
     @property
     def category_list(self) -> list[str]:

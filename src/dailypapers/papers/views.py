@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from dailypapers.core import arxiv_ids, periods, ratelimit
 from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.text import clean
-from dailypapers.papers import queries, services
+from dailypapers.papers import cards, queries, services
 from dailypapers.papers.trending import EXPLANATION
 from dailypapers.search import params as search_params
 from dailypapers.search import search as search_api
@@ -92,7 +92,11 @@ def _render_period(
         "canonical_url": _period_url(period) if canonical else None,
         "rank_offset": page.offset,
         "nav": "daily",
-        "voted": queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
+        "cards": cards.render(
+            page.items,
+            queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
+            request,
+        ),
     }
     return render(request, "papers/daily.html", context)
 
@@ -142,7 +146,11 @@ def trending(request: HttpRequest) -> HttpResponse:
             "explanation": EXPLANATION.format(days=settings.TRENDING_WINDOW_DAYS),
             "rank_offset": page.offset,
             "nav": "trending",
-            "voted": queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
+            "cards": cards.render(
+                page.items,
+                queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
+                request,
+            ),
         },
     )
 

@@ -99,13 +99,33 @@ _open: dict[str, LexicalIndex] = {}
 _open_lock = threading.Lock()
 
 
+_live_seen: dict[str, tuple[tuple[int, int, int], str, int]] = {}
+
+
+def _live(folder: Path) -> tuple[str, int]:
+    """(live index folder name, schema) from the state file, parsed again only when it
+    changed: every search and paper page asks, and the file can be large (the ids seen
+    in the overlap window)."""
+    path = folder / STATE
+    try:
+        stat = path.stat()
+    except OSError:
+        return "", 0
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    seen = _live_seen.get(str(path))
+    if seen is None or seen[0] != stamp:
+        state = State.read(folder)
+        seen = _live_seen[str(path)] = (stamp, state.lexical, state.schema)
+    return seen[1], seen[2]
+
+
 def current() -> LexicalIndex | None:
     """This process's handle on the live index, reopened when a reindex switched folders."""
     folder = conf.index_dir()
-    state = State.read(folder)
-    if not state.lexical or state.schema != SCHEMA_VERSION:
+    lexical, schema = _live(folder)
+    if not lexical or schema != SCHEMA_VERSION:
         return None
-    path = folder / state.lexical
+    path = folder / lexical
     key = str(path)
     with _open_lock:
         found = _open.get(key)
