@@ -53,3 +53,14 @@ def test_errors_and_redirects_are_not_cached(client: Client) -> None:
     assert client.get("/papers/2604.00001").status_code == 404
     paper("2604.00001", title="Arrived", submitted_at=utc(2026, 4, 7))
     assert client.get("/papers/2604.00001").status_code == 200
+
+
+def test_the_api_is_cached_too_and_keeps_its_headers(client: Client) -> None:
+    paper("2604.00001", title="First title", submitted_at=utc(2026, 4, 7))
+    first = client.get("/api/daily_papers", {"date": "2026-04-07"})
+    Paper.objects.filter(arxiv_id="2604.00001").update(title="Second title")
+    again = Client().get("/api/daily_papers", {"date": "2026-04-07"})
+    assert again.json()[0]["title"] == first.json()[0]["title"] == "First title"
+    assert again["Content-Type"] == "application/json"
+    assert again["Access-Control-Allow-Origin"] == "*"
+    assert again["Cache-Control"] == "public, max-age=60"

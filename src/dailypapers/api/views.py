@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api import listing, params, serializers
 from dailypapers.core import arxiv_ids
+from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.papers import queries
 
 P = ParamSpec("P")
@@ -48,6 +49,7 @@ def public_read(view: View[P]) -> View[P]:
 
 
 @public_read
+@cached_for_visitors
 def daily_papers(request: HttpRequest) -> HttpResponse:
     try:
         query = params.daily_query(request.GET)
@@ -59,6 +61,7 @@ def daily_papers(request: HttpRequest) -> HttpResponse:
 
 
 @public_read
+@cached_for_visitors
 def paper(request: HttpRequest, ref: str) -> HttpResponse:
     parsed = arxiv_ids.parse(ref)
     if parsed is None:
