@@ -61,11 +61,6 @@ def cards(with_authors: bool = False) -> QuerySet[Submission]:
     return qs
 
 
-def in_period(period: periods.Period) -> QuerySet[Submission]:
-    start, end = period.bounds()
-    return Submission.objects.filter(hidden=False, submitted_at__gte=start, submitted_at__lt=end)
-
-
 def daily_list(
     period: periods.Period,
     *,
@@ -177,21 +172,6 @@ def recent_papers(*, offset: int = 0, limit: int = 50, submitter: str | None = N
     total = qs.count()
     items = list(qs.order_by("-submitted_at", "paper__arxiv_id")[offset : offset + limit])
     return Page(items, total, offset, limit)
-
-
-def title_matches(query: str, limit: int = 30) -> list[Paper]:
-    """Papers whose title contains every word of ``query``, most upvoted first."""
-    words = [w for w in query.split() if w][:8]
-    if not words:
-        return []
-    qs = Paper.objects.all()
-    for word in words:
-        qs = qs.filter(title__icontains=word)
-    return list(
-        qs.select_related("organization")
-        .annotate(votes=F("upvotes_imported") + F("upvotes_local"))
-        .order_by("-votes", "-published_at")[:limit]
-    )
 
 
 def voted_paper_ids(user: AbstractBaseUser | AnonymousUser, paper_ids: Iterable[int]) -> set[int]:
