@@ -7,27 +7,10 @@ hammering one account gets through. Only attempts (POSTs) are counted.
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.http import HttpRequest
 
 from dailypapers.core import ratelimit
-
-
-def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
-def retry_after(window: int, now: float | None = None) -> int:
-    """Seconds until the current fixed window ends.
-
-    The counters' windows start at multiples of ``window`` after 2000-01-01 UTC,
-    a whole number of days after the Unix epoch, so for windows that divide a day
-    the Unix clock gives the same boundaries.
-    """
-    now = time.time() if now is None else now
-    return max(1, window - int(now) % window)
 
 
 def check(request: HttpRequest, action: str, account: str) -> int | None:
@@ -39,7 +22,9 @@ def check(request: HttpRequest, action: str, account: str) -> int | None:
     per_ip, per_account, window = settings.ACCOUNT_RATE_LIMITS[action]
     # Both counters are hit, so a refused attempt still counts against the other key.
     ip_ok = ratelimit.hit(
-        ratelimit.private_key(f"{action}-ip", client_ip(request)), limit=per_ip, window=window
+        ratelimit.private_key(f"{action}-ip", ratelimit.client_ip(request)),
+        limit=per_ip,
+        window=window,
     )
     account_ok = True
     if account:
@@ -48,4 +33,4 @@ def check(request: HttpRequest, action: str, account: str) -> int | None:
             limit=per_account,
             window=window,
         )
-    return None if ip_ok and account_ok else retry_after(window)
+    return None if ip_ok and account_ok else ratelimit.retry_after(window)

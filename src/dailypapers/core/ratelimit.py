@@ -14,6 +14,7 @@ import hashlib
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
 from dailypapers.core.models import RateLimitCounter
@@ -60,6 +61,18 @@ def hit(key: str, *, limit: int, window: int, now: dt.datetime | None = None) ->
         .first()
     )
     return hits is not None and hits <= limit
+
+
+def retry_after(window: int, now: dt.datetime | None = None) -> int:
+    """Seconds until the current window of ``hit`` ends: the Retry-After to answer."""
+    now = now or timezone.now()
+    seconds = int((now - _EPOCH).total_seconds())
+    return max(1, window - seconds % window)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address limits are counted for (the peer; a proxy in front must pass it on)."""
+    return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def reset(key: str) -> None:

@@ -53,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = ratelimit.client_ip(request)
     if not ratelimit.hit(
         ratelimit.private_key("digest-signup-ip", ip),
         limit=settings.DIGEST_SIGNUPS_PER_IP,

@@ -200,12 +200,12 @@ def _upvote_limited(request: HttpRequest) -> int | None:
     """Seconds to wait when this user or this IP voted too often, else None."""
     per_user, per_ip, window = settings.UPVOTE_RATE_LIMIT
     user_ok = ratelimit.hit(f"upvote-user:{request.user.pk}", limit=per_user, window=window)
-    ip = str(request.META.get("REMOTE_ADDR", ""))
-    ip_ok = ratelimit.hit(ratelimit.private_key("upvote-ip", ip), limit=per_ip, window=window)
-    if user_ok and ip_ok:
-        return None
-    seconds = int(timezone.now().timestamp())
-    return max(1, window - seconds % window)
+    ip_ok = ratelimit.hit(
+        ratelimit.private_key("upvote-ip", ratelimit.client_ip(request)),
+        limit=per_ip,
+        window=window,
+    )
+    return None if user_ok and ip_ok else ratelimit.retry_after(window)
 
 
 @require_POST
