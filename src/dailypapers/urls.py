@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.search.urls")),
+    path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.papers.urls")),
 ]
 

@@ -19,6 +19,11 @@ class Profile(models.Model):
     failed_logins = models.PositiveIntegerField(default=0)
     last_failed_login_at = models.DateTimeField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
+    display_name = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True)
+    # A suspended account cannot log in (user.is_active is cleared with it); the
+    # reason is in the moderation log.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"profile of user {self.user_id}"

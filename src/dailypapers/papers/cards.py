@@ -57,6 +57,18 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
             _plural(paper.num_comments, "comment"),
         )
     )
+    shown_name = sub.submitter_fullname or sub.submitter_name
+    if shown_name:
+        if sub.submitter_id is not None and sub.submitter_name:
+            meta.append(
+                format_html(
+                    '<span>· Submitted by <a href="/users/{}">{}</a></span>',
+                    sub.submitter_name,
+                    shown_name,
+                )
+            )
+        else:
+            meta.append(format_html("<span>· Submitted by {}</span>", shown_name))
     if paper.github_repo:
         meta.append(
             format_html(

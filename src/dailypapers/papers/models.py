@@ -45,6 +45,9 @@ class Paper(models.Model):
     upvotes_imported = models.PositiveIntegerField(default=0)
     upvotes_local = models.PositiveIntegerField(default=0)
     comments_imported = models.PositiveIntegerField(default=0)
+    # Visible comments of the discussion here, kept by the comment services.
+    comments_local = models.PositiveIntegerField(default=0)
+    discussion_locked = models.BooleanField(default=False)
     source = models.CharField(max_length=32, default="local")
     observed_at = models.DateTimeField(
         null=True, blank=True, help_text="when the source described the paper this way"
@@ -68,7 +71,7 @@ class Paper(models.Model):
 
     @property
     def num_comments(self) -> int:
-        return self.comments_imported
+        return self.comments_imported + self.comments_local
 
     @property
     def excerpt(self) -> str:
