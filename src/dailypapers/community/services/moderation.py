@@ -1,0 +1,25 @@
+"""Moderation: every action here is logged with who, what, when and why."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models
+
+from dailypapers.community.models import ModerationAction
+
+
+def log_action(
+    moderator: AbstractBaseUser | None,
+    kind: ModerationAction.Kind,
+    target: models.Model,
+    reason: str = "",
+) -> ModerationAction:
+    """Record one moderation action on ``target``; call it inside the action's transaction."""
+    return ModerationAction.objects.create(
+        moderator_id=moderator.pk if moderator is not None else None,
+        kind=kind,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_label=str(target)[:300],
+        reason=reason.strip(),
+    )
