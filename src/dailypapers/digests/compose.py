@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 import textwrap
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
@@ -18,15 +19,19 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from dailypapers.digests import queries, tokens
+from dailypapers.digests.mime import DigestEmail
 from dailypapers.digests.models import Frequency, Subscription
 from dailypapers.papers.models import Submission
 
 EXCERPT_CHARS = 300
 SUBJECT_TITLE_CHARS = 80
 AUTHORS_SHOWN = 3
+# What differs between two subscribers who get the same papers.
+_PERSONAL = ("email", "view", "manage", "unsubscribe")
 
 
 def absolute(path: str) -> str:
@@ -117,6 +122,12 @@ class Composer:
     def __init__(self) -> None:
         self.windows = queries.WindowCache()
         self._fragments: dict[tuple[str, tuple[int, ...]], SafeString] = {}
+        # Whole digests rendered once per shared content, with stand-ins for what is
+        # each subscriber's own (address and links), filled in per message. The
+        # stand-ins are random per run, so no paper text can contain one.
+        self._bodies: dict[tuple[object, ...], tuple[str, str]] = {}
+        nonce = secrets.token_hex(8)
+        self._marks = {name: f"dp{nonce}{name}" for name in _PERSONAL}
 
     def _fragment(self, template: str, items: list[Submission]) -> SafeString:
         key = (template, tuple(s.pk for s in items))
@@ -142,27 +153,73 @@ class Composer:
         if content.empty and not (settings.DIGEST_QUIET_NOTE if quiet_note is None else quiet_note):
             return None
         links = Links.of(sub, send_id)
-        context = {
-            "site_name": settings.SITE_NAME,
-            "subscription": sub,
-            "content": content,
-            "links": links,
-            "period_label": _period_label(sub.frequency, local_date),
-            "weekly": sub.frequency == Frequency.WEEKLY,
-            "since": window_start,
-            "base_url": settings.BASE_URL,
-            "top_html": self._fragment("digests/email/_papers.html", content.top),
-            "interests_html": self._fragment("digests/email/_papers.html", content.interests),
-            "top_text": self._fragment("digests/email/_papers.txt", content.top),
-            "interests_text": self._fragment("digests/email/_papers.txt", content.interests),
+        text, html = self._body(sub, content, local_date, window_start, with_view=bool(links.view))
+        own = {
+            "email": sub.email,
+            "view": links.view,
+            "manage": links.manage,
+            "unsubscribe": links.unsubscribe,
         }
+        for name, value in own.items():
+            mark = self._marks[name]
+            text = text.replace(mark, value)
+            html = html.replace(mark, escape(value))
         return Composed(
             subject=subject(content, sub.frequency, local_date),
-            text=render_to_string("digests/email/digest.txt", context),
-            html=render_to_string("digests/email/digest.html", context),
+            text=text,
+            html=html,
             headers=list_headers(links, send_id, sub.pk),
             papers=len(content.top) + len(content.interests),
         )
+
+    def _body(
+        self,
+        sub: Subscription,
+        content: queries.Content,
+        local_date: dt.date,
+        window_start: dt.datetime,
+        *,
+        with_view: bool,
+    ) -> tuple[str, str]:
+        """Text and HTML of a digest with stand-ins for the subscriber's own values."""
+        key = (
+            content.window_start,
+            content.window_end,
+            tuple(s.pk for s in content.top),
+            tuple(s.pk for s in content.interests),
+            tuple(content.topics),
+            content.total,
+            sub.frequency,
+            sub.time_zone,
+            local_date,
+            window_start,
+            with_view,
+        )
+        if key not in self._bodies:
+            marks = self._marks
+            context = {
+                "site_name": settings.SITE_NAME,
+                "subscription": {"email": marks["email"], "time_zone": sub.time_zone},
+                "content": content,
+                "links": {
+                    "view": marks["view"] if with_view else "",
+                    "manage": marks["manage"],
+                    "unsubscribe": marks["unsubscribe"],
+                },
+                "period_label": _period_label(sub.frequency, local_date),
+                "weekly": sub.frequency == Frequency.WEEKLY,
+                "since": window_start,
+                "base_url": settings.BASE_URL,
+                "top_html": self._fragment("digests/email/_papers.html", content.top),
+                "interests_html": self._fragment("digests/email/_papers.html", content.interests),
+                "top_text": self._fragment("digests/email/_papers.txt", content.top),
+                "interests_text": self._fragment("digests/email/_papers.txt", content.interests),
+            }
+            self._bodies[key] = (
+                render_to_string("digests/email/digest.txt", context),
+                render_to_string("digests/email/digest.html", context),
+            )
+        return self._bodies[key]
 
 
 def _mail_domain() -> str:
@@ -192,7 +249,7 @@ def list_headers(links: Links, send_id: int | None, sub_id: int) -> dict[str, st
 
 
 def email_message(composed: Composed, to: str) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+    message = DigestEmail(
         subject=composed.subject,
         body=composed.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
