@@ -147,9 +147,7 @@ class Composer:
         quiet_note: bool | None = None,
     ) -> Composed | None:
         """The digest, or None when the window has no papers and no quiet note is wanted."""
-        content = self.windows.content(
-            window_start, window_end, list(sub.categories), list(sub.organizations)
-        )
+        content = self.windows.content(window_start, window_end, queries.Topics.of(sub))
         if content.empty and not (settings.DIGEST_QUIET_NOTE if quiet_note is None else quiet_note):
             return None
         links = Links.of(sub, send_id)

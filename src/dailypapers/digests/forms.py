@@ -19,6 +19,10 @@ def _split(text: str) -> list[str]:
     return [part for part in re.split(r"[\s,]+", text) if part]
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class ChoicesForm(forms.Form):
     frequency = forms.ChoiceField(choices=Frequency.choices, initial=Frequency.DAILY)
     hour = forms.TypedChoiceField(choices=HOURS, coerce=int, initial=8)
@@ -32,6 +36,21 @@ class ChoicesForm(forms.Form):
         required=False,
         max_length=1000,
         help_text="organization names as in their addresses, e.g. google meta",
+    )
+
+    authors = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Followed authors",
+        help_text="one name per line, as on the papers, e.g. Ada Lovelace",
+    )
+    searches = forms.CharField(
+        required=False,
+        max_length=1100,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Saved searches",
+        help_text="one search per line; papers whose words match it are listed",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -59,6 +78,8 @@ class ChoicesForm(forms.Form):
             time_zone=self._value("time_zone"),
             categories=tuple(_split(self.cleaned_data.get("categories") or "")),
             organizations=tuple(_split(self.cleaned_data.get("organizations") or "")),
+            authors=tuple(_lines(self.cleaned_data.get("authors") or "")),
+            searches=tuple(_lines(self.cleaned_data.get("searches") or "")),
         )
 
     def clean(self) -> dict[str, Any] | None:
@@ -75,7 +96,16 @@ class SubscribeForm(ChoicesForm):
     """The full form on /digest; the footer form sends only ``email``."""
 
     email = forms.CharField(max_length=254, label="Email address")
-    field_order = ["email", "frequency", "hour", "time_zone", "categories", "organizations"]
+    field_order = [
+        "email",
+        "frequency",
+        "hour",
+        "time_zone",
+        "categories",
+        "organizations",
+        "authors",
+        "searches",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -34,6 +34,8 @@ class Subscription(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     categories = models.JSONField(default=list, blank=True, help_text='e.g. ["cs.CV"]')
     organizations = models.JSONField(default=list, blank=True, help_text="organization slugs")
+    authors = models.JSONField(default=list, blank=True, help_text="author name slugs")
+    searches = models.JSONField(default=list, blank=True, help_text="saved search queries")
     created_at = models.DateTimeField(auto_now_add=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

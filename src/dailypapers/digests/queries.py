@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -12,7 +14,11 @@ from dailypapers.digests import tokens
 from dailypapers.digests.models import DigestSend, SendStatus, Subscription
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers import trending as trending_formula
-from dailypapers.papers.models import Submission
+from dailypapers.papers.models import PaperAuthor, Submission
+
+log = logging.getLogger(__name__)
+# Saved searches look at this many best matches among all daily-list papers.
+SEARCH_MATCHES = 500
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,8 @@ class Candidate:
     arxiv_id: str
     categories: frozenset[str]
     organization: str
+    paper_id: int = 0
+    authors: frozenset[str] = frozenset()
 
 
 def ranked_window(start: dt.datetime, end: dt.datetime) -> list[Candidate]:
@@ -44,29 +52,86 @@ def ranked_window(start: dt.datetime, end: dt.datetime) -> list[Candidate]:
             "paper__arxiv_id",
             "paper__categories",
             "paper__organization__slug",
+            "paper_id",
         )
     )
     found = [
-        Candidate(pk, votes, submitted, arxiv_id, frozenset(cats.split()), org or "")
-        for pk, votes, submitted, arxiv_id, cats, org in rows
+        Candidate(pk, votes, submitted, arxiv_id, frozenset(cats.split()), org or "", paper)
+        for pk, votes, submitted, arxiv_id, cats, org, paper in rows
     ]
+    slugs: dict[int, set[str]] = {}
+    for paper_id, slug in PaperAuthor.objects.filter(
+        paper_id__in=[c.paper_id for c in found]
+    ).values_list("paper_id", "slug"):
+        slugs.setdefault(paper_id, set()).add(slug)
+    found = [dataclasses.replace(c, authors=frozenset(slugs.get(c.paper_id, ()))) for c in found]
     found.sort(key=lambda c: trending_formula.sort_key(c.votes, c.submitted_at, c.arxiv_id, end))
     return found
 
 
+@dataclass(frozen=True)
+class Topics:
+    """What a subscriber follows beyond the trending papers."""
+
+    categories: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # author page slugs
+    searches: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, sub: Subscription) -> Topics:
+        return cls(
+            tuple(sub.categories),
+            tuple(sub.organizations),
+            tuple(sub.authors),
+            tuple(sub.searches),
+        )
+
+    @property
+    def labels(self) -> list[str]:
+        return [
+            *self.categories,
+            *self.organizations,
+            *self.authors,
+            *(f"“{q}”" for q in self.searches),
+        ]
+
+
 def matching_topics(
-    ranked: list[Candidate], categories: list[str], organizations: list[str]
+    ranked: list[Candidate], topics: Topics, found_by_search: set[int] | None = None
 ) -> list[Candidate]:
-    """Candidates in any of ``categories`` or from any of ``organizations``, order kept."""
-    cats = {c.lower() for c in categories}
-    orgs = {o.lower() for o in organizations}
-    if not cats and not orgs:
+    """Candidates in any followed category, organization or author, or found by a saved
+    search (``found_by_search``: paper ids), order kept."""
+    cats = {c.lower() for c in topics.categories}
+    orgs = {o.lower() for o in topics.organizations}
+    authors = set(topics.authors)
+    found = found_by_search or set()
+    if not (cats or orgs or authors or found):
         return []
     return [
         c
         for c in ranked
-        if (orgs and c.organization.lower() in orgs) or cats & {x.lower() for x in c.categories}
+        if (orgs and c.organization.lower() in orgs)
+        or cats & {x.lower() for x in c.categories}
+        or authors & c.authors
+        or c.paper_id in found
     ]
+
+
+def search_matches(query: str) -> set[int]:
+    """Ids of daily-list papers whose words match a saved search (no matching by meaning:
+    a digest section should hold what the words ask for). The best SEARCH_MATCHES only."""
+    from dailypapers.search import Filters, search
+
+    try:
+        result = search(
+            query, filters=Filters(on_daily=True), limit=SEARCH_MATCHES, use_dense=False
+        )
+    except Exception:
+        # A broken index must not stop the digest; the section just stays shorter.
+        log.exception("digest: saved search %r failed", query)
+        return set()
+    return {hit.paper.pk for hit in result.hits}
 
 
 def cards(pks: list[int]) -> list[Submission]:
@@ -94,7 +159,7 @@ class Content:
 
 
 class WindowCache:
-    """Ranked windows and their cards, kept for one sending run.
+    """Ranked windows, saved-search results and cards, kept for one sending run.
 
     Every subscriber with the same hour, zone and frequency shares a window, so a
     run of 100,000 digests reads the papers a handful of times, not 100,000.
@@ -103,23 +168,25 @@ class WindowCache:
     def __init__(self) -> None:
         self._ranked: dict[tuple[dt.datetime, dt.datetime], list[Candidate]] = {}
         self._cards: dict[int, Submission] = {}
+        self._searches: dict[str, set[int]] = {}
 
-    def content(
-        self,
-        start: dt.datetime,
-        end: dt.datetime,
-        categories: list[str],
-        organizations: list[str],
-    ) -> Content:
+    def _found(self, searches: tuple[str, ...]) -> set[int]:
+        found: set[int] = set()
+        for query in searches:
+            if query not in self._searches:
+                self._searches[query] = search_matches(query)
+            found |= self._searches[query]
+        return found
+
+    def content(self, start: dt.datetime, end: dt.datetime, topics: Topics) -> Content:
         key = (start, end)
         if key not in self._ranked:
             self._ranked[key] = ranked_window(start, end)
         ranked = self._ranked[key]
         top = ranked[: settings.DIGEST_TOP_PAPERS]
         chosen = {c.pk for c in top}
-        interests = [
-            c for c in matching_topics(ranked, categories, organizations) if c.pk not in chosen
-        ][: settings.DIGEST_TOPIC_PAPERS]
+        matching = matching_topics(ranked, topics, self._found(topics.searches))
+        interests = [c for c in matching if c.pk not in chosen][: settings.DIGEST_TOPIC_PAPERS]
         missing = [c.pk for c in (*top, *interests) if c.pk not in self._cards]
         self._cards.update((s.pk, s) for s in cards(missing))
         return Content(
@@ -128,14 +195,12 @@ class WindowCache:
             top=[self._cards[c.pk] for c in top if c.pk in self._cards],
             interests=[self._cards[c.pk] for c in interests if c.pk in self._cards],
             total=len(ranked),
-            topics=[*categories, *organizations],
+            topics=topics.labels,
         )
 
 
 def content(subscription: Subscription, start: dt.datetime, end: dt.datetime) -> Content:
-    return WindowCache().content(
-        start, end, list(subscription.categories), list(subscription.organizations)
-    )
+    return WindowCache().content(start, end, Topics.of(subscription))
 
 
 def from_token(purpose: tokens.Purpose, token: str, max_age: int | None) -> Subscription | None:

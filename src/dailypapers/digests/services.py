@@ -20,13 +20,15 @@ from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.core import ratelimit
+from dailypapers.core import ratelimit, text
 from dailypapers.digests import compose, schedule
 from dailypapers.digests.models import DigestSend, Frequency, SendStatus, Subscription
 
 log = logging.getLogger(__name__)
 
 MAX_TOPICS = 20
+MAX_SEARCHES = 5
+MAX_SEARCH_CHARS = 200
 _CATEGORY_RE = re.compile(r"[a-z][a-z-]{0,15}(\.[A-Za-z][A-Za-z-]{0,15})?")
 _ORGANIZATION_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}")
 _validate_email = EmailValidator(message="Enter a valid email address.")
@@ -71,6 +73,8 @@ class Choices:
     time_zone: str = "UTC"
     categories: tuple[str, ...] = ()
     organizations: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.frequency not in Frequency.values:
@@ -91,6 +95,8 @@ class Choices:
                 _topics((o.lower() for o in self.organizations), _ORGANIZATION_RE, "organization")
             ),
         )
+        object.__setattr__(self, "authors", _authors(self.authors))
+        object.__setattr__(self, "searches", _searches(self.searches))
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -99,7 +105,27 @@ class Choices:
             "time_zone": self.time_zone,
             "categories": list(self.categories),
             "organizations": list(self.organizations),
+            "authors": list(self.authors),
+            "searches": list(self.searches),
         }
+
+
+def _authors(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Followed authors as the slugs of their author pages, e.g. "Ada Lovelace" -> ada-lovelace."""
+    slugs = list(dict.fromkeys(text.slugify_name(n) for n in names if n.strip()))
+    if len(slugs) > MAX_TOPICS:
+        raise ValidationError(f"At most {MAX_TOPICS} authors.")
+    return tuple(slugs)
+
+
+def _searches(queries: tuple[str, ...]) -> tuple[str, ...]:
+    kept = list(dict.fromkeys(" ".join(q.split()) for q in queries if q.strip()))
+    if len(kept) > MAX_SEARCHES:
+        raise ValidationError(f"At most {MAX_SEARCHES} saved searches.")
+    for query in kept:
+        if len(query) > MAX_SEARCH_CHARS:
+            raise ValidationError(f"A saved search has at most {MAX_SEARCH_CHARS} characters.")
+    return tuple(kept)
 
 
 def _send_confirmation(sub: Subscription, now: dt.datetime) -> bool:

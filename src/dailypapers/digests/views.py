@@ -139,6 +139,8 @@ def _initial(sub: Subscription) -> dict[str, Any]:
         "time_zone": sub.time_zone,
         "categories": " ".join(sub.categories),
         "organizations": " ".join(sub.organizations),
+        "authors": "\n".join(sub.authors),
+        "searches": "\n".join(sub.searches),
     }
 
 

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         add.add_argument("--category", action="append", default=[], help="e.g. cs.CV (repeatable)")
         add.add_argument("--organization", action="append", default=[], help="slug (repeatable)")
         add.add_argument(
+            "--author", action="append", default=[], help="followed author name (repeatable)"
+        )
+        add.add_argument(
+            "--search", action="append", default=[], help="saved search query (repeatable)"
+        )
+        add.add_argument(
             "--confirmed",
             action="store_true",
             help="already confirmed elsewhere: start sending without a confirmation mail",
@@ -116,6 +122,8 @@ class Command(BaseCommand):
                 time_zone=options["time_zone"] or settings.TIME_ZONE,
                 categories=tuple(options["category"]),
                 organizations=tuple(options["organization"]),
+                authors=tuple(options["author"]),
+                searches=tuple(options["search"]),
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages), returncode=2) from None
