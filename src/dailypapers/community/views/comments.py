@@ -1,0 +1,170 @@
+"""Posting, replying to, editing and deleting comments. Thin: parse, call the service, answer.
+
+Every write needs a logged-in user, a POST with a CSRF token and room in the
+per-user and per-IP rate limits (429 with Retry-After otherwise). A refused write
+shows its form again with what was typed and why; a successful one goes back to
+the comment on the paper page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dailypapers.community import conf
+from dailypapers.community.models import Comment
+from dailypapers.community.queries import comments as queries
+from dailypapers.community.services import comments as services
+from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.papers import queries as paper_queries
+from dailypapers.papers.models import Paper
+from dailypapers.papers.views import not_found
+from dailypapers.search import similar as similar_papers
+
+
+def login_url(next_path: str) -> str:
+    """The login page, coming back to ``next_path`` (which may carry a #fragment)."""
+    return f"{settings.LOGIN_URL}?next={quote(next_path, safe='/')}"
+
+
+def comment_url(comment: Comment, arxiv_id: str) -> str:
+    return f"/papers/{arxiv_id}#comment-{comment.pk}"
+
+
+def _limited(request: HttpRequest) -> int | None:
+    """Count one comment write; seconds to wait when this user or this IP wrote too often."""
+    per_user, per_ip, window = conf.comment_rate_limit()
+    user_ok = ratelimit.hit(f"comment-user:{request.user.pk}", limit=per_user, window=window)
+    ip_ok = ratelimit.hit(
+        ratelimit.private_key("comment-ip", ratelimit.client_ip(request)),
+        limit=per_ip,
+        window=window,
+    )
+    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+
+
+def _too_many_message(wait: int) -> str:
+    minutes = max(1, (wait + 59) // 60)
+    return f"You are commenting too often. Please try again in {minutes} minute" + (
+        "s." if minutes != 1 else "."
+    )
+
+
+def _with_retry(response: HttpResponse, wait: int | None) -> HttpResponse:
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+def _paper_page(
+    request: HttpRequest, paper: Paper, draft: dict[str, Any], status: int
+) -> HttpResponse:
+    """The paper page again, its comment form holding ``draft`` (body, parent, error)."""
+    submission = getattr(paper, "submission", None)
+    context = {
+        "paper": paper,
+        "submission": submission if submission and not submission.hidden else None,
+        "authors": list(paper.authors.all()),
+        "version_label": f"v{paper.version}" if paper.version else "",
+        "similar": similar_papers(paper),
+        "voted": paper_queries.voted_paper_ids(request.user, [paper.pk]),
+        "discussion_draft": draft,
+    }
+    return render(request, "papers/detail.html", context, status=status)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "community/discussion/refused.html", {"message": message}, status=403)
+
+
+def _parent_id(request: HttpRequest) -> int | None:
+    raw = request.POST.get("parent", "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+
+
+@require_POST
+def post_comment(request: HttpRequest, ref: str) -> HttpResponse:
+    parsed = arxiv_ids.parse(ref)
+    paper = paper_queries.paper(parsed.id) if parsed else None
+    if paper is None:
+        return not_found(request, message="No such paper on this hub.")
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(login_url(f"/papers/{paper.arxiv_id}#discussion"))
+    body = request.POST.get("body", "")
+    draft: dict[str, Any] = {"body": body, "parent": _parent_id(request)}
+    wait = _limited(request)
+    if wait:
+        draft["error"] = _too_many_message(wait)
+        return _with_retry(_paper_page(request, paper, draft, 429), wait)
+    try:
+        comment = services.post(request.user, paper, body, draft["parent"])
+    except services.CommentError as error:
+        draft["error"] = str(error)
+        status = 400 if isinstance(error, services.InvalidComment) else 403
+        return _paper_page(request, paper, draft, status)
+    return HttpResponseRedirect(comment_url(comment, paper.arxiv_id))
+
+
+def _edit_page(
+    request: HttpRequest, comment: Comment, body: str, error: str = "", status: int = 200
+) -> HttpResponse:
+    context = {
+        "comment": comment,
+        "paper": comment.paper,
+        "body": body,
+        "error": error,
+        "max_length": conf.COMMENT_MAX_LENGTH,
+    }
+    return render(request, "community/discussion/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(login_url(f"/comments/{pk}/edit"))
+    comment = queries.editable(pk)
+    if comment is None or not comment.visible:
+        return not_found(request, message="This comment is no longer there.")
+    if comment.author_id != request.user.pk:
+        return _forbidden(request, "You can only edit your own comments.")
+    if request.method != "POST":
+        return _edit_page(request, comment, comment.body)
+    body = request.POST.get("body", "")
+    wait = _limited(request)
+    if wait:
+        return _with_retry(_edit_page(request, comment, body, _too_many_message(wait), 429), wait)
+    try:
+        services.edit(request.user, pk, body)
+    except services.CommentError as error:
+        status = 400 if isinstance(error, services.InvalidComment) else 403
+        return _edit_page(request, comment, body, str(error), status)
+    return HttpResponseRedirect(comment_url(comment, comment.paper.arxiv_id))
+
+
+@require_POST
+def delete_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = queries.editable(pk)
+    if comment is None:
+        return not_found(request, message="This comment is no longer there.")
+    back = comment_url(comment, comment.paper.arxiv_id)
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(login_url(back))
+    wait = _limited(request)
+    if wait:
+        response = render(
+            request,
+            "community/discussion/refused.html",
+            {"message": _too_many_message(wait), "back": back},
+            status=429,
+        )
+        return _with_retry(response, wait)
+    try:
+        services.delete(request.user, pk)
+    except services.CommentError as error:
+        return _forbidden(request, str(error))
+    return HttpResponseRedirect(back)
