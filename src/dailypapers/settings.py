@@ -153,6 +153,22 @@ UPVOTE_RATE_LIMIT = (
     config.env_int("DAILYPAPERS_UPVOTES_PER_IP", 600),
     600,
 )
+# Submitting papers to the daily list: see dailypapers.papers.submitting. An account
+# must be this many hours old (or have a confirmed author claim); a paper at most this
+# many days old on arXiv; at most SUBMIT_PER_DAY submissions per user and UTC day.
+SUBMIT_MIN_ACCOUNT_HOURS = config.env_int("DAILYPAPERS_SUBMIT_MIN_ACCOUNT_HOURS", 24)
+SUBMIT_MAX_PAPER_AGE_DAYS = config.env_int("DAILYPAPERS_SUBMIT_MAX_PAPER_AGE_DAYS", 14)
+SUBMIT_PER_DAY = config.env_int("DAILYPAPERS_SUBMIT_PER_DAY", 3)
+# Form posts per user, per client IP, and the window in seconds.
+SUBMIT_RATE_LIMIT = (
+    config.env_int("DAILYPAPERS_SUBMITS_PER_USER", 10),
+    config.env_int("DAILYPAPERS_SUBMITS_PER_IP", 30),
+    3600,
+)
+# A person is waiting for the arXiv lookup: a short timeout, one retry, a small budget.
+SUBMIT_ARXIV_TIMEOUT = float(config.env_str("DAILYPAPERS_SUBMIT_ARXIV_TIMEOUT", "10"))
+SUBMIT_ARXIV_RETRIES = config.env_int("DAILYPAPERS_SUBMIT_ARXIV_RETRIES", 1)
+SUBMIT_ARXIV_BUDGET = config.env_int("DAILYPAPERS_SUBMIT_ARXIV_BUDGET", 30)
 
 LANGUAGE_CODE = "en-us"
 # Days on the daily list are cut in this zone (UTC by default, like the upstream API's `date`).

@@ -8,6 +8,8 @@ urlpatterns = [
     path("papers/date/<str:value>", views.daily_date, name="daily-date"),
     path("papers/week/<str:value>", views.daily_week, name="daily-week"),
     path("papers/month/<str:value>", views.daily_month, name="daily-month"),
+    # Before the paper pages, whose <path:ref> would take "submit" for an id.
+    path("papers/submit", views.submit_paper, name="paper-submit"),
     # Before the paper page, whose <path:ref> would swallow the /upvote suffix.
     path("papers/<path:ref>/upvote", views.upvote, name="paper-upvote"),
     path("papers/<path:ref>", views.paper_detail, name="paper"),

@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.core import arxiv_ids, periods, ratelimit
 from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.text import clean
-from dailypapers.papers import cards, queries, services
+from dailypapers.papers import cards, queries, services, submitting
+from dailypapers.papers.forms import SubmitForm
 from dailypapers.papers.trending import EXPLANATION
 from dailypapers.search import params as search_params
 from dailypapers.search import search as search_api
@@ -296,3 +299,72 @@ def search(request: HttpRequest) -> HttpResponse:
             "next_query": with_page(page_number + 1) if result.has_next else "",
         },
     )
+
+
+# -- submitting a paper ----------------------------------------------------------------
+
+
+def _submit_limited(request: HttpRequest) -> int | None:
+    """Seconds to wait when this user or this IP posted the submit form too often."""
+    per_user, per_ip, window = settings.SUBMIT_RATE_LIMIT
+    user_ok = ratelimit.hit(f"submit-user:{request.user.pk}", limit=per_user, window=window)
+    ip_ok = ratelimit.hit(
+        ratelimit.private_key("submit-ip", ratelimit.client_ip(request)),
+        limit=per_ip,
+        window=window,
+    )
+    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+
+
+def _submit_page(
+    request: HttpRequest, form: SubmitForm, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    user = request.user
+    assert user.is_authenticated
+    now = timezone.now()
+    context: dict[str, Any] = {
+        "form": form,
+        "refusal": submitting.account_refusal(user, now),
+        "left_today": max(0, settings.SUBMIT_PER_DAY - submitting.submitted_today(user, now)),
+        "max_age_days": settings.SUBMIT_MAX_PAPER_AGE_DAYS,
+        **extra,
+    }
+    return render(request, "papers/submit.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def submit_paper(request: HttpRequest) -> HttpResponse:
+    """The submit form; a valid POST puts the paper on today's list and shows its page."""
+    if request.method != "POST":
+        return _submit_page(request, SubmitForm())
+    form = SubmitForm(request.POST)
+    wait = _submit_limited(request)
+    if wait:
+        retry_minutes = max(1, (wait + 59) // 60)
+        response = _submit_page(
+            request, form, status=429, limited=True, retry_minutes=retry_minutes
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    if not form.is_valid():
+        return _submit_page(request, form, status=400)
+    data = form.cleaned_data
+    user = request.user
+    assert user.is_authenticated
+    try:
+        done = submitting.submit(
+            user, data["paper"], github=data["github"], project=data["project"]
+        )
+    except submitting.SubmitError as exc:
+        form.add_error(exc.field or None, exc.message)
+        status = 400
+        if isinstance(exc, submitting.Refused):
+            status = 403
+        elif isinstance(exc, submitting.ArxivUnavailable):
+            status = 502
+        return _submit_page(request, form, status=status)
+    if not done.created:
+        return _submit_page(request, form, existing=done.submission)
+    return HttpResponseRedirect(done.paper.get_absolute_url())

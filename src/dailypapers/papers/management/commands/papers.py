@@ -4,16 +4,24 @@ import json
 import textwrap
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from dailypapers.core import arxiv_ids, periods
 from dailypapers.core.bootstrap import ensure_database
 from dailypapers.core.timefmt import iso_z
-from dailypapers.papers import queries
+from dailypapers.papers import queries, submitting
 from dailypapers.papers.models import Paper, Submission
 
 EXIT_NOT_FOUND = 3
+# `papers submit`: 0 submitted; 1 already on the list (nothing changed); 2 usage (a bad
+# id or link, an unknown user); 3 arXiv has no such paper; 4 a rule refused it (the
+# account, the daily cap, the paper's age); 5 arXiv could not be asked.
+EXIT_ALREADY = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 4
+EXIT_UPSTREAM = 5
 
 
 def _paper_dict(paper: Paper, submission: Submission | None) -> dict[str, Any]:
@@ -41,10 +49,13 @@ def _paper_dict(paper: Paper, submission: Submission | None) -> dict[str, Any]:
 
 
 class Command(BaseCommand):
-    help = "Look at papers from the terminal: `papers show ID` or `papers list [--date ...]`."
+    help = (
+        "Papers from the terminal: `papers show ID`, `papers list [--date ...]`, "
+        "`papers submit ID --user NAME`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{show,list}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{show,list,submit}")
         show = sub.add_parser("show", help="one paper: id, versioned id or arXiv URL")
         show.add_argument("id")
         show.add_argument("--json", action="store_true", help="print JSON")
@@ -56,11 +67,20 @@ class Command(BaseCommand):
         group.add_argument("--trending", action="store_true")
         listing.add_argument("--limit", type=int, default=50)
         listing.add_argument("--json", action="store_true", help="print JSON lines")
+        submit = sub.add_parser(
+            "submit", help="put a paper on today's list for a user, under the site's rules"
+        )
+        submit.add_argument("id", help="arXiv id or URL")
+        submit.add_argument("--user", required=True, help="the submitter's username")
+        submit.add_argument("--github", default="", help="https://github.com/owner/repository")
+        submit.add_argument("--project", default="", help="project page URL")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_database()
         if options["action"] == "show":
             self._show(options["id"], options["json"])
+        elif options["action"] == "submit":
+            self._submit(options)
         else:
             self._list(options)
 
@@ -142,3 +162,35 @@ class Command(BaseCommand):
             self.stdout.write(f"{rank:>3}. [{votes:>4}] {sub.paper.arxiv_id:<16} {sub.paper.title}")
         if page.has_next:
             self.stdout.write(f"… {page.total - len(page.items)} more (use --limit)")
+
+    def _submit(self, options: dict[str, Any]) -> None:
+        user = get_user_model().objects.filter(username=options["user"]).first()
+        if user is None:
+            self.stderr.write(f"No user {options['user']!r} on this hub.")
+            raise SystemExit(EXIT_USAGE)
+        try:
+            done = submitting.submit(
+                user, options["id"], github=options["github"], project=options["project"]
+            )
+        except submitting.SubmitError as exc:
+            codes = {
+                submitting.InvalidInput: EXIT_USAGE,
+                submitting.NotOnArxiv: EXIT_NOT_FOUND,
+                submitting.Refused: EXIT_REFUSED,
+                submitting.ArxivUnavailable: EXIT_UPSTREAM,
+            }
+            self.stderr.write(exc.message)
+            raise SystemExit(codes.get(type(exc), EXIT_USAGE)) from None
+        paper, sub = done.paper, done.submission
+        day = timezone.localtime(sub.submitted_at).date().isoformat()
+        if not done.created:
+            by = sub.submitter_name or "the upstream list"
+            self.stderr.write(
+                f"{paper.arxiv_id} is already on the list of {day} (submitted by {by}): "
+                f"/papers/{paper.arxiv_id}"
+            )
+            raise SystemExit(EXIT_ALREADY)
+        self.stdout.write(
+            f"Submitted {paper.arxiv_id} ({paper.title}) for {sub.submitter_name} "
+            f"to the list of {day}: /papers/{paper.arxiv_id}"
+        )
