@@ -278,3 +278,22 @@ SYNC_CATEGORIES = config.env_list(
 SYNC_OAI_SET = config.env_str("DAILYPAPERS_SYNC_OAI_SET", "cs")
 SYNC_OAI_PREFIX = config.env_str("DAILYPAPERS_SYNC_OAI_PREFIX", "arXivRaw")
 SYNC_HF_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_DAYS", 2)
+
+# --- deployment security ---
+"""What ``dailypapers check --deploy`` looks at, driven by the environment.
+
+- ``DAILYPAPERS_HTTPS=1``: the hub is served over TLS (directly or behind a proxy that
+  sets ``X-Forwarded-Proto: https``): secure session and CSRF cookies, HSTS and a
+  redirect of plain-HTTP requests to https (set above, where the other HTTPS settings are).
+- ``DAILYPAPERS_HSTS_SECONDS``: how long browsers remember to use https only (default one
+  year; 0 turns HSTS off, which the deployment check reports).
+- ``DAILYPAPERS_SSL_REDIRECT=0``: the proxy in front already redirects http to https, so
+  the hub does not; the deployment check's reminder about the redirect is then silenced.
+- ``DAILYPAPERS_DEBUG`` must stay off and ``DAILYPAPERS_SECRET_KEY`` (when given) must be
+  long and random: the deployment check reports either.
+"""
+if config.env_bool("DAILYPAPERS_HTTPS", False) and not config.env_bool(
+    "DAILYPAPERS_SSL_REDIRECT", True
+):
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# --- end of deployment security ---
