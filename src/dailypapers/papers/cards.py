@@ -9,6 +9,7 @@ value with ``format_html``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import quote
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
@@ -32,8 +33,9 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
     if org is not None:
         meta.append(
             format_html(
-                '<span>· <span class="org" title="{}"><span class="initials" aria-hidden="true">'
-                "{}</span> {}</span></span>",
+                '<span>· <a class="org" href="/orgs/{}" title="{}"><span class="initials" '
+                'aria-hidden="true">{}</span> {}</a></span>',
+                quote(org.slug),
                 org.name,
                 org.initials,
                 org.name,

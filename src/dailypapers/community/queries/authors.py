@@ -1,0 +1,107 @@
+"""Reads for author pages, the claims on a paper's authors and the moderators' claim queue.
+
+An author page gathers every author entry with the same name slug; a confirmed claim
+ties an entry to a user account. Every function runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q
+
+from dailypapers.community.models import AuthorClaim
+from dailypapers.community.queries.orgs import Listing, paper_list, papers_page
+from dailypapers.papers.models import Paper, PaperAuthor
+
+CLAIMED_LIMIT = 50
+CLAIMANTS_SHOWN = 20
+
+
+@dataclass
+class AuthorPage:
+    slug: str
+    name: str
+    papers: Listing
+    claimed_by: list[AbstractBaseUser]
+
+
+def author_page(slug: str, *, offset: int = 0, limit: int = 30) -> AuthorPage | None:
+    """Papers of every author entry with this slug, newest first, under the most common
+    spelling of the name; None when no entry has the slug."""
+    spelling = (
+        PaperAuthor.objects.filter(slug=slug)
+        .values("name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "name")
+        .values_list("name", flat=True)
+        .first()
+    )
+    if spelling is None:
+        return None
+    claims = (
+        AuthorClaim.objects.filter(author__slug=slug, status=AuthorClaim.Status.CONFIRMED)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    claimed_by: list[AbstractBaseUser] = []
+    for claim in claims[: CLAIMANTS_SHOWN * 4]:
+        if claim.user not in claimed_by and claim.user.is_active:
+            claimed_by.append(claim.user)
+    papers = papers_page(
+        Paper.objects.filter(pk__in=PaperAuthor.objects.filter(slug=slug).values("paper_id")),
+        offset=offset,
+        limit=limit,
+    )
+    return AuthorPage(slug, spelling, papers, claimed_by[:CLAIMANTS_SHOWN])
+
+
+def claimed_papers(user: AbstractBaseUser, *, limit: int = CLAIMED_LIMIT) -> list[Paper]:
+    """Papers the user is a confirmed author of, newest first (for the profile page).
+
+    Two queries: the papers and their first authors; each paper has ``first_authors``
+    and ``num_authors`` like the organization and author lists.
+    """
+    mine = AuthorClaim.objects.filter(user_id=user.pk, status=AuthorClaim.Status.CONFIRMED)
+    qs = Paper.objects.filter(pk__in=mine.values("author__paper_id"))
+    return list(paper_list(qs)[:limit])
+
+
+@dataclass
+class PaperClaims:
+    """The claims a paper page shows: who each author entry belongs to, and the
+    viewer's own claims (pending ones included)."""
+
+    confirmed: dict[int, AbstractBaseUser] = field(default_factory=dict)
+    mine: dict[int, AuthorClaim] = field(default_factory=dict)
+
+    @property
+    def viewer_confirmed(self) -> bool:
+        return any(c.status == AuthorClaim.Status.CONFIRMED for c in self.mine.values())
+
+
+def paper_claims(paper: Paper, viewer: AbstractBaseUser | AnonymousUser) -> PaperClaims:
+    """One query for all claims a paper page needs, however many authors it has."""
+    wanted = Q(status=AuthorClaim.Status.CONFIRMED)
+    if viewer.is_authenticated:
+        wanted |= Q(user_id=viewer.pk)
+    found = PaperClaims()
+    for claim in AuthorClaim.objects.filter(wanted, author__paper=paper).select_related("user"):
+        if claim.status == AuthorClaim.Status.CONFIRMED and claim.user.is_active:
+            found.confirmed[claim.author_id] = claim.user
+        if viewer.is_authenticated and claim.user_id == viewer.pk:
+            found.mine[claim.author_id] = claim
+    return found
+
+
+def pending_claims(*, offset: int = 0, limit: int = 50) -> tuple[list[AuthorClaim], int]:
+    """The moderators' queue, oldest first, with the claimant's profile: two queries."""
+    qs = AuthorClaim.objects.filter(status=AuthorClaim.Status.PENDING)
+    total = qs.count()
+    items = list(
+        qs.select_related("author__paper", "user", "user__profile").order_by("created_at", "pk")[
+            offset : offset + limit
+        ]
+    )
+    return items, total

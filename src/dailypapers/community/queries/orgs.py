@@ -1,0 +1,202 @@
+"""Reads for organization pages and for who may change an organization or a paper's link.
+
+Each page function runs a fixed number of queries, however many members or papers
+an organization has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from dailypapers.community.models import AuthorClaim, Membership, Organization
+from dailypapers.papers.models import Paper, PaperAuthor
+
+Viewer = AbstractBaseUser | AnonymousUser
+
+# Authors shown per paper in a list; the rest are counted.
+AUTHORS_SHOWN = 5
+MEMBERS_SHOWN = 200
+
+
+@dataclass
+class Listing:
+    """One page of a longer list."""
+
+    items: Sequence[Paper] | Sequence[Organization]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+
+@dataclass
+class OrgPage:
+    org: Organization
+    members: list[Membership]
+    papers: Listing
+
+
+def _count_of(model: type[Paper] | type[Membership]) -> Subquery:
+    return Subquery(
+        model.objects.filter(organization=OuterRef("pk"))
+        .order_by()
+        .values("organization")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def org_list(*, offset: int = 0, limit: int = 50) -> Listing:
+    """Organizations by name, each with its number of papers and members: two queries."""
+    qs = Organization.objects.all()
+    total = qs.count()
+    items = list(
+        qs.annotate(
+            num_papers=Coalesce(_count_of(Paper), Value(0)),
+            num_members=Coalesce(_count_of(Membership), Value(0)),
+        ).order_by("name", "pk")[offset : offset + limit]
+    )
+    return Listing(items, total, offset, limit)
+
+
+def paper_list(qs: QuerySet[Paper]) -> QuerySet[Paper]:
+    """Papers newest first with what a list row shows: the first authors and their count."""
+    num_authors = Subquery(
+        PaperAuthor.objects.filter(paper=OuterRef("pk"))
+        .order_by()
+        .values("paper")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    first_authors = PaperAuthor.objects.order_by("position")[:AUTHORS_SHOWN]
+    return (
+        qs.select_related("organization")
+        .annotate(num_authors=Coalesce(num_authors, Value(0)))
+        .prefetch_related(Prefetch("authors", queryset=first_authors, to_attr="first_authors"))
+        .order_by("-published_at", "-arxiv_id")
+    )
+
+
+def papers_page(qs: QuerySet[Paper], *, offset: int, limit: int) -> Listing:
+    total = qs.count()
+    items = list(paper_list(qs)[offset : offset + limit])
+    return Listing(items, total, offset, limit)
+
+
+def org_by_slug(slug: str) -> Organization | None:
+    return Organization.objects.filter(slug=slug).first()
+
+
+def org_page(slug: str, *, offset: int = 0, limit: int = 30) -> OrgPage | None:
+    """An organization with its members (admins first) and a page of its papers."""
+    org = org_by_slug(slug)
+    if org is None:
+        return None
+    members = list(
+        Membership.objects.filter(organization=org)
+        .select_related("user")
+        .order_by("role", "user__username")[:MEMBERS_SHOWN]
+    )
+    papers = papers_page(Paper.objects.filter(organization=org), offset=offset, limit=limit)
+    return OrgPage(org, members, papers)
+
+
+def role_of(user: Viewer, org: Organization) -> str:
+    """The user's role in the organization, or "" when not a member."""
+    if not user.is_authenticated:
+        return ""
+    role = (
+        Membership.objects.filter(organization=org, user_id=user.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role or ""
+
+
+def can_manage(user: Viewer, org: Organization) -> bool:
+    """Org admins and moderators change an organization; nobody else."""
+    if not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_staff", False)) or role_of(user, org) == Membership.Role.ADMIN
+
+
+def memberships_of(user: Viewer) -> list[Membership]:
+    """The user's memberships with their organizations, by organization name."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("organization")
+        .order_by("organization__name")[:MEMBERS_SHOWN]
+    )
+
+
+@dataclass
+class LinkRights:
+    """What a user may do with one paper's organization link."""
+
+    any_org: bool = False  # moderators, the submitter, a confirmed author
+    admin_org_ids: set[int] = field(default_factory=set)
+    choices: list[Organization] = field(default_factory=list)
+
+    def allows(self, current_org_id: int | None, target: Organization | None) -> bool:
+        if self.any_org:
+            return True
+        if target is None:
+            return current_org_id is not None and current_org_id in self.admin_org_ids
+        # An org admin adds papers to their own organization but never takes a paper
+        # away from another one.
+        return target.pk in self.admin_org_ids and current_org_id in (None, target.pk)
+
+    def shown_for(self, current_org_id: int | None) -> bool:
+        if self.any_org:
+            return True
+        return bool(self.admin_org_ids) and (
+            current_org_id is None or current_org_id in self.admin_org_ids
+        )
+
+
+def link_rights(
+    user: Viewer,
+    paper: Paper,
+    *,
+    claimed: bool | None = None,
+    memberships: list[Membership] | None = None,
+) -> LinkRights:
+    """Who may link ``paper`` to an organization; ``claimed`` and ``memberships`` may be
+    passed in when the caller has read them already (the paper page has)."""
+    if not user.is_authenticated:
+        return LinkRights()
+    if memberships is None:
+        memberships = memberships_of(user)
+    admin_ids = {m.organization_id for m in memberships if m.role == Membership.Role.ADMIN}
+    choices = [m.organization for m in memberships]
+    if getattr(user, "is_staff", False) or _is_submitter(user, paper):
+        return LinkRights(True, admin_ids, choices)
+    if claimed is None:
+        claimed = AuthorClaim.objects.filter(
+            author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
+        ).exists()
+    return LinkRights(
+        claimed, admin_ids, choices if claimed else [m for m in choices if m.pk in admin_ids]
+    )
+
+
+def _is_submitter(user: AbstractBaseUser, paper: Paper) -> bool:
+    # The paper page reads the submission with the paper; other callers pay one query.
+    submission = getattr(paper, "submission", None)
+    return submission is not None and submission.submitter_id == user.pk

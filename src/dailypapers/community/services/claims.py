@@ -1,0 +1,169 @@
+"""Author claims: a user saying "this author entry is me", and deciding on it.
+
+A claim is confirmed at once when the user's confirmed email address is printed in
+the paper (abstract or arXiv comments) or belongs to one of the email domains of the
+paper's organization; otherwise a moderator confirms or rejects it. The database
+allows one confirmed claim per author entry, so two confirmations of the same entry
+cannot both succeed, whatever their timing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dailypapers.accounts.models import Profile
+from dailypapers.community.models import AuthorClaim, ModerationAction
+from dailypapers.community.services.moderation import log_action
+from dailypapers.papers.models import Paper, PaperAuthor
+
+Status = AuthorClaim.Status
+BY_EMAIL_IN_PAPER = "email-in-paper"
+BY_ORG_DOMAIN = "org-email-domain"
+BY_MODERATOR = "moderator"
+
+
+class ClaimError(Exception):
+    """A claim or decision that cannot be made; the message is shown to the user."""
+
+
+def confirmed_email(user: AbstractBaseUser) -> str:
+    """The user's address if it is confirmed (lower case), else ""."""
+    email = str(getattr(user, "email", "") or "")
+    profile = Profile.objects.filter(user_id=user.pk).first()
+    if profile is None or not email:
+        return ""
+    profile.user = user  # type: ignore[assignment]
+    return email.lower() if profile.email_confirmed else ""
+
+
+def _printed_in(text: str, email: str) -> bool:
+    # The address must stand on its own: "bob@example.org" is not in
+    # "jimbob@example.org" nor in "bob@example.org.evil.test".
+    pattern = rf"(?<![\w.+-]){re.escape(email)}(?![\w-]|\.\w)"
+    return re.search(pattern, text, flags=re.IGNORECASE) is not None
+
+
+def evidence(user: AbstractBaseUser, paper: Paper) -> str:
+    """How the claim can be confirmed without a moderator, or "" when it cannot."""
+    email = confirmed_email(user)
+    if not email:
+        return ""
+    if _printed_in(paper.abstract, email) or _printed_in(paper.comments, email):
+        return BY_EMAIL_IN_PAPER
+    org = paper.organization
+    domain = email.rsplit("@", 1)[-1]
+    if org is not None and domain in org.email_domains.lower().split():
+        return BY_ORG_DOMAIN
+    return ""
+
+
+def claim(user: AbstractBaseUser, author: PaperAuthor) -> AuthorClaim:
+    """Claim ``author`` for ``user``: confirmed at once with evidence, else pending.
+
+    Claiming again returns the claim already made.
+    """
+    mine = list(
+        AuthorClaim.objects.filter(
+            user_id=user.pk, author__paper_id=author.paper_id
+        ).select_related("author")
+    )
+    for existing in mine:
+        if existing.author_id == author.pk:
+            if existing.status == Status.REJECTED:
+                raise ClaimError("A moderator rejected this claim; it cannot be made again.")
+            if existing.status == Status.PENDING:
+                # The user may have confirmed their address since the first try.
+                _confirm_by_evidence(existing, user)
+            return existing
+        if existing.status != Status.REJECTED:
+            raise ClaimError("You have already claimed another author of this paper.")
+    if AuthorClaim.objects.filter(author=author, status=Status.CONFIRMED).exists():
+        raise ClaimError("This author entry already belongs to someone else.")
+    paper = Paper.objects.select_related("organization").get(pk=author.paper_id)
+    how = evidence(user, paper)
+    if how:
+        try:
+            with transaction.atomic():
+                return AuthorClaim.objects.create(
+                    author=author,
+                    user_id=user.pk,
+                    status=Status.CONFIRMED,
+                    how=how,
+                    decided_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Someone else's claim of this entry was confirmed meanwhile, or this
+            # user's own claim was just written by a second click.
+            pass
+    try:
+        with transaction.atomic():
+            return AuthorClaim.objects.create(author=author, user_id=user.pk)
+    except IntegrityError:
+        again = AuthorClaim.objects.filter(author=author, user_id=user.pk).first()
+        if again is None:
+            raise
+        return again
+
+
+def _confirm_by_evidence(pending: AuthorClaim, user: AbstractBaseUser) -> None:
+    paper = Paper.objects.select_related("organization").get(pk=pending.author.paper_id)
+    how = evidence(user, paper)
+    if not how:
+        return
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            changed = AuthorClaim.objects.filter(pk=pending.pk, status=Status.PENDING).update(
+                status=Status.CONFIRMED, how=how, decided_at=now
+            )
+    except IntegrityError:
+        return  # someone else's claim of this entry is confirmed; a moderator decides
+    if changed:
+        pending.status, pending.how, pending.decided_at = Status.CONFIRMED, how, now
+
+
+def decide(
+    claim_id: int, moderator: AbstractBaseUser, *, confirm: bool, reason: str = ""
+) -> AuthorClaim:
+    """A moderator confirms or rejects a pending claim; the decision is logged."""
+    with transaction.atomic():
+        found = AuthorClaim.objects.select_related("author").filter(pk=claim_id).first()
+        if found is None:
+            raise ClaimError("There is no such claim.")
+        now = timezone.now()
+        status = Status.CONFIRMED if confirm else Status.REJECTED
+        try:
+            with transaction.atomic():
+                # Conditional: of two moderators deciding at once, only one changes it.
+                changed = AuthorClaim.objects.filter(pk=claim_id, status=Status.PENDING).update(
+                    status=status,
+                    how=BY_MODERATOR if confirm else "",
+                    decided_at=now,
+                    decided_by_id=moderator.pk,
+                )
+        except IntegrityError:
+            raise ClaimError(
+                f"“{found.author.name}” already has a confirmed claim by someone else, "
+                "so this one cannot be confirmed too."
+            ) from None
+        if not changed:
+            raise ClaimError("This claim has already been decided.")
+        found.status, found.decided_at, found.decided_by_id = status, now, moderator.pk
+        found.how = BY_MODERATOR if confirm else ""
+        kind = (
+            ModerationAction.Kind.CONFIRM_CLAIM if confirm else ModerationAction.Kind.REJECT_CLAIM
+        )
+        log_action(moderator, kind, found, reason)
+        return found
+
+
+def withdraw(claim_id: int, user: AbstractBaseUser) -> bool:
+    """The claimant takes back a pending claim; False when there was none to take back."""
+    deleted, _ = AuthorClaim.objects.filter(
+        pk=claim_id, user_id=user.pk, status=Status.PENDING
+    ).delete()
+    return deleted > 0

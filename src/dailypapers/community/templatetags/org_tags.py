@@ -1,0 +1,88 @@
+"""The paper page's author line and organization controls, and organization avatars.
+
+The paper page reads every claim on its authors once (community.queries.authors.
+paper_claims); both tags here share that read through the paper object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from dailypapers.community.models import AuthorClaim, Organization
+from dailypapers.community.queries.authors import PaperClaims, paper_claims
+from dailypapers.community.queries.orgs import link_rights, memberships_of
+from dailypapers.papers.models import Paper
+
+register = template.Library()
+
+_CACHE_ATTR = "_community_claims"
+
+
+def _claims(context: template.Context, paper: Paper) -> PaperClaims:
+    user = context.get("user") or AnonymousUser()
+    viewer_id = user.pk if user.is_authenticated else None
+    cached: tuple[Any, PaperClaims] | None = getattr(paper, _CACHE_ATTR, None)
+    if cached is not None and cached[0] == viewer_id:
+        return cached[1]
+    found = paper_claims(paper, user)
+    setattr(paper, _CACHE_ATTR, (viewer_id, found))
+    return found
+
+
+def _render(context: template.Context, name: str, values: dict[str, Any]) -> SafeString:
+    # With the request, so the forms get their CSRF token.
+    html = render_to_string(f"community/{name}", values, request=context.get("request"))
+    return SafeString(html.strip())
+
+
+@register.simple_tag(takes_context=True)
+def paper_authors(context: template.Context, paper: Paper, authors: list[Any]) -> SafeString:
+    """Each author linked to their author page; claimed authors also to their profile."""
+    claims = _claims(context, paper)
+    rows = [(author, claims.confirmed.get(author.pk)) for author in authors]
+    return _render(context, "authors/_paper_authors.html", {"rows": rows})
+
+
+@register.simple_tag(takes_context=True)
+def paper_org_controls(context: template.Context, paper: Paper) -> SafeString | str:
+    """For logged-in users: the organization link form (when allowed) and the claim list."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return ""
+    claims = _claims(context, paper)
+    memberships = memberships_of(user)
+    rights = link_rights(user, paper, claimed=claims.viewer_confirmed, memberships=memberships)
+    rows = [
+        (author, claims.confirmed.get(author.pk), claims.mine.get(author.pk))
+        for author in paper.authors.all()
+    ]
+    values = {
+        "paper": paper,
+        "link_shown": rights.shown_for(paper.organization_id),
+        "choices": rights.choices,
+        "any_org": rights.any_org,
+        "rows": rows,
+        "has_claim": any(c.status != AuthorClaim.Status.REJECTED for c in claims.mine.values()),
+    }
+    return _render(context, "orgs/_paper_controls.html", values)
+
+
+@register.simple_tag
+def org_avatar(org: Organization, size: str = "") -> SafeString:
+    """The organization's avatar image when it has one (http or https), else its initials."""
+    css = f"org-avatar {size}".strip()
+    url = org.avatar_url
+    if url.startswith(("https://", "http://")):
+        return format_html(
+            '<img class="{}" src="{}" alt="" width="48" height="48" loading="lazy" '
+            'referrerpolicy="no-referrer">',
+            css,
+            url,
+        )
+    return format_html('<span class="{} initials" aria-hidden="true">{}</span>', css, org.initials)
