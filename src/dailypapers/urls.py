@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from dailypapers.accounts import views as accounts_views
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/papers", permanent=False)),
     path("admin/", admin.site.urls),
@@ -11,6 +13,8 @@ urlpatterns = [
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.papers.urls")),
+    # Last: /<username> is a short link to a profile, for whatever no page above took.
+    path("<str:username>", accounts_views.profile_alias, name="profile-alias"),
 ]
 
 handler404 = "dailypapers.papers.views.not_found"

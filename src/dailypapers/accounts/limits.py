@@ -12,6 +12,10 @@ from django.http import HttpRequest
 
 from dailypapers.core import ratelimit
 
+# Actions settings.ACCOUNT_RATE_LIMITS may leave out. "settings" counts saves of the
+# settings page that neither send mail nor check a password.
+DEFAULTS = {"settings": (60, 30, 3600)}
+
 
 def check(request: HttpRequest, action: str, account: str) -> int | None:
     """Count one attempt at ``action``; None when allowed, else seconds to wait.
@@ -19,7 +23,7 @@ def check(request: HttpRequest, action: str, account: str) -> int | None:
     Limits come from settings.ACCOUNT_RATE_LIMITS: {action: (per IP, per account,
     window seconds)}.
     """
-    per_ip, per_account, window = settings.ACCOUNT_RATE_LIMITS[action]
+    per_ip, per_account, window = settings.ACCOUNT_RATE_LIMITS.get(action) or DEFAULTS[action]
     # Both counters are hit, so a refused attempt still counts against the other key.
     ip_ok = ratelimit.hit(
         ratelimit.private_key(f"{action}-ip", ratelimit.client_ip(request)),

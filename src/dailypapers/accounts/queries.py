@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F
 
 from dailypapers.accounts.models import Profile
-from dailypapers.papers.models import Submission, Upvote
+from dailypapers.community.models import AuthorClaim, Collection, Comment
+from dailypapers.community.queries.collections import visible_collections
+from dailypapers.papers.models import Paper, Submission, Upvote
 
 PROFILE_LIST_LIMIT = 50
+PROFILE_COMMENTS_LIMIT = 20
 
 
 @dataclass
@@ -19,10 +23,22 @@ class ProfilePage:
     profile: Profile | None
     submissions: list[Submission]
     upvotes: list[Upvote] | None  # None: the user keeps their upvotes private
+    comments: list[Comment]
+    collections: list[Collection]
+    claimed: list[Paper]
+
+    @property
+    def display_name(self) -> str:
+        return self.profile.display_name if self.profile else ""
+
+    @property
+    def bio(self) -> str:
+        return self.profile.bio if self.profile else ""
 
 
 def profile_page(username: str, *, viewer: AbstractBaseUser | None = None) -> ProfilePage | None:
-    """A user's public page: their submissions and, if public, their latest upvotes.
+    """A user's public page: who they are, what they submitted, upvoted (if public),
+    said and collected, and the papers they are a confirmed author of.
 
     A fixed number of queries, however long the lists.
     """
@@ -44,4 +60,22 @@ def profile_page(username: str, *, viewer: AbstractBaseUser | None = None) -> Pr
             .select_related("paper")
             .order_by("-created_at", "-pk")[:PROFILE_LIST_LIMIT]
         )
-    return ProfilePage(user, profile, submissions, upvotes)
+    comments = list(
+        Comment.objects.filter(author=user, deleted_at__isnull=True, removed_at__isnull=True)
+        .select_related("paper")
+        .order_by("-created_at", "-pk")[:PROFILE_COMMENTS_LIMIT]
+    )
+    claimed = [
+        claim.author.paper
+        for claim in AuthorClaim.objects.filter(user=user, status=AuthorClaim.Status.CONFIRMED)
+        .select_related("author__paper")
+        .order_by(F("author__paper__published_at").desc(nulls_last=True), "-pk")[
+            :PROFILE_LIST_LIMIT
+        ]
+    ]
+    collections = visible_collections(user, own=own, limit=PROFILE_LIST_LIMIT)
+    return ProfilePage(user, profile, submissions, upvotes, comments, collections, claimed)
+
+
+def user_exists(username: str) -> bool:
+    return get_user_model().objects.filter(username=username, is_active=True).exists()

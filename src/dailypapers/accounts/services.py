@@ -114,3 +114,26 @@ def clear_failed_logins(user: AbstractBaseUser) -> None:
     Profile.objects.filter(user_id=user.pk).update(
         failed_logins=0, last_failed_login_at=None, locked_until=None
     )
+
+
+def update_profile(
+    user: AbstractBaseUser, *, display_name: str, bio: str, upvotes_public: bool
+) -> None:
+    profile_of(user)
+    Profile.objects.filter(user_id=user.pk).update(
+        display_name=display_name, bio=bio, upvotes_public=upvotes_public
+    )
+
+
+def change_email(user: User, email: str) -> bool:
+    """Give the account a new address, unconfirmed until its link is followed.
+
+    Returns whether the confirmation mail went out (the change stands either way).
+    """
+    with transaction.atomic():
+        user.email = email
+        user.save(update_fields=["email"])
+        profile_of(user)
+        # The old confirmation was for the old address; it vouches for nothing now.
+        Profile.objects.filter(user_id=user.pk).update(confirmed_email="", email_confirmed_at=None)
+    return send_confirmation(user)

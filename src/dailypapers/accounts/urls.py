@@ -16,5 +16,6 @@ urlpatterns = [
         views.password_reset_confirm,
         name="password_reset_confirm",
     ),
+    path("settings", views.settings_page, name="settings"),
     path("users/<str:username>", views.profile, name="profile"),
 ]

@@ -1,4 +1,6 @@
-"""Sign up, confirm email, log in and out, password reset, profiles. Thin: parse, call, render.
+"""Sign up, confirm email, log in and out, password reset, settings, profiles.
+
+Thin: parse, call, render.
 
 Every form answers 429 with Retry-After when its rate limit or the login lockout
 says no, and re-renders with what was typed (passwords excepted) when invalid.
@@ -7,22 +9,34 @@ says no, and re-renders with what was typed (passwords excepted) when invalid.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
+from django.urls import is_valid_path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.accounts import limits, queries, services, tokens
-from dailypapers.accounts.forms import SignUpForm
+from dailypapers.accounts import limits, queries, reserved, services, tokens
+from dailypapers.accounts.forms import EmailChangeForm, ProfileForm, SignUpForm
 from dailypapers.papers.views import not_found
 
 
@@ -192,3 +206,82 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         return not_found(request, message=f"No user {username[:100]} on this hub.")
     own = viewer is not None and viewer.pk == page.user.pk
     return render(request, "accounts/profile.html", {"page": page, "own": own})
+
+
+def _settings_forms(request: HttpRequest, bound: str = "") -> dict[str, Any]:
+    """The three forms of the settings page; the one named ``bound`` takes the POST."""
+    user = request.user
+    assert user.is_authenticated
+    data = request.POST if bound else None
+    profile = services.profile_of(user)
+    return {
+        "profile_form": ProfileForm(data if bound == "profile" else None, instance=profile),
+        "email_form": EmailChangeForm(user, data if bound == "email" else None),
+        "password_form": PasswordChangeForm(user, data if bound == "password" else None),
+        "profile": profile,
+        "nav": "settings",
+    }
+
+
+# What each settings form counts against: the email form sends mail, the password
+# form checks a password (like a login), the profile form does neither.
+_SETTINGS_LIMITS = {"profile": "settings", "email": "confirm", "password": "login"}
+
+
+@sensitive_post_parameters("password", "old_password", "new_password1", "new_password2")
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def settings_page(request: HttpRequest) -> HttpResponse:
+    template = "accounts/settings.html"
+    if request.method != "POST":
+        context = _settings_forms(request)
+        context["saved"] = request.GET.get("saved", "")[:20]
+        return render(request, template, context)
+    user = request.user
+    assert user.is_authenticated
+    which = request.POST.get("form", "")
+    if which not in _SETTINGS_LIMITS:
+        return render(request, template, _settings_forms(request), status=400)
+    context = _settings_forms(request, which)
+    context["bound"] = which
+    wait = limits.check(request, _SETTINGS_LIMITS[which], user.get_username())
+    if wait:
+        return _too_many(request, template, context, wait)
+    form = context[f"{which}_form"]
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    data = form.cleaned_data
+    if which == "profile":
+        services.update_profile(
+            user,
+            display_name=data["display_name"],
+            bio=data["bio"],
+            upvotes_public=data["upvotes_public"],
+        )
+    elif which == "email":
+        sent = services.change_email(user, data["email"])
+        return HttpResponseRedirect(f"/settings?saved={'email' if sent else 'email-unsent'}")
+    else:
+        form.save()
+        # Other sessions end with the old password; this one stays logged in.
+        auth.update_session_auth_hash(request, form.user)
+    return HttpResponseRedirect(f"/settings?saved={which}")
+
+
+def profile_alias(request: HttpRequest, username: str) -> HttpResponse:
+    """/<username>: a short link to a profile, tried after every page of the hub.
+
+    It is the last route, so it matches any one-segment path nothing else took; what
+    it does not recognise answers as if it were not there (404, and the trailing-slash
+    redirect that /admin and the like would have had). Other methods find nothing here,
+    as before the route existed.
+    """
+    if request.method in ("GET", "HEAD"):
+        with_slash = f"/{username}/"
+        if settings.APPEND_SLASH and is_valid_path(with_slash, getattr(request, "urlconf", None)):
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(with_slash + (f"?{query}" if query else ""))
+        if not reserved.is_reserved(username) and queries.user_exists(username):
+            return HttpResponseRedirect(f"/users/{quote(username)}")
+    return not_found(request)

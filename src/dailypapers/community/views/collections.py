@@ -1,0 +1,278 @@
+"""Collection pages, their exports and the forms that change them. Thin: parse, call, render.
+
+A private collection does not exist for anyone but its owner: its pages, exports
+and forms answer 404. Someone else's public collection can be read, not changed (403).
+Every write is rate-limited per user and per client IP (429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from dailypapers.community import bibtex
+from dailypapers.community.collection_forms import CollectionForm, clean_name
+from dailypapers.community.models import Collection
+from dailypapers.community.queries import collections as queries
+from dailypapers.community.services import collections as services
+from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.papers.models import Paper
+from dailypapers.papers.views import not_found
+
+PAGE_SIZE = 50
+# Writes per user, per client IP, and the window in seconds.
+DEFAULT_RATE_LIMIT = (60, 300, 600)
+
+
+def _viewer(request: HttpRequest) -> AbstractBaseUser | None:
+    return request.user if request.user.is_authenticated else None
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+def _url(collection: Collection) -> str:
+    return f"/users/{collection.owner.get_username()}/collections/{collection.slug}"
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return fallback
+
+
+def _wait(request: HttpRequest) -> int | None:
+    """Count one write; seconds to wait when this user or this IP wrote too often."""
+    per_user, per_ip, window = getattr(settings, "COLLECTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    user_ok = ratelimit.hit(f"collection-user:{request.user.pk}", limit=per_user, window=window)
+    ip_ok = ratelimit.hit(
+        ratelimit.private_key("collection-ip", ratelimit.client_ip(request)),
+        limit=per_ip,
+        window=window,
+    )
+    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+
+
+def _limited(
+    request: HttpRequest, template: str, context: dict[str, Any], wait: int
+) -> HttpResponse:
+    context = {**context, "limited": True, "retry_minutes": max(1, (wait + 59) // 60)}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _missing(request: HttpRequest) -> HttpResponse:
+    return not_found(request, message="No such collection on this hub.")
+
+
+def _private(response: HttpResponse, collection: Collection) -> HttpResponse:
+    if not collection.is_public:
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _to_login(request: HttpRequest, back: str) -> HttpResponse:
+    return HttpResponseRedirect(f"{settings.LOGIN_URL}?{urlencode({'next': back})}")
+
+
+def _own(request: HttpRequest, username: str, slug: str) -> Collection | HttpResponse:
+    """The collection if the viewer owns it; else the answer to give instead."""
+    collection = queries.find(username, slug, _viewer(request))
+    if collection is None:
+        return _missing(request)
+    if not request.user.is_authenticated:
+        return _to_login(request, request.get_full_path())
+    if collection.owner_id != request.user.pk:
+        message = "Only the owner of this collection can change it."
+        return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
+    return collection
+
+
+@require_safe
+def user_collections(request: HttpRequest, username: str) -> HttpResponse:
+    page = queries.of_user(username, _viewer(request))
+    if page is None:
+        return not_found(request, message=f"No user {username[:100]} on this hub.")
+    return render(request, "community/collections/list.html", {"page": page})
+
+
+@require_safe
+def detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    collection = queries.find(username, slug, _viewer(request))
+    if collection is None:
+        return _missing(request)
+    page_number = _page_number(request)
+    page = queries.items(collection, offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    context = {
+        "collection": collection,
+        "page": page,
+        "page_number": page_number,
+        "own": collection.owner_id == request.user.pk,
+        "url": _url(collection),
+    }
+    return _private(render(request, "community/collections/detail.html", context), collection)
+
+
+@require_safe
+def export_bibtex(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    collection = queries.find(username, slug, _viewer(request))
+    if collection is None:
+        return _missing(request)
+    refs = queries.references(queries.export_papers(collection))
+    response = HttpResponse(bibtex.render(refs), content_type="text/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{collection.slug}.bib"'
+    return _private(response, collection)
+
+
+@require_safe
+def export_ids(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    collection = queries.find(username, slug, _viewer(request))
+    if collection is None:
+        return _missing(request)
+    ids = "".join(f"{paper.arxiv_id}\n" for paper in queries.export_papers(collection))
+    return _private(HttpResponse(ids, content_type="text/plain; charset=utf-8"), collection)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    template = "community/collections/form.html"
+    if request.method != "POST":
+        return render(request, template, {"form": CollectionForm(), "creating": True})
+    form = CollectionForm(request.POST)
+    context = {"form": form, "creating": True}
+    wait = _wait(request)
+    if wait:
+        return _limited(request, template, context, wait)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    data = form.cleaned_data
+    assert request.user.is_authenticated
+    collection = services.create(
+        int(request.user.pk),
+        data["name"],
+        description=data["description"],
+        is_public=data["is_public"],
+    )
+    return HttpResponseRedirect(
+        f"/users/{request.user.get_username()}/collections/{collection.slug}"
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def edit(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    collection = _own(request, username, slug)
+    if isinstance(collection, HttpResponse):
+        return collection
+    template = "community/collections/form.html"
+    if request.method != "POST":
+        form = CollectionForm(instance=collection)
+        return render(request, template, {"form": form, "collection": collection})
+    # Not bound to the instance: an invalid form must not change the name in the page head.
+    form = CollectionForm(request.POST)
+    context = {"form": form, "collection": collection}
+    wait = _wait(request)
+    if wait:
+        return _limited(request, template, context, wait)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    data = form.cleaned_data
+    services.update(
+        collection,
+        name=data["name"],
+        description=data["description"],
+        is_public=data["is_public"],
+    )
+    return HttpResponseRedirect(_url(collection))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    collection = _own(request, username, slug)
+    if isinstance(collection, HttpResponse):
+        return collection
+    template = "community/collections/delete.html"
+    context = {"collection": collection, "url": _url(collection)}
+    if request.method != "POST":
+        return render(request, template, context)
+    wait = _wait(request)
+    if wait:
+        return _limited(request, template, context, wait)
+    services.delete(collection)
+    return HttpResponseRedirect(f"/users/{request.user.get_username()}/collections")
+
+
+def _paper(request: HttpRequest) -> Paper | None:
+    parsed = arxiv_ids.parse(request.POST.get("paper", ""))
+    return Paper.objects.filter(arxiv_id=parsed.id).first() if parsed else None
+
+
+def _too_many_plain(wait: int) -> HttpResponse:
+    response = HttpResponse(
+        "Too many changes to collections; try again later.",
+        status=429,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+@require_POST
+def remove(request: HttpRequest, username: str, slug: str) -> HttpResponse:
+    collection = _own(request, username, slug)
+    if isinstance(collection, HttpResponse):
+        return collection
+    paper = _paper(request)
+    if paper is None:
+        return not_found(request, message="No such paper on this hub.")
+    wait = _wait(request)
+    if wait:
+        return _too_many_plain(wait)
+    services.remove_paper(collection, paper)
+    return HttpResponseRedirect(_back(request, _url(collection)))
+
+
+@require_POST
+def add(request: HttpRequest) -> HttpResponse:
+    """Add a paper to one of the user's collections, or to a new one named in the form."""
+    paper = _paper(request)
+    if paper is None:
+        return not_found(request, message="No such paper on this hub.")
+    back = _back(request, paper.get_absolute_url())
+    if not request.user.is_authenticated:
+        return _to_login(request, back)
+    new_name = clean_name(request.POST.get("new_collection", ""))
+    chosen = request.POST.get("collection", "")
+    if not new_name and not chosen.isdigit():
+        return HttpResponse(
+            "Choose a collection or name a new one.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    collection = None
+    if not new_name:
+        collection = queries.owned(int(chosen), request.user)
+        if collection is None:
+            return _missing(request)
+    wait = _wait(request)
+    if wait:
+        return _too_many_plain(wait)
+    if collection is None:
+        collection = services.named(int(request.user.pk), new_name)
+    services.add_paper(collection, paper)
+    return HttpResponseRedirect(back)
