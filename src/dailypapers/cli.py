@@ -17,6 +17,10 @@ Commands:
   import PATH...        import papers from files or folders
   papers show ID        show one paper
   papers list [--date YYYY-MM-DD | --week YYYY-Www | --month YYYY-MM | --trending]
+  papers submit ID --user NAME [--github URL] [--project URL]
+                        put a paper on today's list for a user (the site's rules apply)
+  moderate hide|show|lock|unlock ARXIV_ID | suspend|unsuspend USER |
+           remove|restore|dismiss COMMENT_ID  [--reason TEXT] [--as STAFF]; moderate log
   digest send [--dry-run] [--at ISO-DATETIME]   send the email digests due now
   digest subscribe EMAIL... [--frequency daily|weekly] [--hour H] [--confirmed]
   digest unsubscribe EMAIL... | digest status | digest preview --email EMAIL

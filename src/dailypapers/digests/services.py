@@ -305,3 +305,42 @@ def admin_unsubscribe(
                 (email, "unsubscribed" if unsubscribe(sub, now) else "already unsubscribed")
             )
     return results
+
+
+AccountOutcome = Literal["subscribed", "already", "confirmation-sent", "mail-failed", "limited"]
+
+
+def subscribe_account(user: Any, now: dt.datetime | None = None) -> AccountOutcome:
+    """The digest for a logged-in user's own address, from the account settings.
+
+    An address the account has confirmed needs no second confirmation: the owner is
+    the one asking. An unconfirmed one goes through the usual double opt-in.
+    """
+    from dailypapers.accounts.services import profile_of
+
+    now = now or timezone.now()
+    email = normalize_email(user.email)
+    if not profile_of(user).email_confirmed:
+        outcome = subscribe(email, user=user, now=now)
+        return "confirmation-sent" if outcome in ("created", "resent") else outcome  # type: ignore[return-value]
+    with transaction.atomic():
+        sub, _ = Subscription.objects.get_or_create(email=email, defaults={"user": user})
+        if sub.user_id is None:
+            Subscription.objects.filter(pk=sub.pk, user__isnull=True).update(user=user)
+        if sub.is_active:
+            return "already"
+        Subscription.objects.filter(pk=sub.pk).update(confirmation_sent_at=now)
+        sub.refresh_from_db()
+        confirm(sub, now)
+    return "subscribed"
+
+
+def account_subscription(user: Any) -> Subscription | None:
+    """The subscription of the user's current address, if there is one."""
+    if not user.email:
+        return None
+    try:
+        email = normalize_email(user.email)
+    except ValidationError:
+        return None
+    return Subscription.objects.filter(email=email).first()

@@ -5,6 +5,7 @@ from dailypapers.digests import views
 urlpatterns = [
     path("digest", views.home, name="digest"),
     path("digest/subscribe", views.subscribe, name="digest-subscribe"),
+    path("digest/account", views.subscribe_account, name="digest-account"),
     path("digest/confirm/<str:token>", views.confirm, name="digest-confirm"),
     path("digest/unsubscribe/<str:token>", views.unsubscribe, name="digest-unsubscribe"),
     path("digest/preferences/<str:token>", views.preferences, name="digest-preferences"),

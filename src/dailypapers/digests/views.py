@@ -12,7 +12,8 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -72,6 +73,27 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return render(
         request, "digests/check_inbox.html", {"email": form.cleaned_data["email"], "nav": "digest"}
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def subscribe_account(request: HttpRequest) -> HttpResponse:
+    """The subscribe button of the account settings page."""
+    wait = _account_limited(request)
+    if wait is not None:
+        response = HttpResponse("Too many requests; try again later.", status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    outcome = services.subscribe_account(request.user)
+    saved = "digest" if outcome in ("subscribed", "already") else "digest-confirm"
+    return HttpResponseRedirect(f"/settings?saved={saved}#digest-h")
+
+
+def _account_limited(request: HttpRequest) -> int | None:
+    per_user = settings.DIGEST_SIGNUPS_PER_ADDRESS
+    if ratelimit.hit(f"digest-account:{request.user.pk}", limit=per_user, window=3600):
+        return None
+    return ratelimit.retry_after(3600)
 
 
 def _confirm_max_age() -> int:
