@@ -18,6 +18,7 @@ from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.text import clean
 from dailypapers.papers import cards, queries, services, submitting
 from dailypapers.papers.forms import SubmitForm
+from dailypapers.papers.models import Paper
 from dailypapers.papers.trending import EXPLANATION
 from dailypapers.search import params as search_params
 from dailypapers.search import search as search_api
@@ -170,19 +171,20 @@ def paper_detail(request: HttpRequest, ref: str) -> HttpResponse:
     paper = queries.paper(parsed.id)
     if paper is None:
         return not_found(request, message=f"No paper {parsed.id} on this hub yet.", query=parsed.id)
+    return render(request, "papers/detail.html", paper_context(request, paper))
+
+
+def paper_context(request: HttpRequest, paper: Paper) -> dict[str, Any]:
+    """What the paper page shows; also used by forms that re-render it with an error."""
     submission = getattr(paper, "submission", None)
-    return render(
-        request,
-        "papers/detail.html",
-        {
-            "paper": paper,
-            "submission": submission if submission and not submission.hidden else None,
-            "authors": list(paper.authors.all()),
-            "version_label": f"v{paper.version}" if paper.version else "",
-            "similar": similar_papers(paper),
-            "voted": queries.voted_paper_ids(request.user, [paper.pk]),
-        },
-    )
+    return {
+        "paper": paper,
+        "submission": submission if submission and not submission.hidden else None,
+        "authors": list(paper.authors.all()),
+        "version_label": f"v{paper.version}" if paper.version else "",
+        "similar": similar_papers(paper),
+        "voted": queries.voted_paper_ids(request.user, [paper.pk]),
+    }
 
 
 def _wants_json(request: HttpRequest) -> bool:

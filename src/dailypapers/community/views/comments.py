@@ -23,8 +23,7 @@ from dailypapers.community.services import comments as services
 from dailypapers.core import arxiv_ids, ratelimit
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper
-from dailypapers.papers.views import not_found
-from dailypapers.search import similar as similar_papers
+from dailypapers.papers.views import not_found, paper_context
 
 
 def login_url(next_path: str) -> str:
@@ -65,16 +64,8 @@ def _paper_page(
     request: HttpRequest, paper: Paper, draft: dict[str, Any], status: int
 ) -> HttpResponse:
     """The paper page again, its comment form holding ``draft`` (body, parent, error)."""
-    submission = getattr(paper, "submission", None)
-    context = {
-        "paper": paper,
-        "submission": submission if submission and not submission.hidden else None,
-        "authors": list(paper.authors.all()),
-        "version_label": f"v{paper.version}" if paper.version else "",
-        "similar": similar_papers(paper),
-        "voted": paper_queries.voted_paper_ids(request.user, [paper.pk]),
-        "discussion_draft": draft,
-    }
+    context = paper_context(request, paper)
+    context["discussion_draft"] = draft
     return render(request, "papers/detail.html", context, status=status)
 
 
