@@ -30,13 +30,13 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import is_valid_path
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.accounts import limits, queries, reserved, services, tokens
 from dailypapers.accounts.forms import EmailChangeForm, ProfileForm, SignUpForm
+from dailypapers.core.redirects import safe_next
 from dailypapers.papers.views import not_found
 
 
@@ -51,11 +51,7 @@ def _too_many(
 
 def _next_url(request: HttpRequest) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return str(settings.LOGIN_REDIRECT_URL)
+    return safe_next(request, str(settings.LOGIN_REDIRECT_URL), wanted)
 
 
 @sensitive_post_parameters("password1", "password2")

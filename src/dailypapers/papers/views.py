@@ -9,12 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.core import arxiv_ids, periods, ratelimit
 from dailypapers.core.pagecache import cached_for_visitors
+from dailypapers.core.redirects import safe_next
 from dailypapers.core.text import clean
 from dailypapers.papers import cards, queries, services, submitting
 from dailypapers.papers.forms import SubmitForm
@@ -193,24 +194,12 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def _back_url(request: HttpRequest, fallback: str) -> str:
     """Where a form POST returns to: the page that sent it, if it is on this site."""
-    wanted = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return fallback
+    return safe_next(request, fallback)
 
 
 def _upvote_limited(request: HttpRequest) -> int | None:
     """Seconds to wait when this user or this IP voted too often, else None."""
-    per_user, per_ip, window = settings.UPVOTE_RATE_LIMIT
-    user_ok = ratelimit.hit(f"upvote-user:{request.user.pk}", limit=per_user, window=window)
-    ip_ok = ratelimit.hit(
-        ratelimit.private_key("upvote-ip", ratelimit.client_ip(request)),
-        limit=per_ip,
-        window=window,
-    )
-    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+    return ratelimit.per_user_and_ip(request, "upvote", settings.UPVOTE_RATE_LIMIT)
 
 
 @require_POST
@@ -308,14 +297,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _submit_limited(request: HttpRequest) -> int | None:
     """Seconds to wait when this user or this IP posted the submit form too often."""
-    per_user, per_ip, window = settings.SUBMIT_RATE_LIMIT
-    user_ok = ratelimit.hit(f"submit-user:{request.user.pk}", limit=per_user, window=window)
-    ip_ok = ratelimit.hit(
-        ratelimit.private_key("submit-ip", ratelimit.client_ip(request)),
-        limit=per_ip,
-        window=window,
-    )
-    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+    return ratelimit.per_user_and_ip(request, "submit", settings.SUBMIT_RATE_LIMIT)
 
 
 def _submit_page(

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from dailypapers.community.queries import authors as queries
@@ -18,6 +18,7 @@ from dailypapers.community.views import org_limits
 from dailypapers.community.views.org_forms import DecisionForm
 from dailypapers.community.views.orgs import forbidden, page_number, too_many
 from dailypapers.core import arxiv_ids
+from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import PaperAuthor
 from dailypapers.papers.views import not_found
 
@@ -71,12 +72,7 @@ def claim_author(request: HttpRequest, ref: str, position: int) -> HttpResponse:
 @login_required
 def withdraw_claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     services.withdraw(claim_id, request.user)  # type: ignore[arg-type]
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = f"/users/{request.user.get_username()}"
-    return HttpResponseRedirect(back)
+    return HttpResponseRedirect(safe_next(request, f"/users/{request.user.get_username()}"))
 
 
 def _queue(

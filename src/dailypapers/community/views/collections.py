@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from dailypapers.community import bibtex
@@ -24,6 +24,7 @@ from dailypapers.community.models import Collection
 from dailypapers.community.queries import collections as queries
 from dailypapers.community.services import collections as services
 from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
 from dailypapers.papers.views import not_found
 
@@ -45,25 +46,13 @@ def _url(collection: Collection) -> str:
     return f"/users/{collection.owner.get_username()}/collections/{collection.slug}"
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    wanted = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return fallback
+_back = safe_next
 
 
 def _wait(request: HttpRequest) -> int | None:
     """Count one write; seconds to wait when this user or this IP wrote too often."""
-    per_user, per_ip, window = getattr(settings, "COLLECTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    user_ok = ratelimit.hit(f"collection-user:{request.user.pk}", limit=per_user, window=window)
-    ip_ok = ratelimit.hit(
-        ratelimit.private_key("collection-ip", ratelimit.client_ip(request)),
-        limit=per_ip,
-        window=window,
-    )
-    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+    limits = getattr(settings, "COLLECTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    return ratelimit.per_user_and_ip(request, "collection", limits)
 
 
 def _limited(

@@ -37,14 +37,7 @@ def comment_url(comment: Comment, arxiv_id: str) -> str:
 
 def _limited(request: HttpRequest) -> int | None:
     """Count one comment write; seconds to wait when this user or this IP wrote too often."""
-    per_user, per_ip, window = conf.comment_rate_limit()
-    user_ok = ratelimit.hit(f"comment-user:{request.user.pk}", limit=per_user, window=window)
-    ip_ok = ratelimit.hit(
-        ratelimit.private_key("comment-ip", ratelimit.client_ip(request)),
-        limit=per_ip,
-        window=window,
-    )
-    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+    return ratelimit.per_user_and_ip(request, "comment", conf.comment_rate_limit())
 
 
 def _too_many_message(wait: int) -> str:

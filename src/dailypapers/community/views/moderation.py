@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -24,6 +24,7 @@ from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
 from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
 from dailypapers.papers.views import not_found
 
@@ -56,13 +57,7 @@ def _moderator(request: HttpRequest) -> AbstractBaseUser:
     return user
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    wanted = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return fallback
+_back = safe_next
 
 
 def _reason(request: HttpRequest) -> str:
@@ -171,12 +166,8 @@ def user_action(request: HttpRequest, username: str, action: str) -> HttpRespons
 
 
 def _flag_limited(request: HttpRequest) -> int | None:
-    per_user, per_ip, window = getattr(settings, "COMMENT_FLAG_RATE_LIMIT", DEFAULT_FLAG_RATE_LIMIT)
-    user_ok = ratelimit.hit(f"flag-user:{request.user.pk}", limit=per_user, window=window)
-    ip_ok = ratelimit.hit(
-        ratelimit.private_key("flag-ip", ratelimit.client_ip(request)), limit=per_ip, window=window
-    )
-    return None if user_ok and ip_ok else ratelimit.retry_after(window)
+    limits = getattr(settings, "COMMENT_FLAG_RATE_LIMIT", DEFAULT_FLAG_RATE_LIMIT)
+    return ratelimit.per_user_and_ip(request, "flag", limits)
 
 
 def _flag_page(
