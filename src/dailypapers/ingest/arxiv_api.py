@@ -44,8 +44,8 @@ class FeedPage:
 
 
 def _int(element: ET.Element | None, default: int) -> int:
-    value = xmlsafe.text(element).strip()
-    return int(value) if value.isascii() and value.isdigit() else default
+    number = sources.whole_number(xmlsafe.text(element), sources.MAX_COUNT)
+    return default if number is None else number
 
 
 def _entry(entry: ET.Element, location: str) -> PaperRecord:
@@ -63,7 +63,7 @@ def _entry(entry: ET.Element, location: str) -> PaperRecord:
     primary = entry.find(f"{ARXIV}primary_category")
     terms = [primary.get("term", "")] if primary is not None else []
     terms += [c.get("term", "") for c in entry.findall(f"{ATOM}category")]
-    categories = " ".join(dict.fromkeys(t.strip() for t in terms if t and t.strip()))
+    categories = " ".join(dict.fromkeys(t for t in map(clean, terms) if t))
     published = sources.iso_date(xmlsafe.text(entry.find(f"{ATOM}published")).strip(), "published")
     updated = sources.iso_date(xmlsafe.text(entry.find(f"{ATOM}updated")).strip(), "updated")
     code, project = links.extract(abstract, comments)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dailypapers.core.text import clean
 from dailypapers.ingest import formats, sources
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import PoliteClient
@@ -43,7 +44,8 @@ def _salvage(text: str, request: str) -> Iterator[Item]:
             return
         try:
             value, position = decoder.raw_decode(text, position)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
+            # ValueError also covers numbers too long for int(), not only bad syntax.
             return
         index += 1
         location = f"{request}:entry {index}"
@@ -63,7 +65,7 @@ def parse_day(body: bytes, content_type: str, request: str) -> list[Item]:
         return [Problem(request, f"response is not UTF-8 ({exc}); response skipped")]
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # a JSONDecodeError, or a number int() refuses
         kept = list(_salvage(text, request))
         return [
             *kept,
@@ -74,10 +76,20 @@ def parse_day(body: bytes, content_type: str, request: str) -> list[Item]:
     except RecursionError:
         return [Problem(request, "malformed JSON (nested too deeply); response skipped")]
     if isinstance(data, dict) and "error" in data:
-        return [Problem(request, f"upstream error: {str(data['error'])[:200]}")]
+        message = clean(data["error"])[:200] or "(no message)"
+        return [Problem(request, f"upstream error: {message}")]
     if not isinstance(data, list):
         return [Problem(request, "expected a JSON list of entries; response skipped")]
-    return list(formats.read_document(data, request))
+    return [_storable(item) for item in formats.read_document(data, request)]
+
+
+def _storable(item: Item) -> Item:
+    """Problems end up in the run's JSON column, which PostgreSQL refuses to hold
+    NUL characters or lone surrogates in; upstream text can reach them through a
+    location or a reason."""
+    if isinstance(item, Problem):
+        return Problem(clean(item.location), clean(item.reason))
+    return item
 
 
 def fetch_day(client: PoliteClient, base_url: str, day: dt.date) -> DayResult:

@@ -57,9 +57,10 @@ def _raw_record(meta: ET.Element, location: str) -> PaperRecord:
     versions = []
     for element in meta.findall(f"{RAW}version"):
         label = element.get("version", "").lower().removeprefix("v")
-        if label.isascii() and label.isdigit():
+        number = sources.whole_number(label, sources.MAX_VERSION)
+        if number:
             when = sources.rfc2822_date(_child_text(element, RAW, "date"), "version date")
-            versions.append((int(label), when))
+            versions.append((number, when))
     versions.sort(key=lambda pair: pair[0])
     abstract = _child_text(meta, RAW, "abstract")
     comments = _child_text(meta, RAW, "comments")
@@ -180,8 +181,9 @@ def parse_page(body: bytes, request: str) -> OaiPage:
     token = container.find(f"{OAI}resumptionToken")
     if token is not None:
         page.token = (token.text or "").strip()
-        size = token.get("completeListSize", "")
-        page.complete_size = int(size) if size.isascii() and size.isdigit() else None
+        page.complete_size = sources.whole_number(
+            token.get("completeListSize", ""), sources.MAX_COUNT
+        )
     return page
 
 

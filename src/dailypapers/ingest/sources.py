@@ -34,6 +34,7 @@ MAX_KEYWORDS = 50
 MAX_NAME = 300  # the author name column
 # Counts go into 32-bit columns on every database.
 MAX_COUNT = 2**31 - 1
+MAX_VERSION = 10_000  # versions go up to v9999 (arXiv ids allow four digits)
 HF_SITE = "https://huggingface.co"
 
 
@@ -98,11 +99,13 @@ def rfc2822_date(value: object, what: str) -> dt.datetime | None:
         raise BadRecord(f"impossible date {str(value)[:40]!r} in {what}")
     try:
         parsed = _fast_rfc2822(value) or email.utils.parsedate_to_datetime(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        # An offset can push a moment at the edge of the calendar past year 9999.
+        moment = parsed.astimezone(dt.UTC)
     except (TypeError, ValueError, IndexError, OverflowError):
         raise BadRecord(f"impossible date {value[:40]!r} in {what}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return _in_range(parsed.astimezone(dt.UTC), value, what)
+    return _in_range(moment, value, what)
 
 
 def day_date(value: object, what: str) -> dt.datetime | None:
@@ -122,6 +125,19 @@ def day_date(value: object, what: str) -> dt.datetime | None:
     except ValueError:
         raise BadRecord(f"impossible date {value!r} in {what}") from None
     return _in_range(parsed, value, what)
+
+
+def whole_number(value: str, below: int) -> int | None:
+    """``value`` as an integer from 0 to ``below`` (excluded); None for anything else.
+
+    The length is checked first: int() refuses digit strings of more than 4300
+    digits with a plain ValueError, and no count or version upstream is that long.
+    """
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(below)):
+        return None
+    number = int(text)
+    return number if number < below else None
 
 
 def require_id(value: object) -> arxiv_ids.ArxivId:
@@ -308,9 +324,15 @@ def _snapshot_versions(row: dict[str, Any]) -> tuple[int | None, list[dict[str, 
     listed = [v for v in versions if isinstance(v, dict)] if isinstance(versions, list) else []
     numbers = []
     for item in listed:
-        label = str(item.get("version", "")).lower().removeprefix("v")
-        if label.isdigit() and label.isascii() and 0 < int(label) < 10_000:
-            numbers.append(int(label))
+        label = item.get("version")
+        if isinstance(label, int) and not isinstance(label, bool):
+            number: int | None = label if 0 <= label < MAX_VERSION else None
+        elif isinstance(label, str):
+            number = whole_number(label.lower().removeprefix("v"), MAX_VERSION)
+        else:
+            number = None
+        if number:
+            numbers.append(number)
     return (max(numbers) if numbers else None), listed
 
 

@@ -22,6 +22,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dailypapers.core.text import clean
 from dailypapers.ingest import arxiv_api, hf_api, oai, rss
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import FetchError, PoliteClient, Validators
@@ -124,12 +125,16 @@ class Run:
         )
 
     def problem(self, location: str, reason: str) -> None:
+        # The errors column is JSON, and PostgreSQL refuses NUL characters and lone
+        # surrogates in it; upstream text can carry both.
+        location, reason = clean(location), clean(reason)
         log.warning("sync %s: %s: %s", self.source, location, reason)
         self.row.skipped += 1
         if len(self.row.errors) < MAX_ERRORS:
             self.row.errors.append(f"{location}: {reason}")
 
     def fail(self, reason: str) -> None:
+        reason = clean(reason)
         log.error("sync %s failed: %s", self.source, reason)
         self.failed = True
         if len(self.row.errors) < MAX_ERRORS:

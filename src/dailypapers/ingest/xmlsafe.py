@@ -2,17 +2,17 @@
 
 No upstream response has a reason to carry a DTD, so any document that declares
 one is refused before it reaches the parser: that rules out entity expansion
-(billion laughs) and external entities whatever the expat version does.
+(billion laughs) and external entities whatever the expat version does. The check
+reads the prolog with expat itself, so neither a long leading comment nor another
+encoding (UTF-16) hides a declaration.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
+from xml.parsers import expat
 
-# Only the start of a document may hold a DOCTYPE; looking further would also
-# catch the text "<!DOCTYPE" quoted inside an abstract.
-_DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# Enough of the start of a body to tell an HTML error page by its tags.
 _PROLOG = 4096
 
 
@@ -20,20 +20,64 @@ class XmlError(ValueError):
     """The body is not well-formed, safe XML; the message says why."""
 
 
+class _Declared(Exception):
+    """The prolog declares a DTD or an entity."""
+
+
+class _RootReached(Exception):
+    """The root element starts: no DTD can follow."""
+
+
+def _declared(*args: object) -> None:
+    raise _Declared
+
+
+def _root_reached(*args: object) -> None:
+    raise _RootReached
+
+
+def _declares_dtd(body: bytes) -> bool:
+    """Whether the prolog declares a DTD, whatever its length and encoding.
+
+    A byte search of the first kilobytes would miss a DOCTYPE behind a long
+    comment or in a UTF-16 document; expat reads the prolog as the real parser
+    will, and stops at the root element, so this costs next to nothing.
+    """
+    scout = expat.ParserCreate()
+    scout.StartDoctypeDeclHandler = _declared
+    scout.EntityDeclHandler = _declared
+    scout.StartElementHandler = _root_reached
+    try:
+        scout.Parse(body, True)
+    except _Declared:
+        return True
+    except (_RootReached, expat.ExpatError, ValueError, LookupError):
+        # Not well-formed or an unsupported encoding: the real parse says so.
+        return False
+    return False
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:_PROLOG].lstrip().lower()
+    return b"<html" in head or head[:5] in (b"<head", b"<body")
+
+
 def parse(body: bytes) -> ET.Element:
-    head = body[:_PROLOG]
-    if _DTD_RE.search(head):
-        if b"<html" in head.lower():
-            raise XmlError("an HTML page, not XML (an error page?)")
-        raise XmlError("document declares a DTD or entities; refused")
     if not body.strip():
         raise XmlError("empty body")
+    if _declares_dtd(body):
+        if _looks_like_html(body):
+            raise XmlError("an HTML page, not XML (an error page?)")
+        raise XmlError("document declares a DTD or entities; refused")
     try:
         return ET.fromstring(body)  # noqa: S314 - DTDs refused above
     except ET.ParseError as exc:
         if body.lstrip()[:5].lower() in (b"<html", b"<head", b"<body"):
             raise XmlError("an HTML page, not XML (an error page?)") from None
         raise XmlError(f"malformed XML ({exc})") from None
+    except (ValueError, LookupError) as exc:
+        # An encoding expat cannot read (multi-byte ones other than UTF-8/16, unknown names).
+        raise XmlError(f"unsupported encoding ({exc})") from None
     except RecursionError:
         raise XmlError("malformed XML (nested too deeply)") from None
 
