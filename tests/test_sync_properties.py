@@ -592,12 +592,6 @@ def test_snapshot_lines_read_as_records_and_problems(body: bytes) -> None:
     check_items(_read_lines_file(body))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="formats.read_lines catches JSONDecodeError only; json.loads raises a plain "
-    "ValueError for integers over 4300 digits, which ends the whole import",
-)
 def test_a_number_too_long_for_int_is_a_problem_on_its_line() -> None:
     good = json.dumps(SNAPSHOT_ROWS[0]).encode()
     items = _read_lines_file(b'{"id": "0704.0001", "n": ' + b"9" * 5000 + b"}\n" + good + b"\n")

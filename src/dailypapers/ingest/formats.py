@@ -63,7 +63,7 @@ def _open(path: Path) -> IO[bytes]:
 def _parses_as_object(line: bytes) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except ValueError:
         return False
 
 
@@ -125,7 +125,9 @@ def read_lines(handle: IO[bytes], shown: str, meter: _Meter) -> Iterator[Item]:
         location = f"{shown}:{number}"
         try:
             row = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # ValueError covers JSONDecodeError, UnicodeDecodeError and the refusal of
+        # integers too long to convert.
+        except ValueError as exc:
             yield Problem(location, f"malformed JSON line ({exc})")
             continue
         except RecursionError:
@@ -207,7 +209,7 @@ def read_file(path: Path, on_bytes: OnBytes) -> Iterator[Item]:
         return
     try:
         data = json.loads(content.removeprefix(_BOM))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         yield Problem(shown, f"malformed JSON ({exc}); file skipped")
         return
     except RecursionError:
