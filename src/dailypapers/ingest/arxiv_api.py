@@ -29,7 +29,17 @@ MAX_QUERY = 30_000
 
 
 class ArxivApiError(ValueError):
-    """The response as a whole is unusable (not a feed, an error entry, a bad status)."""
+    """The response as a whole is unusable (not a feed, an error entry, a bad status).
+
+    ``status`` is the HTTP status it came with (0 when unknown) and ``entries`` the
+    error entries arXiv put in the feed: an id arXiv does not accept comes back as an
+    error entry, with 400 today and with 200 in older responses.
+    """
+
+    def __init__(self, message: str, status: int = 0, entries: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.entries = entries
 
 
 @dataclass
@@ -118,11 +128,17 @@ def _page(client: PoliteClient, base_url: str, params: dict[str, str | int]) -> 
     try:
         page = parse_feed(response.body, response.url)
     except ArxivApiError as exc:
-        raise ArxivApiError(f"{response.url}: HTTP {response.status}: {exc}") from None
+        raise ArxivApiError(
+            f"{response.url}: HTTP {response.status}: {exc}", response.status
+        ) from None
     if page.errors:
-        raise ArxivApiError(f"{response.url}: HTTP {response.status}: {'; '.join(page.errors)}")
+        raise ArxivApiError(
+            f"{response.url}: HTTP {response.status}: {'; '.join(page.errors)}",
+            response.status,
+            tuple(page.errors),
+        )
     if not response.ok:
-        raise ArxivApiError(f"{response.url}: HTTP {response.status}")
+        raise ArxivApiError(f"{response.url}: HTTP {response.status}", response.status)
     return page
 
 

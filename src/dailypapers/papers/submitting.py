@@ -40,7 +40,6 @@ _GITHUB_RE = re.compile(
 )
 _http_url = URLValidator(schemes=["http", "https"])
 _PROJECT_MAX = 1000  # Paper.project_page's max_length
-_STATUS_RE = re.compile(r": HTTP (\d{3})(?::|$)")
 
 
 class SubmitError(Exception):
@@ -197,11 +196,10 @@ def fetch(arxiv_id: str, client: PoliteClient) -> PaperRecord:
         raise ArxivUnavailable(f"arXiv could not be reached ({exc.reason}). {_TRY_LATER}") from None
     except arxiv_api.ArxivApiError as exc:
         log.warning("submit: arXiv lookup of %s failed: %s", arxiv_id, exc)
-        # The error says which HTTP status came with it: arXiv answers an id it does
-        # not accept with an error entry and 400; 5xx and 429 mean "not now".
-        found = _STATUS_RE.search(str(exc))
-        status = int(found.group(1)) if found else 0
-        if not 400 <= status < 500 or status == 429:
+        # arXiv answers an id it does not accept with an error entry (and 400, or 200
+        # in older responses); 5xx, 429 and anything unreadable mean "not now".
+        unknown_id = bool(exc.entries) and exc.status < 500 and exc.status != 429
+        if not unknown_id and not (400 <= exc.status < 500 and exc.status != 429):
             raise ArxivUnavailable(
                 f"arXiv did not answer the lookup properly. {_TRY_LATER}"
             ) from None
