@@ -210,10 +210,13 @@ LOGGING = {
 # Lists and paper pages are cached this long for visitors who are not logged in
 # (0 turns it off); see dailypapers.core.pagecache.
 PAGE_CACHE_SECONDS = config.env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
+# One cache for all server processes, in its own SQLite file in the data folder, so a
+# page rendered by one worker serves every worker (dailypapers.core.sharedcache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": config.env_int("DAILYPAPERS_PAGE_CACHE_ENTRIES", 2000)},
+        "BACKEND": "dailypapers.core.sharedcache.SQLiteCache",
+        "LOCATION": str(DATA_DIR / "cache.sqlite3"),
+        "OPTIONS": {"MAX_ENTRIES": config.env_int("DAILYPAPERS_PAGE_CACHE_ENTRIES", 5000)},
     }
 }
 

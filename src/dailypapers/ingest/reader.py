@@ -14,6 +14,7 @@ next write then fails on the closed pipe.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import queue
@@ -66,6 +67,16 @@ class _Chunks:
         yield full
 
 
+def fewer_collections() -> None:
+    """Run the cycle collector less often while records are made by the hundred thousand.
+
+    Parsing allocates containers fast but makes no reference cycles that matter, so
+    the collector's default pace (every 700 allocations) only costs time: about a
+    fifth of the reading.
+    """
+    gc.set_threshold(50_000, 20, 20)
+
+
 def _send(message: object, out: IO[bytes]) -> None:
     data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     out.write(len(data).to_bytes(8, "big"))
@@ -73,6 +84,7 @@ def _send(message: object, out: IO[bytes]) -> None:
 
 
 def _stream(paths: list[Path], out: IO[bytes]) -> None:
+    fewer_collections()
     chunks = _Chunks()
     for path in paths:
         for chunk in chunks.read(path):

@@ -11,7 +11,7 @@ out once per batch), so the models can grow without breaking it.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -21,9 +21,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.community.models import Organization
-from dailypapers.core.text import slugify_name
+from dailypapers.papers import rows as paper_rows
 from dailypapers.papers.models import SOURCE_RANKS, Paper, PaperAuthor, Submission, Upvote
-from dailypapers.papers.records import OrganizationRecord, PaperRecord
+from dailypapers.papers.records import PaperRecord
 
 # Metadata fields a winning record overwrites and a losing one only fills in.
 _TEXT_FIELDS = (
@@ -99,83 +99,24 @@ def _record_wins(paper: Row, record: PaperRecord) -> bool:
     return theirs >= mine
 
 
-def _organizations(records: Sequence[PaperRecord]) -> dict[str, int]:
+def _organizations(papers: Sequence[PreparedPaper]) -> dict[str, int]:
     """Organization ids by slug, creating the ones not stored yet."""
-    wanted: dict[str, OrganizationRecord] = {}
-    for record in records:
-        if record.organization:
-            wanted.setdefault(record.organization.slug, record.organization)
+    wanted: dict[str, paper_rows.Organization] = {}
+    for paper in papers:
+        if paper.organization:
+            wanted.setdefault(paper.organization[0], paper.organization)
     if not wanted:
         return {}
     found = dict(Organization.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
     missing = [
-        Organization(slug=r.slug, name=r.name or r.slug, avatar_url=r.avatar_url)
-        for slug, r in wanted.items()
+        Organization(slug=slug, name=name or slug, avatar_url=avatar)
+        for slug, name, avatar in wanted.values()
         if slug not in found
     ]
     if missing:
         Organization.objects.bulk_create(missing, ignore_conflicts=True)
         found = dict(Organization.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
     return found
-
-
-_NEW_PAPER_COLUMNS = (
-    "arxiv_id",
-    "version",
-    "title",
-    "abstract",
-    "categories",
-    "comments",
-    "journal_ref",
-    "doi",
-    "github_repo",
-    "github_stars",
-    "project_page",
-    "ai_summary",
-    "organization_id",
-    "upvotes_imported",
-    "comments_imported",
-    "source",
-    "published_at",
-    "updated_at_source",
-    "observed_at",
-    "ai_keywords",
-)
-
-
-def _new_paper_rows(records: list[PaperRecord], orgs: dict[str, int]) -> list[tuple[Any, ...]]:
-    """Query parameters for ``_NEW_PAPER_COLUMNS``; the hottest loop of a first import."""
-    when = _converter(_field(Paper, "published_at"))
-    as_json = _converter(_field(Paper, "ai_keywords"))
-    assert when is not None and as_json is not None
-    empty_json = as_json([])
-    rows = []
-    for r in records:
-        rows.append(
-            (
-                r.arxiv_id,
-                r.version,
-                r.title,
-                r.abstract,
-                r.categories,
-                r.comments,
-                r.journal_ref,
-                r.doi,
-                r.github_repo,
-                r.github_stars,
-                r.project_page,
-                r.ai_summary,
-                orgs[r.organization.slug] if r.organization else None,
-                r.upvotes or 0,
-                r.num_comments or 0,
-                r.source,
-                None if r.published_at is None else when(r.published_at),
-                None if r.updated_at_source is None else when(r.updated_at_source),
-                None if r.observed_at is None else when(r.observed_at),
-                as_json(r.ai_keywords) if r.ai_keywords else empty_json,
-            )
-        )
-    return rows
 
 
 def _merge(paper: Row, record: PaperRecord, orgs: dict[str, int], wins: bool) -> set[str]:
@@ -233,10 +174,10 @@ def _merged_authors(stored: Authors, record: PaperRecord, wins: bool) -> Authors
     if not stored:
         return incoming
     base, other = (incoming, stored) if wins else (stored, incoming)
-    users = {_slug(name): user for name, user in other if user}
+    users = {paper_rows.slug(name): user for name, user in other if user}
     if not users:
         return base
-    return [(name, user or users.get(_slug(name), "")) for name, user in base]
+    return [(name, user or users.get(paper_rows.slug(name), "")) for name, user in base]
 
 
 def _submission_changes(sub: Row, record: PaperRecord) -> set[str]:
@@ -334,47 +275,91 @@ def _params(
     ]
 
 
-def _insert_rows(
-    model: type[models.Model], names: Sequence[str], rows: list[tuple[Any, ...]], now: dt.datetime
-) -> None:
-    """INSERT rows of query parameters for the columns ``names`` (attnames).
-
-    Columns not named get their model default (``now`` for auto_now fields).
-    """
-    if not rows:
-        return
+def _defaults(model: type[models.Model], names: Sequence[str], now: dt.datetime) -> Row:
+    """Values for the columns an insert leaves out: model defaults, ``now`` for auto_now."""
     defaults: Row = {}
     for f in model._meta.concrete_fields:
         if f.primary_key or f.attname in names:
             continue
         auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         defaults[f.attname] = now if auto else f.get_default()
+    return defaults
+
+
+def _insert_rows(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    now: dt.datetime,
+) -> None:
+    """INSERT rows of query parameters for the columns ``names`` (attnames).
+
+    Columns not named get their model default (``now`` for auto_now fields). The
+    rows may be a generator: they are streamed to the database, not collected.
+    """
+    defaults = _defaults(model, names, now)
     extra = _params(model, list(defaults), [defaults])[0]
+    if extra:
+        rows = (row + extra for row in rows)
     columns = [*names, *defaults]
     qn = connection.ops.quote_name
-    head = (
-        f"INSERT INTO {qn(model._meta.db_table)} "  # noqa: S608 - names come from the model
-        f"({', '.join(_column(model, n) for n in columns)}) VALUES "
-    )
-    template = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
+    names_sql = ", ".join(_column(model, n) for n in columns)
+    table = qn(model._meta.db_table)
+    # The raw cursors below bypass Django's wrapper; this turns their errors (a unique
+    # violation from a concurrent writer, say) into Django's, as callers expect.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if connection.vendor == "sqlite":
             # sqlite3 binds each row of one prepared statement in C: faster than
-            # parsing long multi-row statements.
-            cursor.executemany(head + template, [row + extra for row in rows])
+            # parsing long multi-row statements. The raw cursor takes the rows as
+            # they come (Django's wrapper would tee them to peek at the first).
+            marks = ", ".join(["?"] * len(columns))
+            sql = f"INSERT INTO {table} ({names_sql}) VALUES ({marks})"  # noqa: S608 - names from the model
+            sqlite3.Cursor.executemany(cursor.cursor, sql, rows)
             return
         if connection.vendor == "postgresql":
             # COPY streams rows without any SQL to build or parse per row.
-            names_sql = ", ".join(_column(model, n) for n in columns)
-            copy_sql = f"COPY {qn(model._meta.db_table)} ({names_sql}) FROM STDIN"
-            with cursor.cursor.copy(copy_sql) as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names_sql}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(row + extra)
+                    copy.write_row(row)
             return
+        head = f"INSERT INTO {table} ({names_sql}) VALUES "  # noqa: S608 - names from the model
+        template = "(" + ", ".join(["%s"] * len(columns)) + ")"
         per_statement = max(1, _MAX_PARAMS // len(columns))
-        for chunk in _chunks(rows, per_statement):
-            flat = [value for row in chunk for value in row + extra]
+        for chunk in _chunks(list(rows), per_statement):
+            flat = [value for row in chunk for value in row]
             cursor.execute(head + ", ".join([template] * len(chunk)), flat)
+
+
+def _new_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """Primary keys for ``count`` new rows, reserved now; None where the database
+    cannot say ahead (the rows then get theirs on insert).
+
+    Knowing the ids up front saves reading them back after the insert. On SQLite the
+    import's transaction holds the write lock (IMMEDIATE), so nobody else can take
+    the next ids meanwhile; PostgreSQL hands them out from the table's sequence.
+    """
+    table = model._meta.db_table
+    key = _field(model, "id").column
+    assert key is not None
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" and connection.in_atomic_block:
+            # AUTOINCREMENT never reuses an id, also not of deleted rows: start past
+            # both the highest id and the highest ever handed out.
+            cursor.execute(
+                f"SELECT MAX(COALESCE((SELECT MAX({qn(key)}) FROM {qn(table)}), 0), "  # noqa: S608
+                "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+                [table],
+            )
+            first = int(cursor.fetchone()[0]) + 1
+            return list(range(first, first + count))
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(table), key, count],
+            )
+            return sorted(int(row[0]) for row in cursor.fetchall())
+    return None
 
 
 def _update_rows(model: type[models.Model], rows: list[tuple[int, Row, set[str]]]) -> None:
@@ -402,22 +387,113 @@ def _delete_authors(paper_ids: list[int]) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", list(chunk))  # noqa: S608
 
 
-# Author names repeat across papers, and a slug is computed for every author row.
-_slug = functools.lru_cache(maxsize=1 << 16)(slugify_name)
-_AUTHOR_COLUMNS = ("paper_id", "position", "name", "slug", "hf_user")
+@dataclass(frozen=True)
+class _Claim:
+    pk: int
+    paper_id: int
+    slug: str
+    position: int
+    user_id: int
+    confirmed: bool
 
 
-def _author_rows(
-    author_lists: list[tuple[int, Sequence[tuple[str, str]]]],
-) -> list[tuple[Any, ...]]:
-    return [
-        (paper_id, position, name[:300], _slug(name), hf_user[:100])
-        for paper_id, authors in author_lists
-        for position, (name, hf_user) in enumerate(authors)
-    ]
+def _claims_on(paper_ids: list[int]) -> list[_Claim]:
+    """Author claims on the author rows about to be replaced (usually none)."""
+    from dailypapers.community.models import AuthorClaim
+
+    found: list[_Claim] = []
+    for chunk in _chunks(paper_ids):
+        rows = AuthorClaim.objects.filter(author__paper_id__in=chunk).values_list(
+            "pk", "author__paper_id", "author__slug", "author__position", "user_id", "status"
+        )
+        found += [
+            _Claim(pk, paper, slug, position, user, status == AuthorClaim.Status.CONFIRMED)
+            for pk, paper, slug, position, user, status in rows
+        ]
+    return found
+
+
+def _repoint_claims(claims: list[_Claim]) -> None:
+    """Move claims from the replaced author rows to the new row of the same name.
+
+    A new version of a paper may reorder, add or drop authors; a claim follows its
+    name (the nearest position first) and is dropped only when the name is gone. The
+    foreign key is checked at commit, so the claims may point at deleted rows until
+    this runs in the same transaction.
+    """
+    if not claims:
+        return
+    from dailypapers.community.models import AuthorClaim
+
+    rows: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for pk, paper_id, slug, position in PaperAuthor.objects.filter(
+        paper_id__in={c.paper_id for c in claims}
+    ).values_list("pk", "paper_id", "slug", "position"):
+        rows.setdefault((paper_id, slug), []).append((position, pk))
+    taken: set[tuple[int, int]] = set()  # (author row, user)
+    owned: set[int] = set()  # author rows with a confirmed claim
+    dropped: list[int] = []
+    # Confirmed claims choose first, so a pending one never takes their row.
+    for claim in sorted(claims, key=lambda c: (not c.confirmed, c.pk)):
+        candidates = sorted(
+            rows.get((claim.paper_id, claim.slug), []),
+            key=lambda row: (abs(row[0] - claim.position), row[0]),
+        )
+        target = next(
+            (
+                pk
+                for _, pk in candidates
+                if (pk, claim.user_id) not in taken and not (claim.confirmed and pk in owned)
+            ),
+            None,
+        )
+        if target is None:
+            dropped.append(claim.pk)
+            continue
+        taken.add((target, claim.user_id))
+        if claim.confirmed:
+            owned.add(target)
+        AuthorClaim.objects.filter(pk=claim.pk).update(author_id=target)
+    if dropped:
+        AuthorClaim.objects.filter(pk__in=dropped).delete()
 
 
 # -- the batch writer ----------------------------------------------------------------
+
+
+class PreparedPaper:
+    """A record with its new-paper rows built (see ``papers.rows``)."""
+
+    __slots__ = ("arxiv_id", "authors", "organization", "record", "row", "submission")
+
+    def __init__(self, packed: paper_rows.Packed, record: PaperRecord) -> None:
+        self.arxiv_id, self.row, self.organization, self.authors, self.submission = packed
+        self.record = record
+
+
+def import_dialect() -> str | None:
+    """How rows for this database can be built without it (a ``papers.rows`` dialect).
+
+    None when they cannot: another database, or one whose dates are not stored in UTC.
+    """
+    if connection.vendor == "sqlite" and connection.timezone is dt.UTC:
+        return "sqlite"
+    if connection.vendor == "postgresql":
+        return "postgresql"
+    return None
+
+
+def prepare(records: Iterable[PaperRecord]) -> list[PreparedPaper]:
+    """Build the rows of ``records`` here, for ``upsert_prepared``."""
+    dialect = import_dialect()
+    if dialect is not None:
+        when, as_json = paper_rows.converters(dialect)
+    else:
+        date_converter = _converter(_field(Paper, "published_at"))
+        json_converter = _converter(_field(Paper, "ai_keywords"))
+        assert date_converter is not None and json_converter is not None
+        when, as_json = date_converter, json_converter
+    return [PreparedPaper(paper_rows.pack(r, when, as_json), r) for r in records]
 
 
 def upsert_papers(records: Sequence[PaperRecord]) -> UpsertResult:
@@ -427,14 +503,19 @@ def upsert_papers(records: Sequence[PaperRecord]) -> UpsertResult:
     unchanged. Votes, comments and daily-list entries made here are never touched.
     A paper that occurs several times in the batch gets its records in order.
     """
-    rounds: list[list[PaperRecord]] = []
+    return upsert_prepared(prepare(records))
+
+
+def upsert_prepared(papers: Sequence[PreparedPaper]) -> UpsertResult:
+    """``upsert_papers`` for records whose rows were built beforehand."""
+    rounds: list[list[PreparedPaper]] = []
     seen: dict[str, int] = {}
-    for record in records:
-        occurrence = seen.get(record.arxiv_id, 0)
-        seen[record.arxiv_id] = occurrence + 1
+    for paper in papers:
+        occurrence = seen.get(paper.arxiv_id, 0)
+        seen[paper.arxiv_id] = occurrence + 1
         if occurrence == len(rounds):
             rounds.append([])
-        rounds[occurrence].append(record)
+        rounds[occurrence].append(paper)
     result = UpsertResult()
     with transaction.atomic():
         for unique in rounds:
@@ -458,12 +539,10 @@ def _paper_ids(arxiv_ids: list[str]) -> dict[str, int]:
     return found
 
 
-def _stored(records: list[PaperRecord]) -> tuple[dict[str, Row], dict[int, Authors]]:
+def _stored(known: list[int]) -> tuple[dict[str, Row], dict[int, Authors]]:
     """The stored rows (with their submission, if any) and author lists of the papers."""
     names = [*_PAPER_COLUMNS, *(f"submission__{c}" for c in _SUBMISSION_COLUMNS)]
     existing: dict[str, Row] = {}
-    # Most papers of a first import are new: find out cheaply which ones are not.
-    known = list(_paper_ids([r.arxiv_id for r in records]).values())
     for chunk in _chunks(known):
         for values in Paper.objects.filter(pk__in=chunk).values_list(*names):
             split = len(_PAPER_COLUMNS)
@@ -482,22 +561,25 @@ def _stored(records: list[PaperRecord]) -> tuple[dict[str, Row], dict[int, Autho
     return existing, authors
 
 
-def _upsert_unique(records: list[PaperRecord], result: UpsertResult) -> None:
-    orgs = _organizations(records)
-    existing, stored_authors = _stored(records)
+def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
+    orgs = _organizations(papers)
+    # Most papers of a first import are new: find out cheaply which ones are not.
+    known = _paper_ids([p.arxiv_id for p in papers])
+    existing, stored_authors = _stored(list(known.values())) if known else ({}, {})
     now = timezone.now()
-    new_papers: list[PaperRecord] = []
+    new_papers: list[PreparedPaper] = []
     changed_papers: list[tuple[int, Row, set[str]]] = []
     author_lists: list[tuple[int, Sequence[tuple[str, str]]]] = []
     replaced: list[int] = []
     new_submissions: list[Row] = []
     changed_submissions: list[tuple[int, Row, set[str]]] = []
 
-    for record in records:
-        paper = existing.get(record.arxiv_id)
+    for prepared in papers:
+        paper = existing.get(prepared.arxiv_id)
         if paper is None:
-            new_papers.append(record)
+            new_papers.append(prepared)
             continue
+        record = prepared.record
         pk = paper["id"]
         wins = _record_wins(paper, record)
         fields = _merge(paper, record, orgs, wins)
@@ -524,23 +606,65 @@ def _upsert_unique(records: list[PaperRecord], result: UpsertResult) -> None:
         else:
             result.unchanged += 1
 
-    if new_papers:
-        _insert_rows(Paper, _NEW_PAPER_COLUMNS, _new_paper_rows(new_papers, orgs), now)
-        ids = _paper_ids([r.arxiv_id for r in new_papers])
-        for record in new_papers:
-            pk = ids[record.arxiv_id]
-            author_lists.append((pk, record.authors))
-            if record.submission:
-                new_submissions.append(_new_submission(pk, record))
-        result.new += len(new_papers)
-        result.changed_ids.extend(r.arxiv_id for r in new_papers)
     _update_rows(Paper, changed_papers)
+    claims = _claims_on(replaced)
     _delete_authors(replaced)
-    _insert_rows(PaperAuthor, _AUTHOR_COLUMNS, _author_rows(author_lists), now)
+    _insert_rows(
+        PaperAuthor,
+        _AUTHOR_COLUMNS,
+        (
+            (pk, position, name[:300], paper_rows.slug(name), user[:100])
+            for pk, authors in author_lists
+            for position, (name, user) in enumerate(authors)
+        ),
+        now,
+    )
+    _repoint_claims(claims)
     if new_submissions:
         names = list(new_submissions[0])
         _insert_rows(Submission, names, _params(Submission, names, new_submissions), now)
     _update_rows(Submission, changed_submissions)
+    if new_papers:
+        _insert_new(new_papers, orgs, now)
+        result.new += len(new_papers)
+        result.changed_ids.extend(p.arxiv_id for p in new_papers)
+
+
+_AUTHOR_COLUMNS = ("paper_id", *paper_rows.AUTHOR_COLUMNS)
+
+
+def _insert_new(papers: list[PreparedPaper], orgs: dict[str, int], now: dt.datetime) -> None:
+    """Insert papers not stored yet, with their authors and daily-list entries.
+
+    The hottest path of a first import: the rows were built beforehand, here they
+    only get their ids.
+    """
+    ids = _new_ids(Paper, len(papers))
+    columns = (*paper_rows.NEW_PAPER_COLUMNS, "organization_id")
+    org_ids = [orgs[p.organization[0]] if p.organization else None for p in papers]
+    if ids is not None:
+        _insert_rows(
+            Paper,
+            ("id", *columns),
+            ((pk, *p.row, org) for pk, p, org in zip(ids, papers, org_ids, strict=True)),
+            now,
+        )
+    else:
+        _insert_rows(
+            Paper, columns, ((*p.row, org) for p, org in zip(papers, org_ids, strict=True)), now
+        )
+        found = _paper_ids([p.arxiv_id for p in papers])
+        ids = [found[p.arxiv_id] for p in papers]
+    pairs = list(zip(ids, papers, strict=True))
+    _insert_rows(
+        PaperAuthor, _AUTHOR_COLUMNS, ((pk, *a) for pk, p in pairs for a in p.authors), now
+    )
+    _insert_rows(
+        Submission,
+        ("paper_id", *paper_rows.SUBMISSION_COLUMNS),
+        ((pk, *p.submission) for pk, p in pairs if p.submission is not None),
+        now,
+    )
 
 
 def mark_withdrawn(arxiv_ids: Iterable[str]) -> int:
