@@ -186,7 +186,8 @@ def second_pass(
         run: Run = {}
         for q, text in queries.items():
             top = [pk for pk, _ in first[q][: feedback.TOP_DOCS]]
-            words = feedback.expanded_words(index, text.split(), [by_id[pk] for pk in top])
+            texts = [f"{by_id[pk].title} {by_id[pk].abstract}" for pk in top]
+            words = feedback.expanded_words(index, text.split(), texts)
             lex = index.search(ParsedQuery(raw=text, words=words), Filters(), DEPTH)
             nearest = [pk for pk, _ in first[q][: feedback.TOP_VECTORS]]
             vector = feedback.expanded_vector(query_vectors[q], [doc_vectors[pk] for pk in nearest])

@@ -52,7 +52,7 @@ class _Index:
         from dailypapers.search import dense, follow
 
         done = follow.catch_up(limit=limit)
-        dense.sync()
+        dense.sync(graph_work=True)
         return done
 
     @staticmethod

@@ -7,8 +7,11 @@ process memory-maps the segments, so the page cache holds one copy for all of
 them. A paper embedded again appears in a later segment, which wins; segments
 are merged when there are too many.
 
-Search is exact: one matrix product per segment. Measured at 8 ms for 100k and
-26 ms for 300k vectors; past that an HNSW index (faiss) is the way to 1M papers.
+Below ``conf.hnsw_threshold()`` vectors search is exact: one matrix product per
+segment (8 ms for 100k vectors). From there on the worker keeps an HNSW graph
+(hnsw.py) over the segments it has seen ("covered", always the first ones of the
+manifest); a search asks the graph for candidates, scans the few newer segments
+exactly, and scores every candidate again on its current float32 vector.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,13 +35,16 @@ import numpy.typing as npt
 from django.db.models import Q
 from django.utils import timezone
 
-from dailypapers.search import conf, encoder
+from dailypapers.search import conf, encoder, hnsw
 from dailypapers.search.models import Embedding
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MAX_SEGMENTS = 8
+# New vectors join the graph in batches of at least this many (each addition
+# rewrites the graph file, ~540 MB at 1M); until then they are scanned exactly.
+GRAPH_BATCH = 5_000
 PAGE = 2000
 
 Ids = npt.NDArray[np.int64]
@@ -56,6 +63,8 @@ class Manifest:
     cursor: str = ""
     recent: dict[str, str] = field(default_factory=dict)
     synced_at: str = ""
+    graph: str = ""  # the HNSW file, when the node has one
+    covered: list[str] = field(default_factory=list)  # the segments in the graph
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
@@ -74,7 +83,11 @@ class Manifest:
 class Store:
     """The segments of one manifest, memory-mapped, with the superseded rows masked."""
 
-    def __init__(self, path: Path, manifest: Manifest) -> None:
+    def __init__(self, path: Path, manifest: Manifest, graph: hnsw.Graph | None = None) -> None:
+        self.graph = graph
+        self.graph_name = manifest.graph if graph is not None else ""
+        self.segments = list(manifest.segments)
+        covered = set(manifest.covered) if graph is not None else set()
         self.ids: list[Ids] = []
         self.vectors: list[npt.NDArray[np.float32]] = []
         for name in manifest.segments:
@@ -96,17 +109,50 @@ class Store:
         self.sorted_ids = everything[live][order]
         self.sorted_rows = live[order]
         self.offsets = np.cumsum([0, *(len(i) for i in self.ids)])
+        # What an exact scan still has to cover: everything, or what the graph lacks.
+        self.scanned = [n for n, name in enumerate(manifest.segments) if name not in covered]
+        # The graph's segments are read row by row (rescoring), not mapped: mapped, each
+        # row read would map the pages around it too, and at 1M papers a few thousand
+        # searches would count the whole 1.5 GB in every process's resident memory.
+        self.files: dict[int, tuple[int, int]] = {}
+        for n, name in enumerate(manifest.segments):
+            if name in covered:
+                fd = os.open(path / f"{name}.vec.npy", os.O_RDONLY)
+                self.files[n] = (fd, int(getattr(self.vectors[n], "offset", 0)))
+                weakref.finalize(self, os.close, fd)
 
     def __len__(self) -> int:
         return len(self.sorted_ids)
+
+    def lookup(self, paper_ids: Ids) -> tuple[Ids, npt.NDArray[np.float32]]:
+        """The current vectors of those of ``paper_ids`` that have one (ids, rows)."""
+        at = np.searchsorted(self.sorted_ids, paper_ids)
+        at = np.minimum(at, max(len(self.sorted_ids) - 1, 0))
+        known = (self.sorted_ids[at] == paper_ids) if len(self.sorted_ids) else at < 0
+        rows = self.sorted_rows[at[known]]
+        segments = np.searchsorted(self.offsets, rows, side="right") - 1
+        out = np.empty((len(rows), encoder.DIM), dtype=np.float32)
+        for segment in np.unique(segments):
+            here = segments == segment
+            local = rows[here] - self.offsets[segment]
+            if int(segment) in self.files:
+                out[here] = self._read(int(segment), local)
+            else:
+                out[here] = self.vectors[segment][local]
+        return np.asarray(paper_ids[known], dtype=np.int64), out
+
+    def _read(self, segment: int, rows: Ids) -> npt.NDArray[np.float32]:
+        fd, start = self.files[segment]
+        size = encoder.DIM * 4
+        data = b"".join(os.pread(fd, size, start + int(row) * size) for row in rows)
+        return np.frombuffer(data, dtype="<f4").reshape(len(rows), encoder.DIM)
 
     def vector(self, paper_id: int) -> npt.NDArray[np.float32] | None:
         at = int(np.searchsorted(self.sorted_ids, paper_id))
         if at >= len(self.sorted_ids) or self.sorted_ids[at] != paper_id:
             return None
-        row = int(self.sorted_rows[at])
-        segment = int(np.searchsorted(self.offsets, row, side="right")) - 1
-        return np.asarray(self.vectors[segment][row - self.offsets[segment]])
+        found: npt.NDArray[np.float32] = self.lookup(np.asarray([paper_id], dtype=np.int64))[1][0]
+        return found
 
     def nearest(
         self, query: npt.NDArray[np.float32], k: int, exclude: set[int] | None = None
@@ -116,7 +162,17 @@ class Store:
         want = k + len(exclude)
         found_ids: list[Ids] = []
         found_scores: list[npt.NDArray[np.float32]] = []
-        for ids, vectors, mask in zip(self.ids, self.vectors, self.masks, strict=True):
+        if self.graph is not None:
+            # All the graph explores anyway (at least EF_SEARCH): rescoring them is cheap,
+            # and an entry whose vector changed since must not crowd out the others.
+            candidates, _ = self.graph.search(query, max(want, hnsw.EF_SEARCH))
+            # Exact scores on the current vectors; an id found twice (an old vector
+            # still in the graph) counts once.
+            ids, rows = self.lookup(np.unique(candidates))
+            found_ids.append(ids)
+            found_scores.append((rows @ query).astype(np.float32))
+        for n in self.scanned:
+            ids, vectors, mask = self.ids[n], self.vectors[n], self.masks[n]
             scores = vectors @ query
             scores = np.where(mask, scores, -np.inf).astype(np.float32)
             if len(scores) > want:
@@ -130,22 +186,37 @@ class Store:
         all_ids, all_scores = np.concatenate(found_ids), np.concatenate(found_scores)
         order = np.argsort(-all_scores, kind="stable")
         out = []
+        seen: set[int] = set()
         for i in order:
             pk, score = int(all_ids[i]), float(all_scores[i])
-            if score == -np.inf or pk in exclude:
+            if score == -np.inf or pk in exclude or pk in seen:
                 continue
+            seen.add(pk)
             out.append((pk, score))
             if len(out) == k:
                 break
         return out
 
 
-_stores: dict[str, tuple[float, Store]] = {}
+_stores: dict[str, tuple[float, Store | None]] = {}
 _stores_lock = threading.Lock()
+_warned = False
+
+
+def _open_graph(path: Path, manifest: Manifest) -> hnsw.Graph | None:
+    global _warned
+    if not manifest.graph:
+        return None
+    if not hnsw.available():
+        if not _warned:
+            log.warning("faiss is not installed: searching %s vectors exactly", path)
+            _warned = True
+        return None
+    return hnsw.Graph.load(path / manifest.graph)
 
 
 def store() -> Store | None:
-    """This process's view of the vectors, reopened when the manifest changes."""
+    """This process's view of the vectors, reopened when the segments or the graph change."""
     path = folder()
     try:
         stamp = (path / MANIFEST).stat().st_mtime
@@ -159,9 +230,18 @@ def store() -> Store | None:
         manifest = Manifest.read(path)
         if manifest.model != encoder.MODEL_NAME or not manifest.segments:
             return None
+        previous = cached[1] if cached else None
+        if (
+            previous is not None
+            and previous.segments == manifest.segments
+            and previous.graph_name == manifest.graph
+        ):
+            # Only the cursor moved (every sync writes the manifest): keep what is open.
+            _stores[key] = (stamp, previous)
+            return previous
         try:
-            loaded = Store(path, manifest)
-        except OSError:
+            loaded = Store(path, manifest, _open_graph(path, manifest))
+        except (OSError, RuntimeError):
             return None  # a merge replaced the files a moment ago; next time
         _stores[key] = (stamp, loaded)
         return loaded
@@ -191,26 +271,102 @@ def _write_segment(path: Path, ids: Ids, vectors: npt.NDArray[np.float32]) -> st
     return name
 
 
-def _merge(path: Path, manifest: Manifest) -> None:
-    current = Store(path, manifest)
+def _merge(path: Path, manifest: Manifest, names: list[str]) -> None:
+    """Rewrite a run of consecutive segments as one (the last vector of each id wins)."""
+    if len(names) < 2:
+        return
+    current = Store(path, Manifest(segments=names))
     ids = np.asarray(current.sorted_ids)
-    rows = [current.vector(int(pk)) for pk in ids]
-    vectors = np.stack([r for r in rows if r is not None]) if len(ids) else None
-    old = list(manifest.segments)
-    manifest.segments = (
-        [_write_segment(path, ids, vectors.astype(np.float32))] if vectors is not None else []
-    )
+    _, vectors = current.lookup(ids)
+    merged = _write_segment(path, ids, vectors)
+    at = manifest.segments.index(names[0])
+    manifest.segments[at : at + len(names)] = [merged]
+    if manifest.covered and names[0] in manifest.covered:
+        manifest.covered = [n for n in manifest.covered if n not in names] + [merged]
     manifest.write(path)
     # Readers that mapped the old files keep them until they reopen (POSIX unlink).
-    for name in old:
+    for name in names:
         for suffix in (".ids.npy", ".vec.npy"):
             (path / f"{name}{suffix}").unlink(missing_ok=True)
 
 
-def sync(limit: int | None = None) -> int:
+def _compact(path: Path, manifest: Manifest, *, graph_work: bool) -> None:
+    """Keep the number of segments small: the new ones first, the graph's own if allowed."""
+    if len(manifest.segments) <= MAX_SEGMENTS:
+        return
+    _merge(path, manifest, [n for n in manifest.segments if n not in manifest.covered])
+    if len(manifest.segments) > MAX_SEGMENTS and graph_work:
+        # The first segment is the big one the graph was built from: leave it be and
+        # merge the later, smaller ones, so a merge costs what was added since.
+        _merge(path, manifest, [n for n in manifest.segments if n in manifest.covered][1:])
+
+
+def _drop_graph(path: Path, manifest: Manifest) -> None:
+    old = manifest.graph
+    manifest.graph, manifest.covered = "", []
+    manifest.write(path)
+    if old:
+        (path / old).unlink(missing_ok=True)
+
+
+def update_graph(path: Path, manifest: Manifest) -> int:
+    """Build or extend the HNSW graph when the node holds enough vectors; returns rows added.
+
+    Called with the write lock held. The new graph is written to a new file and
+    named in the manifest, so readers switch over at their next search.
+    """
+    threshold = conf.hnsw_threshold()
+    up_to_date = manifest.graph and set(manifest.segments) <= set(manifest.covered)
+    if up_to_date and threshold > 0 and (path / manifest.graph).exists():
+        return 0  # nothing new (the common case: checked every few seconds)
+    rows = sum(len(np.load(path / f"{n}.ids.npy", mmap_mode="r")) for n in manifest.segments)
+    if not manifest.graph and (threshold <= 0 or rows < threshold):
+        return 0
+    current = Store(path, manifest)
+    if threshold <= 0 or len(current) < threshold:
+        if manifest.graph:
+            _drop_graph(path, manifest)
+        return 0
+    if not hnsw.available():
+        log.warning("%s vectors but faiss is not installed: exact search", len(current))
+        return 0
+    fresh = not manifest.graph or not (path / manifest.graph).exists()
+    todo = (
+        manifest.segments if fresh else [n for n in manifest.segments if n not in manifest.covered]
+    )
+    if not todo:
+        return 0
+    if not fresh:
+        pending = sum(len(current.ids[manifest.segments.index(n)]) for n in todo)
+        if pending < GRAPH_BATCH:
+            return 0  # scanned exactly meanwhile; rewriting the graph file costs more
+    if fresh:
+        ids = np.asarray(current.sorted_ids)
+        _, vectors = current.lookup(ids)
+        graph = hnsw.Graph.build(ids, vectors)
+    else:
+        graph = hnsw.Graph.load(path / manifest.graph, writable=True)
+        ids = np.concatenate([current.ids[manifest.segments.index(n)] for n in todo])
+        # The newest vector of each id among the new segments (older ones are superseded).
+        ids, vectors = current.lookup(np.unique(ids))
+        graph.add(ids, vectors)
+    name = f"graph-{time.time_ns()}.faiss"
+    graph.save(path / name)
+    old = manifest.graph
+    manifest.graph = name
+    manifest.covered = list(manifest.segments)
+    manifest.write(path)
+    if old and old != name:
+        (path / old).unlink(missing_ok=True)
+    return len(ids)
+
+
+def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
     """Copy vectors written since the last sync into a new segment; returns how many.
 
-    Returns 0 without waiting when another process is syncing this node.
+    With ``graph_work`` (the worker and the ``search`` command, never a search) the
+    HNSW graph is built or extended too, and its segments may be merged. Returns 0
+    without waiting when another process is syncing this node.
     """
     path = folder()
     with _write_lock(path) as mine:
@@ -260,8 +416,9 @@ def sync(limit: int | None = None) -> int:
             manifest.cursor = newest.isoformat()
         manifest.synced_at = timezone.now().isoformat()
         manifest.write(path)
-        if len(manifest.segments) > MAX_SEGMENTS:
-            _merge(path, manifest)
+        _compact(path, manifest, graph_work=graph_work)
+        if graph_work:
+            update_graph(path, manifest)
         return len(ids)
 
 
@@ -324,4 +481,6 @@ def status() -> dict[str, Any]:
         "model_file": encoder.available(),
         "vectors": len(vectors) if vectors else 0,
         "synced_at": manifest.synced_at or None,
+        "search": "hnsw" if vectors is not None and vectors.graph is not None else "exact",
+        "hnsw_threshold": conf.hnsw_threshold(),
     }

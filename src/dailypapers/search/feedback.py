@@ -17,7 +17,6 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from dailypapers.search.documents import Doc
 from dailypapers.search.lexical import STEM, LexicalIndex
 
 TOP_DOCS = 3  # results whose words expand the lexical query
@@ -27,16 +26,21 @@ ORIGINAL_WEIGHT = 2
 VECTOR_WEIGHT = 2.0
 
 
-def expanded_words(index: LexicalIndex, words: Sequence[str], top: Sequence[Doc]) -> list[str]:
+def expanded_words(index: LexicalIndex, words: Sequence[str], top: Sequence[str]) -> list[str]:
+    """The query's words twice, then the best terms of ``top`` (each a "title abstract")."""
     searcher = index.searcher()
     total = max(searcher.num_docs, 1)
     scores: dict[str, float] = {}
-    for doc in top:
-        counts = Counter(STEM.analyze(f"{doc.title} {doc.abstract}"))
+    counted = [Counter(STEM.analyze(text)) for text in top]
+    # One look-up per distinct term, not per term and document.
+    rarity = {
+        term: math.log(total / (searcher.doc_freq("abstract", term) + 1))
+        for term in set().union(*counted)
+    }
+    for counts in counted:
         length = sum(counts.values()) or 1
         for term, n in counts.items():
-            df = searcher.doc_freq("abstract", term) + 1
-            scores[term] = scores.get(term, 0.0) + n / length * math.log(total / df)
+            scores[term] = scores.get(term, 0.0) + n / length * rarity[term]
     best = sorted(scores, key=lambda t: (-scores[t], t))[:TERMS]
     return [*list(words) * ORIGINAL_WEIGHT, *best]
 

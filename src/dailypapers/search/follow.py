@@ -276,7 +276,8 @@ def reindex(*, progress: Progress | None = None, fresh: bool = False) -> int:
     folder = conf.index_dir()
     with _locked_state(folder) as state:
         build = state.build if state.build and not fresh else None
-        if build is None or not (folder / build["dir"]).exists():
+        resumed = build is not None and (folder / build["dir"]).exists()
+        if build is None or not resumed:
             build = {
                 "dir": f"lexical-{int(time.time() * 1000)}",
                 "started_at": _iso(timezone.now()),
@@ -295,7 +296,10 @@ def reindex(*, progress: Progress | None = None, fresh: bool = False) -> int:
             )
             if not ids:
                 break
-            build["done"] += LexicalIndex.put(writer, documents.load(ids))
+            # A new folder cannot hold these papers yet, so they are only added; a resumed
+            # one may (a commit may have outrun the saved progress), so they replace.
+            write = LexicalIndex.put if resumed else LexicalIndex.add
+            build["done"] += write(writer, documents.load(ids))
             build["last_id"] = ids[-1]
             if build["done"] % (BATCH * 20) == 0:
                 # A commit per 20k papers: what an interruption can lose, and resume.

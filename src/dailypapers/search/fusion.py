@@ -31,28 +31,33 @@ def rrf(
         weight = weights[n] if weights else 1.0
         for rank, (doc, _) in enumerate(ranking):
             scores[doc] = scores.get(doc, 0.0) + weight / (k + rank + 1)
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    return _best_first(scores)
 
 
-def _normalised(ranking: Ranking) -> dict[int, float]:
+def _scaled(ranking: Ranking, weight: float, into: dict[int, float]) -> None:
+    """Add ``weight`` times each score scaled to [0, 1] over this list into ``into``."""
     if not ranking:
-        return {}
+        return
     values = [score for _, score in ranking]
     low, high = min(values), max(values)
     span = high - low
-    if span <= 0:
-        return {doc: 1.0 for doc, _ in ranking}
-    return {doc: (score - low) / span for doc, score in ranking}
+    for doc, score in ranking:
+        scaled = (score - low) / span if span > 0 else 1.0
+        into[doc] = into.get(doc, 0.0) + weight * scaled
 
 
 def convex(lexical: Ranking, dense: Ranking, alpha: float = ALPHA) -> list[tuple[int, float]]:
     """``alpha`` on the lexical side; a candidate missing from one list scores 0 there."""
-    lex, den = _normalised(lexical), _normalised(dense)
-    scores = {
-        doc: alpha * lex.get(doc, 0.0) + (1 - alpha) * den.get(doc, 0.0)
-        for doc in lex.keys() | den.keys()
-    }
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    scores: dict[int, float] = {}
+    _scaled(lexical, alpha, scores)
+    _scaled(dense, 1 - alpha, scores)
+    return _best_first(scores)
+
+
+def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
+    """Highest score first, then lowest id (tuples compare in C: no key function)."""
+    ordered = sorted([(-score, doc) for doc, score in scores.items()])
+    return [(doc, -negated) for negated, doc in ordered]
 
 
 def fuse(lexical: Ranking, dense: Ranking) -> list[tuple[int, float]]:

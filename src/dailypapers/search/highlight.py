@@ -6,6 +6,7 @@ A word counts as matched when it reduces to the same stem as a query word, so
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -15,19 +16,26 @@ Segment = dict[str, str]
 _WORD = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    """A word's stem ("" for a stop word); the same few thousand words recur in abstracts."""
+    found = STEM.analyze(word)
+    return found[0] if found else ""
+
+
 def stems(words: Iterable[str]) -> set[str]:
     return {stem for word in words for stem in STEM.analyze(word)}
 
 
 def segments(text: str, wanted: set[str]) -> list[Segment]:
     """``text`` cut into alternating plain and highlighted pieces (joined, they are ``text``)."""
+    wanted = wanted - {""}
     if not wanted or not text:
         return [{"type": "text", "text": text}] if text else []
     out: list[Segment] = []
     last = 0
     for match in _WORD.finditer(text):
-        found = STEM.analyze(match.group(0))
-        if not found or found[0] not in wanted:
+        if _stem(match.group(0)) not in wanted:
             continue
         if match.start() > last:
             out.append({"type": "text", "text": text[last : match.start()]})

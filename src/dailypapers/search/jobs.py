@@ -15,7 +15,7 @@ def follow_database(now: dt.datetime, should_stop: worker.StopCheck) -> str:
         papers = follow.catch_up()
     except follow.Busy:
         return "another process is updating the index"
-    vectors = dense.sync()
+    vectors = dense.sync(graph_work=True)
     return f"indexed {papers} papers, copied {vectors} vectors"
 
 

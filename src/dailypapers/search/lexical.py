@@ -136,6 +136,15 @@ class LexicalIndex:
         return len(batch)
 
     @staticmethod
+    def add(writer: tantivy.IndexWriter, docs: Iterable[Doc]) -> int:
+        """Add without deleting first: only for a new folder that cannot hold them yet."""
+        count = 0
+        for doc in docs:
+            writer.add_document(_document(doc))
+            count += 1
+        return count
+
+    @staticmethod
     def remove(writer: tantivy.IndexWriter, ids: Sequence[int]) -> None:
         # By query: deleting by term does not match unsigned fields in this binding.
         if ids:
