@@ -89,6 +89,12 @@ class DigestEmail(EmailMultiAlternatives):
     def message(self) -> Prebuilt:  # type: ignore[override]
         return Prebuilt(self)
 
+    def envelope(self) -> tuple[str, list[str]]:
+        """Sender and recipients for the SMTP envelope, encoded as SMTP needs them."""
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        recipients = [_recipient(a, encoding) for a in self.recipients()]
+        return _sender(self.from_email, encoding), recipients
+
     def serialize(self, linesep: str) -> bytes:
         encoding = self.encoding or settings.DEFAULT_CHARSET
         boundary = f"=_dp{secrets.token_hex(12)}"

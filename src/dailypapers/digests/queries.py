@@ -169,6 +169,7 @@ class WindowCache:
         self._ranked: dict[tuple[dt.datetime, dt.datetime], list[Candidate]] = {}
         self._cards: dict[int, Submission] = {}
         self._searches: dict[str, set[int]] = {}
+        self._contents: dict[tuple[dt.datetime, dt.datetime, Topics], Content] = {}
 
     def _found(self, searches: tuple[str, ...]) -> set[int]:
         found: set[int] = set()
@@ -179,6 +180,14 @@ class WindowCache:
         return found
 
     def content(self, start: dt.datetime, end: dt.datetime, topics: Topics) -> Content:
+        """The papers for one window and set of topics; subscribers who share both share
+        the result (it is only read)."""
+        shared = (start, end, topics)
+        if shared not in self._contents:
+            self._contents[shared] = self._content(start, end, topics)
+        return self._contents[shared]
+
+    def _content(self, start: dt.datetime, end: dt.datetime, topics: Topics) -> Content:
         key = (start, end)
         if key not in self._ranked:
             self._ranked[key] = ranked_window(start, end)
