@@ -10,12 +10,14 @@ workers never harvest the same source at once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
@@ -86,9 +88,55 @@ def make_client(source: str) -> PoliteClient:
 # -- claims ---------------------------------------------------------------------
 
 
+def _place() -> str:
+    """This boot of this kernel and this process-id namespace, as a short tag.
+
+    Containers on one machine may share a host name without seeing each other's
+    processes; a process id can only be checked where the tag is the same.
+    """
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        space = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "0"  # no /proc: no process-id namespaces either; the host name decides
+    return hashlib.sha256(f"{boot} {space}".encode()).hexdigest()[:8]
+
+
+_HOST = socket.gethostname()
+_PLACE = _place()
+_PROCESS = uuid.uuid4().hex[:8]
+
+
+def new_owner() -> str:
+    """``host:pid:process-run:place``, so a claim's holder can be found dead or alive."""
+    return f"{_HOST}:{os.getpid()}:{_PROCESS}-{uuid.uuid4().hex[:4]}:{_PLACE}"
+
+
+def holder_is_gone(owner: str) -> bool:
+    """True when ``owner`` was a process here that has ended; False when unsure."""
+    parts = owner.split(":")
+    if len(parts) != 4 or parts[0] != _HOST or parts[3] != _PLACE or not parts[1].isdigit():
+        return False  # another machine's (or an older) claim: only its timeout can tell
+    pid = int(parts[1])
+    if pid == os.getpid():
+        return not parts[2].startswith(f"{_PROCESS}-")  # an earlier process with our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
 def claim(source: str, owner: str, now: dt.datetime) -> bool:
-    SyncState.objects.get_or_create(source=source)
+    state, _ = SyncState.objects.get_or_create(source=source)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner)
+    holder = state.claimed_by
+    if holder and holder != owner and holder_is_gone(holder):
+        # Killed or crashed on this machine: no need to wait out the claim timeout.
+        # Still conditional on that holder, so of two takers only one gets it.
+        free |= Q(claimed_by=holder)
     until = now + dt.timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT)
     taken = (
         SyncState.objects.filter(source=source)
@@ -105,6 +153,28 @@ def release(source: str, owner: str) -> None:
 
 
 # -- one run ----------------------------------------------------------------------
+
+
+def _counts(row: SyncRun) -> str:
+    return (
+        f"{row.new} new, {row.updated} updated, {row.unchanged} unchanged, "
+        f"{row.skipped} skipped, {row.withdrawn} withdrawn, {row.requests} requests"
+    )
+
+
+def close_abandoned(source: str, now: dt.datetime) -> int:
+    """Close the runs left "running" by processes that ended; call holding the claim.
+
+    Their pages were committed one by one with the counts, so what they did stays.
+    """
+    closed = 0
+    for row in SyncRun.objects.filter(source=source, status=SyncRun.Status.RUNNING):
+        row.status = SyncRun.Status.FAILED
+        row.finished_at = now
+        row.summary = f"{_counts(row)}; stopped before it finished (killed or crashed)"
+        row.save(update_fields=["status", "finished_at", "summary"])
+        closed += 1
+    return closed
 
 
 class Run:
@@ -199,11 +269,7 @@ class Run:
             row.status = SyncRun.Status.PARTIAL
         else:
             row.status = SyncRun.Status.OK
-        parts = [
-            f"{row.new} new, {row.updated} updated, {row.unchanged} unchanged, "
-            f"{row.skipped} skipped, {row.withdrawn} withdrawn, {row.requests} requests",
-            *self.notes,
-        ]
+        parts = [_counts(row), *self.notes]
         if stopped:
             parts.append("stopped early")
         if self.failed and row.errors:
@@ -327,10 +393,6 @@ _RUNNERS: dict[str, Callable[[Run, Request, StopCheck], bool]] = {
 }
 
 
-def new_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def run(
     source: str,
     request: Request | None = None,
@@ -347,6 +409,7 @@ def run(
     if not claim(source, owner, timezone.now()):
         raise Busy(f"{source} is being synced by another worker")
     try:
+        close_abandoned(source, timezone.now())
         current = Run(source, request, owner, client or make_client(source))
         stopped = False
         try:
