@@ -12,6 +12,7 @@ same freshly migrated database. Both run on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -33,7 +34,7 @@ import pytest
 from django.utils import timezone
 
 from dailypapers.ingest import sync
-from dailypapers.ingest.models import SyncRun
+from dailypapers.ingest.models import SyncRun, SyncState
 from tests.e2e.hub import clean_env, scratch_database
 from tests.test_sync_oai_rss import NEXT
 from tests.test_sync_replay import ARXIV_2026, HF_DAILY, OAI_ARXIV, OAI_RAW, Replay, Reply
@@ -514,3 +515,19 @@ def test_runs_left_running_are_closed_with_what_they_did() -> None:
     assert left.summary.startswith("6 new, 0 updated") and "killed or crashed" in left.summary
     assert SyncRun.objects.get(pk=other.pk).status == SyncRun.Status.RUNNING
     assert SyncRun.objects.get(pk=done.pk).status == SyncRun.Status.OK
+
+
+@pytest.mark.django_db
+def test_a_turn_cut_short_by_a_kill_is_due_again_at_once(settings: Any) -> None:
+    # The killed worker had moved next_due_at a whole interval on; a worker that finds
+    # its claim held by a process that ended takes the turn now, a live one does not.
+    settings.SYNC_SOURCES = ["hf"]
+    host, _, nonce, place = sync.new_owner().split(":")
+    later = timezone.now() + dt.timedelta(hours=23)
+    alive = f"{host}:{os.getppid()}:{nonce}:{place}"
+    SyncState.objects.create(source="hf", next_due_at=later, claimed_by=alive)
+    assert sync.run_if_due("hf", timezone.now(), lambda: True) == "not due"
+    SyncState.objects.filter(source="hf").update(
+        claimed_by=f"{host}:{_ended_pid()}:{nonce}:{place}"
+    )
+    assert sync.run_if_due("hf", timezone.now(), lambda: True) != "not due"

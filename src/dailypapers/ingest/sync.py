@@ -431,8 +431,12 @@ def run_if_due(source: str, now: dt.datetime, should_stop: StopCheck) -> str:
     """The worker's entry: run ``source`` when enabled and due; a one-line summary."""
     if source not in settings.SYNC_SOURCES:
         return "not enabled (DAILYPAPERS_SYNC_SOURCES)"
-    SyncState.objects.get_or_create(source=source)
+    state, _ = SyncState.objects.get_or_create(source=source)
     due = Q(next_due_at__isnull=True) | Q(next_due_at__lte=now)
+    if state.claimed_by and holder_is_gone(state.claimed_by):
+        # A worker was killed in the middle of this source's turn (it had already
+        # moved next_due_at on): finish that turn now instead of a whole interval later.
+        due |= Q(claimed_by=state.claimed_by)
     every = dt.timedelta(seconds=settings.SYNC_EVERY.get(source, 3600))
     # Moving next_due_at forward is itself a claim on this turn: of two workers
     # looking at once, only one sees its update count.
