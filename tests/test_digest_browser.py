@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from dailypapers.digests import sending
-from tests.e2e.hub import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.hub import CHROMIUM, launched_chromium
 from tests.factories import paper, utc
 from tests.test_digest_send import DUE, SIGNED_UP, html_part
 from tests.test_digest_sink import running_sink, subscriber, use_sink
@@ -85,12 +85,8 @@ def digest_html(settings: Any) -> str:
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from playwright.sync_api import Browser, sync_playwright
+
 from tests.shared import SHARED_DATA
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,6 +39,17 @@ CHROMIUM_ARGS = [
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, through Playwright; closed on the way out."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def shared_data() -> Path:

@@ -14,14 +14,14 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from tests.e2e.hub import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     clean_env,
     cli,
     daily_file,
+    launched_chromium,
     scratch_database,
     start_server,
 )
@@ -87,12 +87,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _open_tab(browser: Browser, **context_options: Any) -> Iterator[Tab]:

@@ -13,14 +13,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Expect, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Expect, Locator, Page
 
 from tests.e2e.hub import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     clean_env,
     cli,
     daily_file,
+    launched_chromium,
     scratch_database,
     start_server,
 )
@@ -85,12 +85,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory, mail: Sink, arxiv: Replay) -> 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def _page(browser: Browser, *, javascript: bool) -> Iterator[Page]:
