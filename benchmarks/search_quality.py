@@ -1,6 +1,6 @@
 """Search quality on Cranfield: nDCG@10, MAP and recall@100 for lexical, dense and hybrid.
 
-    .venv/bin/python benchmarks/search_quality.py [--model-dir DIR] [--json]
+    .venv/bin/python benchmarks/search_quality.py [--model-dir DIR] [--max-tokens N] [--json]
 
 Runs the production pieces (the tantivy schema, analysers and query builder of
 dailypapers.search.lexical, the ONNX encoder, the fusion functions) on the 1,400
@@ -14,6 +14,7 @@ Without a model file only the lexical figures are printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import math
@@ -21,7 +22,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -116,33 +117,44 @@ def metrics(run: Run, qrels: Qrels, queries: Sequence[int]) -> dict[str, float]:
     return {"ndcg@10": ndcg / counted, "map": ap / counted, "recall@100": recall / counted}
 
 
-def lexical_run(docs: list[Doc], queries: dict[int, str], weights: dict[str, float]) -> Run:
-    lexical.FIELD_WEIGHTS.update(weights)
-    with tempfile.TemporaryDirectory() as tmp:
-        index = lexical.LexicalIndex(Path(tmp))
-        writer = index.writer(threads=1)
-        lexical.LexicalIndex.put(writer, docs)
-        writer.commit()
-        writer.wait_merging_threads()
-        index.reload()
-        # Queries go in whole: the 250-character limit is the search box's, not the ranker's.
-        return {
-            q: index.search(ParsedQuery(raw=text, words=text.split()), Filters(), DEPTH)
-            for q, text in queries.items()
-        }
+def build_index(docs: list[Doc], folder: Path) -> lexical.LexicalIndex:
+    index = lexical.LexicalIndex(folder)
+    writer = index.writer(threads=1)
+    lexical.LexicalIndex.put(writer, docs)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    return index
+
+
+def lexical_run(
+    index: lexical.LexicalIndex, queries: dict[int, str], weights: dict[str, float] | None = None
+) -> Run:
+    if weights:
+        lexical.FIELD_WEIGHTS.update(weights)
+    # Queries go in whole: the 250-character limit is the search box's, not the ranker's.
+    return {
+        q: index.search(ParsedQuery(raw=text, words=text.split()), Filters(), DEPTH)
+        for q, text in queries.items()
+    }
 
 
 Vectors = dict[int, np.ndarray]
 
 
 def dense_run(
-    docs: list[Doc], queries: dict[int, str], model_dir: Path
+    docs: list[Doc], queries: dict[int, str], model_dir: Path, max_tokens: int = 0
 ) -> tuple[Run, float, Vectors, Vectors]:
-    from dailypapers.search.encoder import MODEL_FILE, Encoder
+    """Dense ranking; ``max_tokens`` (when set) cuts documents shorter than the encoder does."""
+    from dailypapers.search.encoder import MAX_TOKENS, MODEL_FILE, Encoder
 
     encoder = Encoder(model_dir)
     digest = hashlib.sha256((model_dir / MODEL_FILE).read_bytes()).hexdigest()[:12]
-    cache = BENCH_DIR / "out" / f"cranfield-vectors-{digest}.npy"
+    window = ""
+    if max_tokens and max_tokens != MAX_TOKENS:
+        encoder.tokenizer.enable_truncation(max_tokens)
+        window = f"-{max_tokens}"
+    cache = BENCH_DIR / "out" / f"cranfield-vectors-{digest}{window}.npy"
     rate = 0.0
     if cache.exists():
         doc_vectors = np.load(cache)
@@ -166,6 +178,7 @@ def dense_run(
 
 
 def second_pass(
+    index: lexical.LexicalIndex,
     docs: list[Doc],
     queries: dict[int, str],
     first: Run,
@@ -173,28 +186,33 @@ def second_pass(
     query_vectors: Vectors,
 ) -> Run:
     """engine._second_pass on this collection: the same feedback functions and fusion."""
-    with tempfile.TemporaryDirectory() as tmp:
-        index = lexical.LexicalIndex(Path(tmp))
-        writer = index.writer(threads=1)
-        lexical.LexicalIndex.put(writer, docs)
-        writer.commit()
-        writer.wait_merging_threads()
-        index.reload()
-        by_id = {d.id: d for d in docs}
-        ids = np.array(list(doc_vectors))
-        matrix = np.stack([doc_vectors[i] for i in ids])
-        run: Run = {}
-        for q, text in queries.items():
-            top = [pk for pk, _ in first[q][: feedback.TOP_DOCS]]
-            texts = [f"{by_id[pk].title} {by_id[pk].abstract}" for pk in top]
-            words = feedback.expanded_words(index, text.split(), texts)
-            lex = index.search(ParsedQuery(raw=text, words=words), Filters(), DEPTH)
-            nearest = [pk for pk, _ in first[q][: feedback.TOP_VECTORS]]
-            vector = feedback.expanded_vector(query_vectors[q], [doc_vectors[pk] for pk in nearest])
-            scores = matrix @ vector
-            best = np.argsort(-scores)[:DEPTH]
-            run[q] = fusion.fuse(lex, [(int(ids[i]), float(scores[i])) for i in best])
+    by_id = {d.id: d for d in docs}
+    ids = np.array(list(doc_vectors))
+    matrix = np.stack([doc_vectors[i] for i in ids])
+    run: Run = {}
+    for q, text in queries.items():
+        top = [pk for pk, _ in first[q][: feedback.TOP_DOCS]]
+        extra = feedback.expansion(index, [f"{by_id[pk].title} {by_id[pk].abstract}" for pk in top])
+        parsed = ParsedQuery(raw=text, words=text.split())
+        lex = index.search(parsed, Filters(), DEPTH, extra)
+        nearest = [pk for pk, _ in first[q][: feedback.TOP_VECTORS]]
+        vector = feedback.expanded_vector(query_vectors[q], [doc_vectors[pk] for pk in nearest])
+        scores = matrix @ vector
+        best = np.argsort(-scores)[:DEPTH]
+        semantic = [(int(ids[i]), float(scores[i])) for i in best]
+        run[q] = fusion.fuse(lex, semantic, fusion.ALPHA_FEEDBACK)
     return run
+
+
+@contextlib.contextmanager
+def plain_words() -> Iterator[None]:
+    """The query builder without question-word removal and proximity bonus (for comparison)."""
+    saved = lexical.QUESTION_WORDS, lexical.PROXIMITY_WEIGHT
+    lexical.QUESTION_WORDS, lexical.PROXIMITY_WEIGHT = frozenset(), 0.0
+    try:
+        yield
+    finally:
+        lexical.QUESTION_WORDS, lexical.PROXIMITY_WEIGHT = saved
 
 
 def fused(
@@ -208,6 +226,12 @@ def fused(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", type=Path, default=None)
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=0,
+        help="cut documents at this many word pieces (default: the encoder's window)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     from dailypapers.search import conf, encoder
@@ -226,24 +250,26 @@ def main() -> None:
             "all": metrics(run, qrels, everything),
         }
 
+    folder = tempfile.TemporaryDirectory()
+    index = build_index(docs, Path(folder.name))
     # Field weights: chosen on the tuning half.
     best_weights, best_score, lex = {}, -1.0, {}
     for title in (1.0, 1.5, 2.0, 3.0):
         for authors in (0.5, 1.0):
             weights = {"title": title, "abstract": 1.0, "authors": authors}
-            run = lexical_run(docs, queries, weights)
+            run = lexical_run(index, queries, weights)
             score = metrics(run, qrels, tune)["ndcg@10"]
             if score > best_score:
                 best_weights, best_score, lex = weights, score, run
-    record(f"lexical (title {best_weights['title']}, authors {best_weights['authors']})", lex)
-    record(
-        "lexical (all fields 1.0)",
-        lexical_run(docs, queries, {"title": 1.0, "abstract": 1.0, "authors": 1.0}),
-    )
+    record("lexical, all fields 1.0", lexical_run(index, queries, dict.fromkeys(best_weights, 1.0)))
     lexical.FIELD_WEIGHTS.update(best_weights)
+    with plain_words():
+        plain = lexical_run(index, queries)
+        record("lexical, question words kept, no proximity", plain)
+    record(f"lexical (title {best_weights['title']}, authors {best_weights['authors']})", lex)
 
     if encoder.available(model_dir):
-        den, rate, doc_vectors, query_vectors = dense_run(docs, queries, model_dir)
+        den, rate, doc_vectors, query_vectors = dense_run(docs, queries, model_dir, args.max_tokens)
         record("dense (MiniLM-L6 int8)", den)
         record("hybrid: RRF k=60", fused(lex, den, lambda a, b: fusion.rrf([a, b])))
         best_alpha, best = 0.5, -1.0
@@ -258,24 +284,31 @@ def main() -> None:
         )
         first = fused(lex, den, fusion.fuse)
         record(f"hybrid: fuse (alpha={fusion.ALPHA})", first)
+        with plain_words():
+            plain_first = fused(plain, den, fusion.fuse)
+            record(
+                "hybrid + feedback, question words kept, no proximity",
+                second_pass(index, docs, queries, plain_first, doc_vectors, query_vectors),
+            )
         record(
             "hybrid: fuse + feedback (production)",
-            second_pass(docs, queries, first, doc_vectors, query_vectors),
+            second_pass(index, docs, queries, first, doc_vectors, query_vectors),
         )
         if rate:
             print(f"document embedding: {rate:.1f} docs/s (Cranfield abstracts)", file=sys.stderr)
     else:
         print(f"no model file in {model_dir}: lexical only", file=sys.stderr)
+    folder.cleanup()
 
     if args.json:
         json.dump(report, sys.stdout, indent=1)
         print()
         return
-    print(f"{'ranker':<46} {'split':<9} {'nDCG@10':>8} {'MAP':>7} {'R@100':>7}")
+    print(f"{'ranker':<54} {'split':<9} {'nDCG@10':>8} {'MAP':>7} {'R@100':>7}")
     for name, splits in report.items():
         for split, m in splits.items():
             scores = f"{m['ndcg@10']:>8.4f} {m['map']:>7.4f} {m['recall@100']:>7.4f}"
-            print(f"{name:<46} {split:<9} {scores}")
+            print(f"{name:<54} {split:<9} {scores}")
 
 
 if __name__ == "__main__":

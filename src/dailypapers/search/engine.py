@@ -106,13 +106,16 @@ def _second_pass(
     # Only the words of those papers are needed: no authors, no related rows.
     rows = Paper.objects.filter(pk__in=top).values_list("pk", "title", "abstract")
     texts = {pk: f"{title} {abstract}" for pk, title, abstract in rows}
-    words = feedback.expanded_words(index, parsed.words, [texts[pk] for pk in top if pk in texts])
+    extra = feedback.expansion(index, [texts[pk] for pk in top if pk in texts])
     lexical = index.search(
-        ParsedQuery(raw=parsed.raw, words=words, categories=parsed.categories), filters, CANDIDATES
+        ParsedQuery(raw=parsed.raw, words=parsed.words, categories=parsed.categories),
+        filters,
+        CANDIDATES,
+        extra,
     )
     _, found = vectors.lookup(np.asarray(nearest, dtype=np.int64))
     semantic = vectors.nearest(feedback.expanded_vector(vector, list(found)), CANDIDATES)
-    return fusion.fuse(lexical, semantic)
+    return fusion.fuse(lexical, semantic, fusion.ALPHA_FEEDBACK)
 
 
 def _kept(order: list[int], filters: Filters, sort: Sort) -> list[int]:

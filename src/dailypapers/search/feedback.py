@@ -1,11 +1,12 @@
 """Second pass: expand the query with what its best first-pass results are about.
 
 Pseudo-relevance feedback on both rankers: the lexical query gains the most
-distinctive terms of the top fused results (weighted by frequency in them and
-rarity in the index, the original words counted twice), and the query vector is
-moved towards the mean of their vectors (Rocchio). Both are then ranked and fused
-again. On Cranfield this took the hybrid from 0.422 to 0.443 nDCG@10 (0.436 on
-the held-out half); the settings below are the ones chosen on the tuning half.
+distinctive terms of the top fused results (scored by frequency in them and
+rarity in the index, weighted by that score against the query's own words), and
+the query vector is moved towards the mean of their vectors (Rocchio). Both are
+then ranked and fused again, with their own weight (fusion.ALPHA_FEEDBACK). The
+settings below are the ones chosen on the tuning half of Cranfield
+(benchmarks/search_quality.py; figures in benchmarks/SEARCH.md).
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ import numpy.typing as npt
 
 from dailypapers.search.lexical import STEM, LexicalIndex
 
-TOP_DOCS = 3  # results whose words expand the lexical query
+TOP_DOCS = 2  # results whose words expand the lexical query
 TOP_VECTORS = 5  # results whose vectors move the query vector
-TERMS = 10
-ORIGINAL_WEIGHT = 2
-VECTOR_WEIGHT = 2.0
+TERMS = 20
+# The best expansion term's weight in the lexical query, against 1 for each query
+# word; the others weigh in proportion to their score.
+TERM_WEIGHT = 1.0
+VECTOR_WEIGHT = 4.0
 
 
-def expanded_words(index: LexicalIndex, words: Sequence[str], top: Sequence[str]) -> list[str]:
-    """The query's words twice, then the best terms of ``top`` (each a "title abstract")."""
+def expansion(index: LexicalIndex, top: Sequence[str]) -> dict[str, float]:
+    """The best TERMS analysed terms of ``top`` (each a "title abstract"), with their weight."""
+    if not top:
+        return {}
     searcher = index.searcher()
     total = max(searcher.num_docs, 1)
     scores: dict[str, float] = {}
@@ -41,8 +46,11 @@ def expanded_words(index: LexicalIndex, words: Sequence[str], top: Sequence[str]
         length = sum(counts.values()) or 1
         for term, n in counts.items():
             scores[term] = scores.get(term, 0.0) + n / length * rarity[term]
-    best = sorted(scores, key=lambda t: (-scores[t], t))[:TERMS]
-    return [*list(words) * ORIGINAL_WEIGHT, *best]
+    best = [t for t in sorted(scores, key=lambda t: (-scores[t], t))[:TERMS] if scores[t] > 0]
+    if not best:
+        return {}
+    top_score = scores[best[0]]
+    return {term: TERM_WEIGHT * scores[term] / top_score for term in best}
 
 
 def expanded_vector(

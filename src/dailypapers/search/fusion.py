@@ -21,6 +21,8 @@ Ranking = Sequence[tuple[int, float]]
 
 RRF_K = 60
 ALPHA = 0.45
+# The feedback pass's lists (see feedback.py) are fused with their own weight.
+ALPHA_FEEDBACK = 0.6
 
 
 def rrf(
@@ -60,10 +62,10 @@ def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
     return [(doc, -negated) for negated, doc in ordered]
 
 
-def fuse(lexical: Ranking, dense: Ranking) -> list[tuple[int, float]]:
+def fuse(lexical: Ranking, dense: Ranking, alpha: float = ALPHA) -> list[tuple[int, float]]:
     """The production fusion: whichever list is missing, the other alone."""
     if not dense:
         return list(lexical)
     if not lexical:
         return list(dense)
-    return convex(lexical, dense, ALPHA)
+    return convex(lexical, dense, alpha)

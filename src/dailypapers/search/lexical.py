@@ -4,6 +4,16 @@ Queries are built term by term rather than through tantivy's query parser: the
 parser keeps each distinct word once, so a word a person repeats (or a long
 query that names its subject several times) would lose the weight it carries.
 Here each analysed term gets a boost equal to its count times its field weight.
+
+Two more things shape the ranking, both measured on Cranfield
+(benchmarks/search_quality.py, chosen on its tuning half):
+
+- words that only phrase a question ("what", "how", "can", "any" ...) are left
+  out of the ranking, unless nothing else is left;
+- each pair of neighbouring query words adds a small bonus when the two stand
+  together in the title or abstract as they do in the query (a phrase query;
+  PROXIMITY_SLOP allows words between), so "boundary layer" ranks papers about
+  boundary layers above papers that say "boundary" here and "layer" there.
 """
 
 from __future__ import annotations
@@ -12,7 +22,8 @@ import datetime as dt
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +44,20 @@ NAMES = "names"
 # title weight did not help there (titles of technical reports are long), and
 # author names matter less than subject words. Queries with author: are exact.
 FIELD_WEIGHTS = {"title": 1.0, "abstract": 1.0, "authors": 0.5}
+
+# Question phrasing, beyond the analyser's English stop words ("the", "are", "there" ...).
+QUESTION_WORDS = frozenset(
+    """
+    what which who whom whose why when where how
+    can could do does did has have had been being may might must shall should would
+    any some so we our us i me my you your
+    """.split()  # noqa: SIM905
+)
+# Neighbouring query words found in a field as in the query, give or take
+# PROXIMITY_SLOP words: the bonus's weight against one term (times the field
+# weight; a phrase scores about as much as its terms together). 0 turns it off.
+PROXIMITY_WEIGHT = 0.1
+PROXIMITY_SLOP = 0
 
 Occur = tantivy.Occur
 
@@ -152,8 +177,14 @@ class LexicalIndex:
 
     # -- reading ---------------------------------------------------------------------
 
-    def search(self, parsed: ParsedQuery, filters: Filters, limit: int) -> list[tuple[int, float]]:
-        query = build_query(parsed, filters)
+    def search(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        limit: int,
+        extra: Mapping[str, float] | None = None,
+    ) -> list[tuple[int, float]]:
+        query = build_query(parsed, filters, extra)
         if query is None:
             return []
         return self._run(query, limit)
@@ -236,7 +267,7 @@ def _edit_distance(a: str, b: str, cap: int) -> int:
     return previous[-1]
 
 
-def _terms_query(counts: Counter[str], fields: Sequence[str]) -> tantivy.Query:
+def _terms_query(counts: Mapping[str, float], fields: Sequence[str]) -> tantivy.Query:
     clauses = [
         (
             Occur.Should,
@@ -271,6 +302,42 @@ def _phrase(text: str, fields: Sequence[str]) -> tantivy.Query | None:
             for q, f in zip(per_field, fields, strict=True)
         ]
     )
+
+
+def subject_words(words: Sequence[str]) -> list[tuple[int, str]]:
+    """(position, word) of the query's words, lowercased, question words left out.
+
+    Positions count every word, so a pair's distance in the query stays true. When
+    the query is nothing but question words, they are kept.
+    """
+    analysed = list(enumerate(PLAIN.analyze(" ".join(words))))
+    kept = [(p, w) for p, w in analysed if w not in QUESTION_WORDS]
+    return kept or analysed
+
+
+def _stems(subject: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for position, word in subject:
+        stems = STEM.analyze(word)
+        if stems:
+            out.append((position, stems[0]))
+    return out
+
+
+def _proximity(stems: Sequence[tuple[int, str]], fields: Sequence[str]) -> list[tantivy.Query]:
+    """For each pair of neighbouring words: both in the field, at their gap in the query."""
+    if PROXIMITY_WEIGHT <= 0:
+        return []
+    out: list[tantivy.Query] = []
+    for (p1, s1), (p2, s2) in pairwise(stems):
+        if s1 == s2:
+            continue
+        for name in fields:
+            phrase = tantivy.Query.phrase_query(
+                SCHEMA, name, [(0, s1), (p2 - p1, s2)], slop=PROXIMITY_SLOP
+            )
+            out.append(tantivy.Query.boost_query(phrase, PROXIMITY_WEIGHT * FIELD_WEIGHTS[name]))
+    return out
 
 
 def _all_terms(terms: Sequence[str], field: str) -> tantivy.Query | None:
@@ -313,17 +380,28 @@ def filter_clauses(filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]
     return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in clauses]
 
 
-def build_query(parsed: ParsedQuery, filters: Filters) -> tantivy.Query | None:
-    """The tantivy query for a parsed query, or None when nothing in it can match."""
+def build_query(
+    parsed: ParsedQuery, filters: Filters, extra: Mapping[str, float] | None = None
+) -> tantivy.Query | None:
+    """The tantivy query for a parsed query, or None when nothing in it can match.
+
+    ``extra`` adds analysed terms with their weights (a query word weighs 1 per
+    use) to the title and abstract part: the feedback pass's expansion.
+    """
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
-    free = " ".join(parsed.words)
-    stems = Counter(STEM.analyze(free))
-    names = Counter(PLAIN.analyze(free))
+    subject = subject_words(parsed.words)
+    stemmed = _stems(subject)
+    bag: Counter[str] = Counter(stem for _, stem in stemmed)
+    names = Counter(word for _, word in subject)
+    terms: dict[str, float] = {term: float(n) for term, n in bag.items()}
+    for term, weight in (extra or {}).items():
+        terms[term] = terms.get(term, 0.0) + weight
     should: list[tantivy.Query] = []
-    if stems:
-        should.append(_terms_query(stems, ("title", "abstract")))
+    if terms:
+        should.append(_terms_query(terms, ("title", "abstract")))
     if names:
         should.append(_terms_query(names, ("authors",)))
+    should.extend(_proximity(stemmed, ("title", "abstract")))
     for phrase in parsed.phrases:
         query = _phrase(phrase, ("title", "abstract"))
         if query is not None:
