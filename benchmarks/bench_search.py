@@ -287,7 +287,7 @@ def main() -> None:
     global MIX
     MIX = args.mix
     results["machine"] = print_machine()
-    results["hnsw_threshold"] = conf.hnsw_threshold()
+    results["ann_threshold"] = conf.ann_threshold()
     if args.vectors:
         if not args.real:
             raise SystemExit("--vectors needs --real SRC (a data folder with real vectors)")

@@ -65,16 +65,16 @@ def dense_enabled() -> bool:
     return bool(value)
 
 
-def hnsw_threshold() -> int:
-    """From this many vectors on, a node searches an HNSW graph instead of scanning them all.
+def ann_threshold() -> int:
+    """From this many vectors on, a node searches an approximate index instead of them all.
 
     The exact scan reads every vector (1.5 KB each) twice per hybrid search: about
-    0.3 ms per thousand vectors here, so 20k cost ~6 ms and 100k ~45 ms. The graph
-    answers in ~2 ms at 100k or 1M, and is built by the worker (``search.follow``)
-    and by ``dailypapers search catch-up``, never by a search (~30 s per 100k
-    vectors on 2 cores). 0 turns the graph off.
+    0.3 ms per thousand vectors here, so 20k cost ~6 ms and 1M ~30-40 ms. The index
+    (ann.py) answers in 3-4 ms at 1M, and is built by the worker (``search.follow``)
+    and by ``dailypapers search catch-up``, never by a search (~20 s per million
+    vectors on 2 cores). 0 turns it off.
     """
-    value = getattr(settings, "SEARCH_HNSW_THRESHOLD", None)
+    value = getattr(settings, "SEARCH_ANN_THRESHOLD", None)
     if value is None:
-        value = config.env_int("DAILYPAPERS_SEARCH_HNSW_THRESHOLD", 20_000)
+        value = config.env_int("DAILYPAPERS_SEARCH_ANN_THRESHOLD", 20_000)
     return int(value)

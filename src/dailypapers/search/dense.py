@@ -7,10 +7,11 @@ process memory-maps the segments, so the page cache holds one copy for all of
 them. A paper embedded again appears in a later segment, which wins; segments
 are merged when there are too many.
 
-Below ``conf.hnsw_threshold()`` vectors search is exact: one matrix product per
-segment (8 ms for 100k vectors). From there on the worker keeps an HNSW graph
-(hnsw.py) over the segments it has seen ("covered", always the first ones of the
-manifest); a search asks the graph for candidates, scans the few newer segments
+Below ``conf.ann_threshold()`` vectors search is exact: one matrix product per
+segment (8 ms for 100k vectors). From there on the worker keeps an approximate
+index (ann.py; named "graph" in the manifest) over the segments it has seen
+("covered", always the first ones of the manifest); a search asks the index for
+candidates, scans the few newer segments
 exactly, and scores every candidate again on its current float32 vector.
 """
 
@@ -35,15 +36,15 @@ import numpy.typing as npt
 from django.db.models import Q
 from django.utils import timezone
 
-from dailypapers.search import conf, encoder, hnsw
+from dailypapers.search import ann, conf, encoder
 from dailypapers.search.models import Embedding
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 MAX_SEGMENTS = 8
-# New vectors join the graph in batches of at least this many (each addition
-# rewrites the graph file, ~540 MB at 1M); until then they are scanned exactly.
+# New vectors join the index in batches of at least this many (each addition
+# rewrites the index file, ~400 MB at 1M); until then they are scanned exactly.
 GRAPH_BATCH = 5_000
 PAGE = 2000
 
@@ -63,7 +64,7 @@ class Manifest:
     cursor: str = ""
     recent: dict[str, str] = field(default_factory=dict)
     synced_at: str = ""
-    graph: str = ""  # the HNSW file, when the node has one
+    graph: str = ""  # the approximate index file (ann.py), when the node has one
     covered: list[str] = field(default_factory=list)  # the segments in the graph
 
     @classmethod
@@ -83,7 +84,7 @@ class Manifest:
 class Store:
     """The segments of one manifest, memory-mapped, with the superseded rows masked."""
 
-    def __init__(self, path: Path, manifest: Manifest, graph: hnsw.Graph | None = None) -> None:
+    def __init__(self, path: Path, manifest: Manifest, graph: ann.Index | None = None) -> None:
         self.graph = graph
         self.graph_name = manifest.graph if graph is not None else ""
         self.segments = list(manifest.segments)
@@ -163,9 +164,9 @@ class Store:
         found_ids: list[Ids] = []
         found_scores: list[npt.NDArray[np.float32]] = []
         if self.graph is not None:
-            # All the graph explores anyway (at least EF_SEARCH): rescoring them is cheap,
-            # and an entry whose vector changed since must not crowd out the others.
-            candidates, _ = self.graph.search(query, max(want, hnsw.EF_SEARCH))
+            # At least ann.CANDIDATES: rescoring them is cheap, and an entry whose
+            # vector changed since must not crowd out the others.
+            candidates, _ = self.graph.search(query, max(want, ann.CANDIDATES))
             # Exact scores on the current vectors; an id found twice (an old vector
             # still in the graph) counts once.
             ids, rows = self.lookup(np.unique(candidates))
@@ -203,16 +204,18 @@ _stores_lock = threading.Lock()
 _warned = False
 
 
-def _open_graph(path: Path, manifest: Manifest) -> hnsw.Graph | None:
+def _open_graph(path: Path, manifest: Manifest) -> ann.Index | None:
     global _warned
     if not manifest.graph:
         return None
-    if not hnsw.available():
+    if not ann.available():
         if not _warned:
             log.warning("faiss is not installed: searching %s vectors exactly", path)
             _warned = True
         return None
-    return hnsw.Graph.load(path / manifest.graph)
+    loaded = ann.Index.load(path / manifest.graph)
+    # A file of an earlier kind is scanned past until the worker replaces it.
+    return loaded if loaded.current else None
 
 
 def store() -> Store | None:
@@ -310,13 +313,15 @@ def _drop_graph(path: Path, manifest: Manifest) -> None:
 
 
 def update_graph(path: Path, manifest: Manifest) -> int:
-    """Build or extend the HNSW graph when the node holds enough vectors; returns rows added.
+    """Build or extend the approximate index when the node holds enough vectors; returns rows added.
 
     Called with the write lock held. The new graph is written to a new file and
     named in the manifest, so readers switch over at their next search.
     """
-    threshold = conf.hnsw_threshold()
-    up_to_date = manifest.graph and set(manifest.segments) <= set(manifest.covered)
+    threshold = conf.ann_threshold()
+    up_to_date = manifest.graph.startswith(ann.FILE_PREFIX) and set(manifest.segments) <= set(
+        manifest.covered
+    )
     if up_to_date and threshold > 0 and (path / manifest.graph).exists():
         return 0  # nothing new (the common case: checked every few seconds)
     rows = sum(len(np.load(path / f"{n}.ids.npy", mmap_mode="r")) for n in manifest.segments)
@@ -327,10 +332,12 @@ def update_graph(path: Path, manifest: Manifest) -> int:
         if manifest.graph:
             _drop_graph(path, manifest)
         return 0
-    if not hnsw.available():
+    if not ann.available():
         log.warning("%s vectors but faiss is not installed: exact search", len(current))
         return 0
-    fresh = not manifest.graph or not (path / manifest.graph).exists()
+    fresh = not manifest.graph.startswith(ann.FILE_PREFIX) or not (path / manifest.graph).exists()
+    if not fresh and ann.Index.load(path / manifest.graph).outgrown(len(current)):
+        fresh = True  # too few groups for what the node holds now: build it anew
     todo = (
         manifest.segments if fresh else [n for n in manifest.segments if n not in manifest.covered]
     )
@@ -343,14 +350,14 @@ def update_graph(path: Path, manifest: Manifest) -> int:
     if fresh:
         ids = np.asarray(current.sorted_ids)
         _, vectors = current.lookup(ids)
-        graph = hnsw.Graph.build(ids, vectors)
+        graph = ann.Index.build(ids, vectors)
     else:
-        graph = hnsw.Graph.load(path / manifest.graph, writable=True)
+        graph = ann.Index.load(path / manifest.graph, writable=True)
         ids = np.concatenate([current.ids[manifest.segments.index(n)] for n in todo])
         # The newest vector of each id among the new segments (older ones are superseded).
         ids, vectors = current.lookup(np.unique(ids))
         graph.add(ids, vectors)
-    name = f"graph-{time.time_ns()}.faiss"
+    name = f"{ann.FILE_PREFIX}{time.time_ns()}.faiss"
     graph.save(path / name)
     old = manifest.graph
     manifest.graph = name
@@ -365,7 +372,7 @@ def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
     """Copy vectors written since the last sync into a new segment; returns how many.
 
     With ``graph_work`` (the worker and the ``search`` command, never a search) the
-    HNSW graph is built or extended too, and its segments may be merged. Returns 0
+    approximate index is built or extended too, and its segments may be merged. Returns 0
     without waiting when another process is syncing this node.
     """
     path = folder()
@@ -481,6 +488,6 @@ def status() -> dict[str, Any]:
         "model_file": encoder.available(),
         "vectors": len(vectors) if vectors else 0,
         "synced_at": manifest.synced_at or None,
-        "search": "hnsw" if vectors is not None and vectors.graph is not None else "exact",
-        "hnsw_threshold": conf.hnsw_threshold(),
+        "search": "ivf" if vectors is not None and vectors.graph is not None else "exact",
+        "ann_threshold": conf.ann_threshold(),
     }

@@ -1,9 +1,9 @@
-"""The HNSW graph behind dense.py: recall against the exact scan, files, additions.
+"""The approximate index behind dense.py: recall against the exact scan, files, additions.
 
 Vectors are written straight into the embeddings table (random unit vectors in
 clusters, like papers on a few subjects), then copied to the node by
-``dense.sync`` as the worker does; a low ``SEARCH_HNSW_THRESHOLD`` makes the
-node build its graph at a few hundred vectors.
+``dense.sync`` as the worker does; a low ``SEARCH_ANN_THRESHOLD`` makes the
+node build its index at a few hundred vectors.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import upsert_papers
-from dailypapers.search import dense, encoder, hnsw
+from dailypapers.search import ann, dense, encoder
 from dailypapers.search.models import Embedding
 from tests.factories import record
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not hnsw.available(), reason="faiss is not installed"),
+    pytest.mark.skipif(not ann.available(), reason="faiss is not installed"),
 ]
 
 
@@ -32,7 +32,7 @@ def own_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.SEARCH_DIR = tmp_path / "search"
     settings.SEARCH_MODEL_DIR = tmp_path / "no-model"
     settings.SEARCH_FOLLOW_INTERVAL = 0
-    settings.SEARCH_HNSW_THRESHOLD = 300
+    settings.SEARCH_ANN_THRESHOLD = 300
 
 
 def clustered(n: int, seed: int) -> npt.NDArray[np.float32]:
@@ -186,7 +186,70 @@ def test_falling_below_the_threshold_drops_the_graph(settings) -> None:  # type:
     dense.sync(graph_work=True)
     graph_file = dense.Manifest.read(dense.folder()).graph
     assert graph_file
-    settings.SEARCH_HNSW_THRESHOLD = 0  # turned off
+    settings.SEARCH_ANN_THRESHOLD = 0  # turned off
     dense.sync(graph_work=True)
     assert dense.Manifest.read(dense.folder()).graph == ""
     assert not (dense.folder() / graph_file).exists()
+
+
+def test_group_counts_follow_the_collection_size() -> None:
+    assert ann.lists_for(0) == ann.MIN_LISTS
+    assert ann.lists_for(300) == 32  # 2·√300 ≈ 35
+    assert ann.lists_for(1_000_000) == 2048  # 2·√1M = 2,000
+    assert ann.probes(2048) == 256  # an eighth
+    assert ann.probes(32) == ann.MIN_PROBES
+    assert ann.probes(8) == 8  # never more than there are
+
+
+def test_an_index_outgrown_by_its_collection_is_built_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dense, "GRAPH_BATCH", 1)
+    base = clustered(300, seed=10)
+    ids = store_vectors(0, base)
+    dense.sync(graph_work=True)
+    first = dense.Manifest.read(dense.folder()).graph
+    loaded = dense.store()
+    assert loaded is not None and loaded.graph is not None and loaded.graph.lists == 32
+    # A little growth: the new vectors join the same groups.
+    store_vectors(1000, clustered(50, seed=11))
+    dense.sync(graph_work=True)
+    loaded = dense.store()
+    assert loaded is not None and loaded.graph is not None
+    assert loaded.graph.lists == 32 and len(loaded.graph) == 350
+    # Past 512 vectors 2·√n calls for 64 groups: the index is trained again on all of them.
+    more = clustered(250, seed=12)
+    more_ids = store_vectors(2000, more)
+    dense.sync(graph_work=True)
+    manifest = dense.Manifest.read(dense.folder())
+    assert manifest.graph != first and manifest.covered == manifest.segments
+    loaded = dense.store()
+    assert loaded is not None and loaded.graph is not None
+    assert loaded.graph.lists == 64 and len(loaded.graph) == 600
+    assert loaded.nearest(more[5], 1)[0][0] == more_ids[5]
+    assert loaded.nearest(base[5], 1)[0][0] == ids[5]
+
+
+def test_an_index_file_of_an_earlier_kind_is_scanned_past_then_replaced() -> None:
+    import faiss
+
+    vectors = clustered(400, seed=13)
+    ids = store_vectors(0, vectors)
+    dense.sync()  # the segments, no index yet
+    path = dense.folder()
+    manifest = dense.Manifest.read(path)
+    # What a node of an earlier release left: an HNSW graph over the same vectors.
+    old = faiss.IndexIDMap(faiss.IndexHNSWFlat(encoder.DIM, 16, faiss.METRIC_INNER_PRODUCT))
+    old.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
+    faiss.write_index(old, str(path / "graph-old.faiss"))
+    manifest.graph, manifest.covered = "graph-old.faiss", list(manifest.segments)
+    manifest.write(path)
+    loaded = dense.store()
+    assert loaded is not None and loaded.graph is None  # exact scan meanwhile
+    assert loaded.nearest(vectors[9], 1)[0][0] == ids[9]
+    dense.sync(graph_work=True)
+    manifest = dense.Manifest.read(path)
+    assert manifest.graph != "graph-old.faiss" and not (path / "graph-old.faiss").exists()
+    loaded = dense.store()
+    assert loaded is not None and loaded.graph is not None and loaded.graph.current
+    assert loaded.nearest(vectors[9], 1)[0][0] == ids[9]
