@@ -146,7 +146,7 @@ def dense_run(
     docs: list[Doc], queries: dict[int, str], model_dir: Path, max_tokens: int = 0
 ) -> tuple[Run, float, Vectors, Vectors]:
     """Dense ranking; ``max_tokens`` (when set) cuts documents shorter than the encoder does."""
-    from dailypapers.search.encoder import MAX_TOKENS, MODEL_FILE, Encoder
+    from dailypapers.search.encoder import BATCH, MAX_TOKENS, MODEL_FILE, Encoder
 
     encoder = Encoder(model_dir)
     digest = hashlib.sha256((model_dir / MODEL_FILE).read_bytes()).hexdigest()[:12]
@@ -154,7 +154,8 @@ def dense_run(
     if max_tokens and max_tokens != MAX_TOKENS:
         encoder.tokenizer.enable_truncation(max_tokens)
         window = f"-{max_tokens}"
-    cache = BENCH_DIR / "out" / f"cranfield-vectors-{digest}{window}.npy"
+    # Vectors depend on how many texts share a call (encoder.BATCH): part of the key.
+    cache = BENCH_DIR / "out" / f"cranfield-vectors-{digest}{window}-b{BATCH}.npy"
     rate = 0.0
     if cache.exists():
         doc_vectors = np.load(cache)

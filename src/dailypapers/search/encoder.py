@@ -26,6 +26,15 @@ DIM = 384
 # abstract is kept: see documents.embedding_text).
 MAX_TOKENS = 256
 
+# Texts per ONNX Runtime call. The int8 model quantizes its activations with one
+# scale per call, so a text run together with others would get a vector that
+# depends on them. One at a time, a paper's vector is the same whatever it was
+# embedded with, and on Cranfield it ranks better (dense nDCG@10 0.3792 with 32
+# per call, 0.3829 with one; benchmarks/SEARCH.md). It is no slower here: real
+# abstracts fill the window, so batches gain nothing from padding (85 docs/s at 1,
+# 87 at 32 on 2 cores).
+BATCH = 1
+
 Vectors = npt.NDArray[np.float32]
 
 
@@ -57,10 +66,11 @@ class Encoder:
             mask[row, : len(e.ids)] = 1
         return ids, mask
 
-    def encode(self, texts: list[str], batch: int = 32) -> Vectors:
+    def encode(self, texts: list[str], batch: int = BATCH) -> Vectors:
         """Unit-length vectors, one row per text, in the order given.
 
-        Texts are run in batches of similar length, so little time goes into padding.
+        With ``batch`` above 1 (see BATCH for why it is not), texts run in batches of
+        similar length, so little time goes into padding.
         """
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
