@@ -17,7 +17,10 @@
 
 Endpoints: the daily list for random days that have papers (/papers/date/D),
 /papers (latest day), /papers/trending, random paper pages (/papers/ID), and
-/api/daily_papers?date=D when the server has it (skipped on 404).
+/api/daily_papers?date=D when the server has it (skipped on 404). With --search,
+also /search?q=W and /api/papers/search?q=W for 300 queries of 3 words taken from
+random titles (for a data folder whose search index is built, e.g. by
+benchmarks/bench_search.py; set DAILYPAPERS_SEARCH_MODEL_DIR for search by meaning).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -128,6 +132,22 @@ def sample_targets(data_dir: Path, rng: random.Random) -> tuple[list[str], list[
     ids = [row[0] for row in db.execute("SELECT arxiv_id FROM papers_paper ORDER BY id")]
     db.close()
     return rng.sample(days, min(300, len(days))), rng.sample(ids, min(5000, len(ids)))
+
+
+def search_paths(data_dir: Path, rng: random.Random, n: int = 300) -> list[str]:
+    """Search queries as a visitor might type them: 3 words of a random paper's title."""
+    db = sqlite3.connect(f"file:{data_dir / 'dailypapers.sqlite3'}?mode=ro", uri=True)
+    (count,) = db.execute("SELECT max(id) FROM papers_paper").fetchone()
+    titles: list[str] = []
+    while len(titles) < n and count:
+        row = db.execute("SELECT title FROM papers_paper WHERE id = ?", (rng.randint(1, count),))
+        found = row.fetchone()
+        if found:
+            words = [w for w in found[0].split() if w.isalpha()]
+            if len(words) >= 3:
+                titles.append(" ".join(rng.sample(words, 3)))
+    db.close()
+    return [f"/search?q={urllib.parse.quote_plus(t)}" for t in titles]
 
 
 def day_sizes(data_dir: Path) -> dict[str, int]:
@@ -408,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all)")
     parser.add_argument("--skip-query-check", action="store_true")
+    parser.add_argument(
+        "--search",
+        action="store_true",
+        help="also time /search and /api/papers/search (the data folder needs its search index)",
+    )
     args = parser.parse_args(argv)
 
     _common.print_machine()
@@ -456,6 +481,12 @@ def main(argv: list[str] | None = None) -> int:
         endpoints["mixed (all of the above)"] = [
             p for paths in endpoints.values() for p in paths[:300]
         ]
+        if args.search:
+            pages = search_paths(data_dir, random.Random(args.seed))
+            endpoints["search page /search?q=W"] = pages
+            endpoints["search API /api/papers/search"] = [
+                p.replace("/search?q=", "/api/papers/search?limit=10&q=") for p in pages
+            ]
         if args.only:
             endpoints = {k: v for k, v in endpoints.items() if any(o in k for o in args.only)}
 

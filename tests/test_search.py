@@ -157,6 +157,19 @@ class TestRanking:
         # "models" alone favours neither strongly; said three times it outweighs "protein".
         assert found("language language language protein")[0] == "2604.00002"
 
+    def test_neighbouring_query_words_rank_papers_that_keep_them_together(self) -> None:
+        # The same words, the same lengths: only the order of the words differs.
+        paper("2604.00031", title="Layer flow near boundary walls", abstract="Walls and flow.")
+        paper("2604.00032", title="Boundary layer flow near walls", abstract="Walls and flow.")
+        assert found("boundary layer") == ["2604.00032", "2604.00031"]
+        assert found("layer boundary") == ["2604.00031", "2604.00032"]
+
+    def test_question_words_do_not_count(self, corpus: None) -> None:
+        paper("2604.00033", title="What can we do", abstract="What should we do, and how?")
+        assert found("what is known about protein design") == ["2604.00001"]
+        # A query of nothing but question words still searches for them.
+        assert found("what how") == ["2604.00033"]
+
     def test_quoted_phrase_needs_the_words_in_order(self, corpus: None) -> None:
         paper("2604.00020", title="Art of the state", abstract="Nothing about segmentation.")
         assert found('"state of the art"') == ["2604.00003"]
