@@ -132,7 +132,7 @@ def query_texts(titles: list[str], n: int) -> list[str]:
 
 
 def query_vectors(texts: list[str], real: Matrix) -> Matrix:
-    model = encoder.load()
+    model = encoder.load(queries=True)
     if model is None:  # no model: noisy paper vectors stand in for queries
         return noisy_copies(real, 10**9, len(texts))
     encoded: Matrix = model.encode(texts)
@@ -224,7 +224,7 @@ def vectors_only(count: int, source: Path, queries_n: int) -> None:
                 "recall@10": round(float(np.mean(recall)), 4),
             },
         )
-    model = encoder.load()
+    model = encoder.load(queries=True)
     if model is not None:
         samples = []
         for text in texts:

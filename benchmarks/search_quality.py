@@ -198,9 +198,15 @@ def second_pass(
         lex = index.search(parsed, Filters(), DEPTH, extra)
         nearest = [pk for pk, _ in first[q][: feedback.TOP_VECTORS]]
         vector = feedback.expanded_vector(query_vectors[q], [doc_vectors[pk] for pk in nearest])
-        scores = matrix @ vector
-        best = np.argsort(-scores)[:DEPTH]
-        semantic = [(int(ids[i]), float(scores[i])) for i in best]
+        if feedback.RESCORE_CANDIDATES:
+            pool = [pk for pk, _ in first[q]]
+            pool_scores = np.stack([doc_vectors[pk] for pk in pool]) @ vector
+            order = np.argsort(-pool_scores, kind="stable")[:DEPTH]
+            semantic = [(pool[i], float(pool_scores[i])) for i in order]
+        else:
+            scores = matrix @ vector
+            best = np.argsort(-scores)[:DEPTH]
+            semantic = [(int(ids[i]), float(scores[i])) for i in best]
         run[q] = fusion.fuse(lex, semantic, fusion.ALPHA_FEEDBACK)
     return run
 

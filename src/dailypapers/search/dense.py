@@ -452,7 +452,7 @@ def encode_query(text: str) -> tuple[npt.NDArray[np.float32], Store] | None:
     """The query's vector and the vectors to search; None when there is no model or none."""
     if not conf.dense_enabled():
         return None
-    model = encoder.load()
+    model = encoder.load(queries=True)
     if model is None:
         return None
     maybe_sync()

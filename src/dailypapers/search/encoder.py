@@ -94,11 +94,18 @@ def available(folder: Path | None = None) -> bool:
     return (folder / MODEL_FILE).exists() and (folder / TOKENIZER_FILE).exists()
 
 
-def load() -> Encoder | None:
-    """This process's encoder, or None when no model file was built."""
+def load(*, queries: bool = False) -> Encoder | None:
+    """This process's encoder, or None when no model file was built.
+
+    ``queries``: the one for search queries, on one thread. A query is a few words
+    (under a millisecond on one core), and it is embedded while the lexical search
+    runs on the other core (engine.py): a second ONNX thread would only compete
+    with it (query embedding p50 4.3 ms with two threads beside a 1M-paper search).
+    """
     folder = conf.model_dir()
-    key = str(folder)
+    key = f"{folder}|{'queries' if queries else 'documents'}"
     with _lock:
         if key not in _loaded or _loaded[key] is None:
-            _loaded[key] = Encoder(folder) if available(folder) else None
+            found = available(folder)
+            _loaded[key] = Encoder(folder, threads=1 if queries else None) if found else None
         return _loaded[key]

@@ -8,6 +8,9 @@ database, so a stale index can cost a result but never show a wrong one.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +29,20 @@ Sort = Literal["relevance", "upvotes", "date"]
 SORTS: tuple[Sort, ...] = ("relevance", "upvotes", "date")
 # Candidates each ranker proposes; also the deepest page a query can reach.
 CANDIDATES = 300
+# The lexical search runs on a thread of its own while this one embeds the query
+# and searches the vectors: tantivy, ONNX Runtime and faiss all let go of the GIL,
+# so on two cores the two rankers take the time of the slower one, not of both.
+SIDE_THREADS = 4
+_side: ThreadPoolExecutor | None = None
+_side_lock = threading.Lock()
+
+
+def _beside(call: Callable[[], list[tuple[int, float]]]) -> Future[list[tuple[int, float]]]:
+    global _side
+    with _side_lock:
+        if _side is None:
+            _side = ThreadPoolExecutor(SIDE_THREADS, thread_name_prefix="search")
+    return _side.submit(call)
 
 
 @dataclass
@@ -107,15 +124,18 @@ def _second_pass(
     rows = Paper.objects.filter(pk__in=top).values_list("pk", "title", "abstract")
     texts = {pk: f"{title} {abstract}" for pk, title, abstract in rows}
     extra = feedback.expansion(index, [texts[pk] for pk in top if pk in texts])
-    lexical = index.search(
-        ParsedQuery(raw=parsed.raw, words=parsed.words, categories=parsed.categories),
-        filters,
-        CANDIDATES,
-        extra,
-    )
+    expanded = ParsedQuery(raw=parsed.raw, words=parsed.words, categories=parsed.categories)
+    lexical = _beside(lambda: index.search(expanded, filters, CANDIDATES, extra))
     _, found = vectors.lookup(np.asarray(nearest, dtype=np.int64))
-    semantic = vectors.nearest(feedback.expanded_vector(vector, list(found)), CANDIDATES)
-    return fusion.fuse(lexical, semantic, fusion.ALPHA_FEEDBACK)
+    moved = feedback.expanded_vector(vector, list(found))
+    if feedback.RESCORE_CANDIDATES:
+        pool, matrix = vectors.lookup(np.asarray([pk for pk, _ in ranked], dtype=np.int64))
+        scores = matrix @ moved
+        order = np.argsort(-scores, kind="stable")[:CANDIDATES]
+        semantic = [(int(pool[i]), float(scores[i])) for i in order]
+    else:
+        semantic = vectors.nearest(moved, CANDIDATES)
+    return fusion.fuse(lexical.result(), semantic, fusion.ALPHA_FEEDBACK)
 
 
 def _kept(order: list[int], filters: Filters, sort: Sort) -> list[int]:
@@ -188,9 +208,11 @@ def search(
     follow.maybe_catch_up()
     index = follow.current()
     lexical: list[tuple[int, float]] = []
+    pending: Future[list[tuple[int, float]]] | None = None
     if index is not None:
         index.reload()
-        lexical = index.search(parsed, filters, CANDIDATES)
+        words = index  # bound here for the thread
+        pending = _beside(lambda: words.search(parsed, filters, CANDIDATES))
     semantic: list[tuple[int, float]] = []
     encoded = None
     # Author and category queries ask for exact things: meaning would only add noise.
@@ -200,6 +222,8 @@ def search(
             result.notes.append("Searching by words only: the meaning index is not available.")
         else:
             semantic = encoded[1].nearest(encoded[0], CANDIDATES)
+    if pending is not None:
+        lexical = pending.result()
     # Phrases and title: prefixes are requirements; dense candidates must meet them too.
     exact = bool(parsed.phrases or parsed.title)
     if exact:

@@ -27,6 +27,9 @@ TERMS = 20
 # word; the others weigh in proportion to their score.
 TERM_WEIGHT = 1.0
 VECTOR_WEIGHT = 4.0
+# The moved query vector re-scores the first pass's candidates (both rankers' ~600)
+# instead of searching all vectors again.
+RESCORE_CANDIDATES = True
 
 
 def expansion(index: LexicalIndex, top: Sequence[str]) -> dict[str, float]:

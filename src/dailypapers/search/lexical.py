@@ -288,18 +288,18 @@ def _edit_distance(a: str, b: str, cap: int) -> int:
     return previous[-1]
 
 
-def _terms_query(counts: Mapping[str, float], fields: Sequence[str]) -> tantivy.Query:
-    clauses = [
-        (
-            Occur.Should,
-            tantivy.Query.boost_query(
-                tantivy.Query.term_query(SCHEMA, name, term), FIELD_WEIGHTS[name] * count
-            ),
+def _term_leaves(counts: Mapping[str, float], fields: Sequence[str]) -> list[tantivy.Query]:
+    return [
+        tantivy.Query.boost_query(
+            tantivy.Query.term_query(SCHEMA, name, term), FIELD_WEIGHTS[name] * count
         )
         for term, count in counts.items()
         for name in fields
     ]
-    return tantivy.Query.boolean_query(clauses)
+
+
+def _terms_query(counts: Mapping[str, float], fields: Sequence[str]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(Occur.Should, q) for q in _term_leaves(counts, fields)])
 
 
 def _phrase(text: str, fields: Sequence[str]) -> tantivy.Query | None:
@@ -413,10 +413,8 @@ def build_query(
     for term, weight in (extra or {}).items():
         terms[term] = terms.get(term, 0.0) + weight
     should: list[tantivy.Query] = []
-    if terms:
-        should.append(_terms_query(terms, ("title", "abstract")))
-    if names:
-        should.append(_terms_query(names, ("authors",)))
+    should.extend(_term_leaves(terms, ("title", "abstract")))
+    should.extend(_term_leaves(names, ("authors",)))
     should.extend(_proximity(stemmed))
     for phrase in parsed.phrases:
         query = _phrase(phrase, ("title", "abstract"))
@@ -436,6 +434,12 @@ def build_query(
         clauses.append((Occur.Must, tantivy.Query.term_set_query(SCHEMA, "cats", cats)))
     if not should and not clauses:
         return None
+    narrowing = filter_clauses(filters)
+    if not clauses and not narrowing:
+        # Free words alone: one flat list of term queries, which tantivy ranks with
+        # block-max WAND, skipping papers that cannot reach the top. Nested in another
+        # boolean query they were scored one by one: twice the time at 1M papers.
+        return tantivy.Query.boolean_query([(Occur.Should, q) for q in should])
     if should:
         # With other requirements the free words only rank; alone, at least one must match.
         clauses.append(
@@ -444,5 +448,5 @@ def build_query(
                 tantivy.Query.boolean_query([(Occur.Should, q) for q in should]),
             )
         )
-    clauses.extend(filter_clauses(filters))
+    clauses.extend(narrowing)
     return tantivy.Query.boolean_query(clauses)
