@@ -53,7 +53,7 @@ def own_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def words_encoder(monkeypatch: pytest.MonkeyPatch) -> WordsEncoder:
     fake = WordsEncoder()
-    monkeypatch.setattr(encoder, "load", lambda: fake)
+    monkeypatch.setattr(encoder, "load", lambda **_: fake)
     return fake
 
 
