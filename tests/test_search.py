@@ -158,8 +158,9 @@ class TestRanking:
         assert found("language language language protein")[0] == "2604.00002"
 
     def test_neighbouring_query_words_rank_papers_that_keep_them_together(self) -> None:
-        # The same words, the same lengths: only the order of the words differs.
-        paper("2604.00031", title="Layer flow near boundary walls", abstract="Walls and flow.")
+        # The same words, the same lengths: only the order of the words differs, so
+        # without the bonus one of the two papers would win both queries.
+        paper("2604.00031", title="Layer boundary flow near walls", abstract="Walls and flow.")
         paper("2604.00032", title="Boundary layer flow near walls", abstract="Walls and flow.")
         assert found("boundary layer") == ["2604.00032", "2604.00031"]
         assert found("layer boundary") == ["2604.00031", "2604.00032"]
