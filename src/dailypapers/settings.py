@@ -95,7 +95,11 @@ def _database() -> dict[str, Any]:
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA cache_size=-65536;"
-                "PRAGMA mmap_size=268435456;"
+                # Reads through a mapping of up to 2 GiB of the file (SQLite's usual
+                # ceiling) instead of a system call per page: at 1M papers (2.2 GB)
+                # a search's check of ~600 candidate ids took 1.5 ms instead of 2.6
+                # with 256 MiB mapped. Address space only; the OS shares the pages.
+                "PRAGMA mmap_size=2147418112;"
             ),
         },
     }
