@@ -337,7 +337,7 @@ def update_graph(path: Path, manifest: Manifest) -> int:
         return 0
     fresh = not manifest.graph.startswith(ann.FILE_PREFIX) or not (path / manifest.graph).exists()
     if not fresh and ann.Index.load(path / manifest.graph).outgrown(len(current)):
-        fresh = True  # too few groups for what the node holds now: build it anew
+        fresh = True  # too few groups, or codes of an earlier kind: build it anew
     todo = (
         manifest.segments if fresh else [n for n in manifest.segments if n not in manifest.covered]
     )
