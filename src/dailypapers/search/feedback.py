@@ -36,15 +36,12 @@ def expansion(index: LexicalIndex, top: Sequence[str]) -> dict[str, float]:
     """The best TERMS analysed terms of ``top`` (each a "title abstract"), with their weight."""
     if not top:
         return {}
-    searcher = index.searcher()
-    total = max(searcher.num_docs, 1)
     scores: dict[str, float] = {}
     counted = [Counter(STEM.analyze(text)) for text in top]
     # One look-up per distinct term, not per term and document.
-    rarity = {
-        term: math.log(total / (searcher.doc_freq("abstract", term) + 1))
-        for term in set().union(*counted)
-    }
+    documents, frequencies = index.doc_freqs("abstract", set().union(*counted))
+    total = max(documents, 1)
+    rarity = {term: math.log(total / (n + 1)) for term, n in frequencies.items()}
     for counts in counted:
         length = sum(counts.values()) or 1
         for term, n in counts.items():

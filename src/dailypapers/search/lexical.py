@@ -161,12 +161,36 @@ class LexicalIndex:
         self.index.register_tokenizer(NAMES, PLAIN)
         self.index.register_tokenizer(PAIRS, PAIRED)
         self._lock = threading.Lock()
+        # Document frequencies asked for by the feedback pass, until the index changes.
+        self._frequencies: dict[tuple[str, str], int] = {}
+        self._frequencies_at = -1
 
     def reload(self) -> None:
         self.index.reload()
 
     def searcher(self) -> tantivy.Searcher:
         return self.index.searcher()
+
+    def doc_freqs(self, field: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """The number of documents, and how many hold each term in ``field``.
+
+        Remembered until the number of documents changes: the feedback pass asks for a
+        couple of hundred terms per search, most of them common words asked before.
+        """
+        searcher = self.searcher()
+        total = int(searcher.num_docs)
+        cache = self._frequencies
+        if total != self._frequencies_at or len(cache) > 200_000:
+            cache = self._frequencies = {}
+            self._frequencies_at = total
+        out: dict[str, int] = {}
+        for term in terms:
+            key = (field, term)
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = int(searcher.doc_freq(field, term))
+            out[term] = found
+        return total, out
 
     def writer(self, threads: int = 1) -> tantivy.IndexWriter:
         """A writer; raises ValueError when another process holds the index's write lock."""
