@@ -61,6 +61,10 @@ QUESTION_WORDS = frozenset(
 # bonus's weight against one term (a pair scores about as much as its two terms
 # together). 0 turns it off.
 PROXIMITY_WEIGHT = 0.1
+# The fields the feedback pass's expansion terms are looked for in. Abstract only
+# ranked a little better on the Cranfield tuning half than title and abstract
+# (nDCG@10 0.4487 against 0.4471) and the expanded search is ~0.5 ms quicker at 1M.
+EXTRA_FIELDS: tuple[str, ...] = ("abstract",)
 
 Occur = tantivy.Occur
 
@@ -434,10 +438,9 @@ def build_query(
     bag: Counter[str] = Counter(stem for _, stem in stemmed)
     names = Counter(word for _, word in subject)
     terms: dict[str, float] = {term: float(n) for term, n in bag.items()}
-    for term, weight in (extra or {}).items():
-        terms[term] = terms.get(term, 0.0) + weight
     should: list[tantivy.Query] = []
     should.extend(_term_leaves(terms, ("title", "abstract")))
+    should.extend(_term_leaves(extra or {}, EXTRA_FIELDS))
     should.extend(_term_leaves(names, ("authors",)))
     should.extend(_proximity(stemmed))
     for phrase in parsed.phrases:
