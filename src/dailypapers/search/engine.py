@@ -115,8 +115,12 @@ def _second_pass(
     filters: Filters,
     encoded: tuple[npt.NDArray[np.float32], dense.Store],
     ranked: list[tuple[int, float]],
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[tuple[int, float]]:
-    """Re-rank with the query expanded by its top results (see feedback.py)."""
+    """Re-rank with the query expanded by its top results (see feedback.py).
+
+    ``meanwhile`` runs on this thread while the expanded lexical search runs beside it.
+    """
     top = [pk for pk, _ in ranked[: feedback.TOP_DOCS]]
     nearest = [pk for pk, _ in ranked[: feedback.TOP_VECTORS]]
     vector, vectors = encoded
@@ -135,27 +139,43 @@ def _second_pass(
         semantic = [(int(pool[i]), float(scores[i])) for i in order]
     else:
         semantic = vectors.nearest(moved, CANDIDATES)
+    if meanwhile is not None:
+        meanwhile()
     return fusion.fuse(lexical.result(), semantic, fusion.ALPHA_FEEDBACK)
 
 
-def _kept(order: list[int], filters: Filters, sort: Sort) -> list[int]:
+def _existing(ids: list[int]) -> set[int]:
+    """Which of ``ids`` are papers: one plain query, without the ORM's per-value work
+    on a list of ~600 ids (about 10 ms here)."""
+    if not ids:
+        return set()
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Paper._meta.db_table} WHERE id IN ({marks})",  # noqa: S608
+            ids,
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _kept(
+    order: list[int],
+    filters: Filters,
+    sort: Sort,
+    checked: tuple[set[int], set[int]] | None = None,
+) -> list[int]:
     """The candidates that exist and pass the filters, in the order asked for.
 
     Filtered and sorted on a few columns, read only when needed (whole papers are
-    loaded for one page only).
+    loaded for one page only). ``checked``: ids already looked up, and which of them
+    exist (the common case only).
     """
     if not order:
         return []
     if not filters.any and sort == "relevance":
-        # The common case only asks which candidates still exist: one plain query, without
-        # the ORM's per-value work on a list of ~500 ids (about 10 ms here).
-        marks = ", ".join(["%s"] * len(order))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {Paper._meta.db_table} WHERE id IN ({marks})",  # noqa: S608
-                order,
-            )
-            existing = {row[0] for row in cursor.fetchall()}
+        # The common case only asks which candidates still exist.
+        looked, existing = checked or (set(), set())
+        existing = existing | _existing([pk for pk in order if pk not in looked])
         return [pk for pk in order if pk in existing]
     columns = ["pk"]
     qs = _filtered(Paper.objects.all(), filters).filter(pk__in=order)
@@ -230,13 +250,22 @@ def search(
         allowed = {pk for pk, _ in lexical}
         semantic = [(pk, s) for pk, s in semantic if pk in allowed]
     ranked = fusion.fuse(lexical, semantic)
+    checked: tuple[set[int], set[int]] | None = None
     if encoded is not None and index is not None and parsed.words and not exact and ranked:
-        ranked = _second_pass(index, parsed, filters, encoded, ranked)
+        first = [pk for pk, _ in ranked]
+
+        def check_first() -> None:
+            # While the expanded search runs: which first-pass candidates still exist.
+            nonlocal checked
+            if not filters.any and sort == "relevance":
+                checked = (set(first), _existing(first))
+
+        ranked = _second_pass(index, parsed, filters, encoded, ranked, check_first)
     result.mode = "hybrid" if semantic else "lexical"
 
     order = [pk for pk, _ in ranked]
     scores = dict(ranked)
-    kept = _kept(order, filters, sort)
+    kept = _kept(order, filters, sort, checked)
     result.total = len(kept)
     page = kept[offset : offset + limit]
     by_id = {p.pk: p for p in displayed().filter(pk__in=page)}
