@@ -183,6 +183,7 @@ def second_pass(
     docs: list[Doc],
     queries: dict[int, str],
     first: Run,
+    first_lexical: Run,
     doc_vectors: Vectors,
     query_vectors: Vectors,
 ) -> Run:
@@ -191,11 +192,10 @@ def second_pass(
     ids = np.array(list(doc_vectors))
     matrix = np.stack([doc_vectors[i] for i in ids])
     run: Run = {}
-    for q, text in queries.items():
+    for q in queries:
         top = [pk for pk, _ in first[q][: feedback.TOP_DOCS]]
         extra = feedback.expansion(index, [f"{by_id[pk].title} {by_id[pk].abstract}" for pk in top])
-        parsed = ParsedQuery(raw=text, words=text.split())
-        lex = index.search(parsed, Filters(), DEPTH, extra)
+        lex = index.expanded(first_lexical[q], extra, Filters(), DEPTH)
         nearest = [pk for pk, _ in first[q][: feedback.TOP_VECTORS]]
         vector = feedback.expanded_vector(query_vectors[q], [doc_vectors[pk] for pk in nearest])
         if feedback.RESCORE_CANDIDATES:
@@ -295,11 +295,11 @@ def main() -> None:
             plain_first = fused(plain, den, fusion.fuse)
             record(
                 "hybrid + feedback, question words kept, no proximity",
-                second_pass(index, docs, queries, plain_first, doc_vectors, query_vectors),
+                second_pass(index, docs, queries, plain_first, plain, doc_vectors, query_vectors),
             )
         record(
             "hybrid: fuse + feedback (production)",
-            second_pass(index, docs, queries, first, doc_vectors, query_vectors),
+            second_pass(index, docs, queries, first, lex, doc_vectors, query_vectors),
         )
         if rate:
             print(f"document embedding: {rate:.1f} docs/s (Cranfield abstracts)", file=sys.stderr)

@@ -115,6 +115,7 @@ def _second_pass(
     filters: Filters,
     encoded: tuple[npt.NDArray[np.float32], dense.Store],
     ranked: list[tuple[int, float]],
+    first_lexical: list[tuple[int, float]],
     meanwhile: Callable[[], object] | None = None,
 ) -> list[tuple[int, float]]:
     """Re-rank with the query expanded by its top results (see feedback.py).
@@ -128,8 +129,7 @@ def _second_pass(
     rows = Paper.objects.filter(pk__in=top).values_list("pk", "title", "abstract")
     texts = {pk: f"{title} {abstract}" for pk, title, abstract in rows}
     extra = feedback.expansion(index, [texts[pk] for pk in top if pk in texts])
-    expanded = ParsedQuery(raw=parsed.raw, words=parsed.words, categories=parsed.categories)
-    lexical = _beside(lambda: index.search(expanded, filters, CANDIDATES, extra))
+    lexical = _beside(lambda: index.expanded(first_lexical, extra, filters, CANDIDATES))
     _, found = vectors.lookup(np.asarray(nearest, dtype=np.int64))
     moved = feedback.expanded_vector(vector, list(found))
     if feedback.RESCORE_CANDIDATES:
@@ -260,7 +260,7 @@ def search(
             if not filters.any and sort == "relevance":
                 checked = (set(first), _existing(first))
 
-        ranked = _second_pass(index, parsed, filters, encoded, ranked, check_first)
+        ranked = _second_pass(index, parsed, filters, encoded, ranked, lexical, check_first)
     result.mode = "hybrid" if semantic else "lexical"
 
     order = [pk for pk, _ in ranked]

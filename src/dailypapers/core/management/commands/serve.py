@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -72,4 +73,10 @@ class Command(BaseCommand):
         from django.db import connections
 
         connections.close_all()
+        # Everything loaded so far (Django, the app, the libraries) lives as long as the
+        # workers do: frozen, the cyclic collector no longer walks it, so a worker's full
+        # collections stay short (a hybrid search at 1M papers otherwise met a 30 ms
+        # pause about once in a hundred), and the pages it shares with the master are
+        # not copied on write by the collector touching them.
+        gc.freeze()
         Server().run()
