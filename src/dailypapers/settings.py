@@ -87,6 +87,11 @@ def _database() -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": DATA_DIR / "dailypapers.sqlite3",
+        # Each server thread keeps its connection between requests: a new one starts
+        # with an empty page cache and mapping, and a search's check of ~600 candidate
+        # ids at 1M papers then took ~8 ms instead of ~1.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",
