@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -11,8 +12,9 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 
 from dailypapers.papers.models import Paper
+from dailypapers.papers.services import upsert_papers
 from dailypapers.search import Filters, conf, engine, follow, index, querylang
-from tests.factories import paper, utc
+from tests.factories import paper, record, utc
 from tests.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +94,34 @@ class TestFollowingTheDatabase:
         assert found("enzymes") == ["2604.00001"]
         paper("2604.00009", title="Protein folding by language models")
         assert set(found("protein")) == {"2604.00001", "2604.00009"}
+
+    def test_new_authors_and_daily_list_entries_reach_the_index(self, corpus: None) -> None:
+        """Changes that leave the paper's own columns alone still reach the index."""
+        same: dict[str, Any] = {
+            "title": "State of the art image segmentation",
+            "abstract": "A segmentation network that is the state of the art on three benchmarks.",
+            "categories": "cs.CV",
+            "published_at": utc(2025, 1, 2),
+        }
+        assert found("johnson") == []
+        # The same record again with one more author.
+        upsert_papers(
+            [
+                record(
+                    "2604.00003",
+                    authors=("Grace Hopper", "Katherine Johnson"),
+                    source="arxiv-snapshot",
+                    **same,
+                )
+            ]
+        )
+        stored = Paper.objects.get(arxiv_id="2604.00003")
+        assert list(stored.authors.values_list("name", flat=True))[-1] == "Katherine Johnson"
+        assert found("johnson") == ["2604.00003"]
+        # Put on the daily list: only a daily-list entry is added.
+        assert found("segmentation", filters=Filters(on_daily=True)) == []
+        upsert_papers([record("2604.00003", submitted_at=utc(2026, 4, 9, 9), **same)])
+        assert found("segmentation", filters=Filters(on_daily=True)) == ["2604.00003"]
 
     def test_a_late_commit_inside_the_overlap_window_is_not_missed(self, corpus: None) -> None:
         index.catch_up()

@@ -597,10 +597,11 @@ def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
             sub_changed = _submission_changes(sub, record)
             if sub_changed:
                 changed_submissions.append((sub["id"], sub, sub_changed))
-        if fields:
+        if fields or authors != stored or sub_changed:
+            # modified_at is what the search index follows: a new author list or a
+            # daily-list entry changes what the index holds for the paper too.
             paper["modified_at"] = now
             changed_papers.append((pk, paper, fields | {"modified_at"}))
-        if fields or authors != stored or sub_changed:
             result.updated += 1
             result.changed_ids.append(record.arxiv_id)
         else:
