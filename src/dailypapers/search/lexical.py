@@ -231,9 +231,8 @@ class LexicalIndex:
         parsed: ParsedQuery,
         filters: Filters,
         limit: int,
-        extra: Mapping[str, float] | None = None,
     ) -> list[tuple[int, float]]:
-        query = build_query(parsed, filters, extra)
+        query = build_query(parsed, filters)
         if query is None:
             return []
         return self._run(query, limit)
@@ -452,14 +451,8 @@ def filter_clauses(filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]
     return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in clauses]
 
 
-def build_query(
-    parsed: ParsedQuery, filters: Filters, extra: Mapping[str, float] | None = None
-) -> tantivy.Query | None:
-    """The tantivy query for a parsed query, or None when nothing in it can match.
-
-    ``extra`` adds analysed terms with their weights (a query word weighs 1 per
-    use) to the title and abstract part: the feedback pass's expansion.
-    """
+def build_query(parsed: ParsedQuery, filters: Filters) -> tantivy.Query | None:
+    """The tantivy query for a parsed query, or None when nothing in it can match."""
     clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
     subject = subject_words(parsed.words)
     stemmed = _stems(subject)
@@ -468,7 +461,6 @@ def build_query(
     terms: dict[str, float] = {term: float(n) for term, n in bag.items()}
     should: list[tantivy.Query] = []
     should.extend(_term_leaves(terms, ("title", "abstract")))
-    should.extend(_term_leaves(extra or {}, EXTRA_FIELDS))
     should.extend(_term_leaves(names, ("authors",)))
     should.extend(_proximity(stemmed))
     for phrase in parsed.phrases:
