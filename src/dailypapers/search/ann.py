@@ -131,10 +131,9 @@ class Index:
 
     @classmethod
     def load(cls, path: Path, *, writable: bool = False) -> Index:
-        """Readers map the file (one copy in the page cache for every process)."""
+        """Readers open it read-only, mapped where faiss can map (the fast-scan codes it
+        reads into memory: ~100 MB at 1M per process)."""
         faiss = _faiss()
-        # Mapped, the 8-bit vectors (the bulk of the file) are not read into each
-        # process's private memory.
         mapped = getattr(faiss, "IO_FLAG_MMAP_IFC", faiss.IO_FLAG_MMAP)
         flags = 0 if writable else mapped | faiss.IO_FLAG_READ_ONLY
         return cls(faiss.read_index(str(path), flags))

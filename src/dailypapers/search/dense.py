@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 MAX_SEGMENTS = 8
 # New vectors join the index in batches of at least this many (each addition
-# rewrites the index file, ~400 MB at 1M); until then they are scanned exactly.
+# rewrites the index file, ~110 MB at 1M); until then they are scanned exactly.
 GRAPH_BATCH = 5_000
 PAGE = 2000
 
@@ -204,9 +204,9 @@ def _open_graph(path: Path, manifest: Manifest) -> ann.Index | None:
             log.warning("faiss is not installed: searching %s vectors exactly", path)
             _warned = True
         return None
-    loaded = ann.Index.load(path / manifest.graph)
-    # A file of an earlier kind is scanned past until the worker replaces it.
-    return loaded if loaded.current else None
+    if not manifest.graph.startswith(ann.FILE_PREFIX):
+        return None  # a file of an earlier kind: scanned past until the worker replaces it
+    return ann.Index.load(path / manifest.graph)
 
 
 def store() -> Store | None:
@@ -326,24 +326,24 @@ def update_graph(path: Path, manifest: Manifest) -> int:
     if not ann.available():
         log.warning("%s vectors but faiss is not installed: exact search", len(current))
         return 0
-    fresh = not manifest.graph.startswith(ann.FILE_PREFIX) or not (path / manifest.graph).exists()
-    if not fresh and ann.Index.load(path / manifest.graph).outgrown(len(current)):
-        fresh = True  # too few groups, or codes of an earlier kind: build it anew
-    todo = (
-        manifest.segments if fresh else [n for n in manifest.segments if n not in manifest.covered]
-    )
-    if not todo:
-        return 0
-    if not fresh:
+    graph: ann.Index | None = None
+    todo: list[str] = []
+    if manifest.graph.startswith(ann.FILE_PREFIX) and (path / manifest.graph).exists():
+        todo = [n for n in manifest.segments if n not in manifest.covered]
+        if not todo:
+            return 0
         pending = sum(len(current.ids[manifest.segments.index(n)]) for n in todo)
         if pending < GRAPH_BATCH:
-            return 0  # scanned exactly meanwhile; rewriting the graph file costs more
-    if fresh:
+            return 0  # scanned exactly meanwhile; rewriting the index file costs more
+        # Read once, only when there is a batch to add: the file is ~110 MB at 1M.
+        graph = ann.Index.load(path / manifest.graph, writable=True)
+        if graph.outgrown(len(current)):
+            graph = None  # too few groups for what the node holds now: build it anew
+    if graph is None:
         ids = np.asarray(current.sorted_ids)
         _, vectors = current.lookup(ids)
         graph = ann.Index.build(ids, vectors)
     else:
-        graph = ann.Index.load(path / manifest.graph, writable=True)
         ids = np.concatenate([current.ids[manifest.segments.index(n)] for n in todo])
         # The newest vector of each id among the new segments (older ones are superseded).
         ids, vectors = current.lookup(np.unique(ids))

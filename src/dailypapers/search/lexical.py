@@ -103,10 +103,14 @@ PAIRED = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 PAIR_STEMS = 40
 
 
+def _pair_words(stems: Sequence[str]) -> list[str]:
+    """Each two neighbouring stems as one word: the same for documents and queries."""
+    return [f"{a}_{b}" for a, b in pairwise(stems) if a != b]
+
+
 def pairs(text: str, limit: int | None = None) -> str:
     """Each two neighbouring stems of ``text`` (stop words left out) as one word."""
-    stems = STEM.analyze(text)[:limit]
-    return " ".join(f"{a}_{b}" for a, b in pairwise(stems) if a != b)
+    return " ".join(_pair_words(STEM.analyze(text)[:limit]))
 
 
 def _schema() -> tantivy.Schema:
@@ -404,7 +408,7 @@ def _proximity(stems: Sequence[tuple[int, str]]) -> list[tantivy.Query]:
     """For each two neighbouring query words: the pair, as the index holds it."""
     if PROXIMITY_WEIGHT <= 0:
         return []
-    found = {f"{a}_{b}" for (_, a), (_, b) in pairwise(stems) if a != b}
+    found = set(_pair_words([stem for _, stem in stems]))
     return [
         tantivy.Query.boost_query(tantivy.Query.term_query(SCHEMA, "pairs", pair), PROXIMITY_WEIGHT)
         for pair in sorted(found)
