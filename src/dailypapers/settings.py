@@ -232,8 +232,13 @@ CACHES = {
 # Trending: see dailypapers.papers.trending for the formula.
 TRENDING_WINDOW_DAYS = config.env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 7)
 
-# Absolute links in emails: where the hub is reached from outside.
+# Absolute links in emails: where the hub is reached from outside. Unset, `dailypapers
+# serve` uses the address it listens on (and passes it to its worker).
 BASE_URL = config.env_str("DAILYPAPERS_BASE_URL", "http://localhost:8000").rstrip("/")
+
+# `dailypapers serve` runs the background worker beside the web server unless this is
+# off (deployments that run `dailypapers worker` elsewhere); see core.supervise.
+SERVE_WORKER = config.env_bool("DAILYPAPERS_SERVE_WORKER", True)
 
 # Outgoing email: one URL, see dailypapers.core.email_url for its forms.
 EMAIL_CONFIG = email_url.parse(config.env_str("DAILYPAPERS_EMAIL_URL", "smtp://localhost:25"))

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.core import worker
 from dailypapers.core.bootstrap import ensure_database
+from dailypapers.core.supervise import parent_gone
 
 
 class Command(BaseCommand):
@@ -55,12 +56,16 @@ class Command(BaseCommand):
             self.stdout.write(line if result.ok else self.style.ERROR(line))
             self.stdout.flush()
 
+        def should_stop() -> bool:
+            # A worker started by `dailypapers serve` also stops when the server is gone.
+            return stopping or parent_gone()
+
         if options["once"]:
-            for result in worker.run_once(selected, should_stop=lambda: stopping):
+            for result in worker.run_once(selected, should_stop=should_stop):
                 report(result)
             if failed:
                 raise SystemExit(1)
             return
         self.stdout.write(f"worker: running {', '.join(j.name for j in selected)}; Ctrl-C stops")
         self.stdout.flush()
-        worker.run_forever(selected, should_stop=lambda: stopping, report=report)
+        worker.run_forever(selected, should_stop=should_stop, report=report)
