@@ -68,4 +68,12 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"worker: running {', '.join(j.name for j in selected)}; Ctrl-C stops")
         self.stdout.flush()
-        worker.run_forever(selected, should_stop=should_stop, report=report)
+        last: dict[str, str] = {}
+
+        def report_changes(result: worker.Result) -> None:
+            # A job that keeps finding nothing to do says so once, not every few seconds.
+            if not result.ok or last.get(result.job) != result.summary:
+                last[result.job] = result.summary
+                report(result)
+
+        worker.run_forever(selected, should_stop=should_stop, report=report_changes)
