@@ -239,6 +239,9 @@ BASE_URL = config.env_str("DAILYPAPERS_BASE_URL", "http://localhost:8000").rstri
 # `dailypapers serve` runs the background worker beside the web server unless this is
 # off (deployments that run `dailypapers worker` elsewhere); see core.supervise.
 SERVE_WORKER = config.env_bool("DAILYPAPERS_SERVE_WORKER", True)
+# `dailypapers serve` loads a sample of real daily lists into an empty database, so a
+# new hub shows papers at once; real papers replace it (ingest.sample).
+SERVE_SAMPLE = config.env_bool("DAILYPAPERS_SAMPLE", True)
 
 # Outgoing email: one URL, see dailypapers.core.email_url for its forms.
 EMAIL_CONFIG = email_url.parse(config.env_str("DAILYPAPERS_EMAIL_URL", "smtp://localhost:25"))

@@ -127,12 +127,13 @@ def start_server(
     env: dict[str, str],
     workers: int = 2,
     background_worker: bool = False,
+    sample: bool = False,
     port: int | None = None,
 ) -> Server:
     """Start ``dailypapers serve`` on a free port and wait until /papers answers.
 
-    The background worker that serve starts by default is left out unless asked for,
-    so that what a page test sees does not depend on when a job last ran.
+    The background worker and the first-start sample that serve has by default are left
+    out unless asked for, so that what a page test sees is the data it imported.
     """
     port = port or free_port()
     with log.open("wb") as out:
@@ -149,6 +150,7 @@ def start_server(
                 "--workers",
                 str(workers),
                 *([] if background_worker else ["--no-worker"]),
+                *([] if sample else ["--no-sample"]),
             ],
             env=env,
             stdin=subprocess.DEVNULL,

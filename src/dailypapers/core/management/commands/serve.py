@@ -8,6 +8,7 @@ import socket
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.core import supervise
@@ -37,6 +38,14 @@ class Command(BaseCommand):
             "--threads", type=int, default=int(os.environ.get("DAILYPAPERS_THREADS", "4"))
         )
         parser.add_argument(
+            "--no-sample",
+            dest="sample",
+            action="store_false",
+            default=settings.SERVE_SAMPLE,
+            help="start an empty database empty, without the sample of real daily lists;"
+            " also DAILYPAPERS_SAMPLE=0",
+        )
+        parser.add_argument(
             "--no-worker",
             dest="worker",
             action="store_false",
@@ -54,6 +63,9 @@ class Command(BaseCommand):
         _check_port_free(host, port)
         if ensure_database(verbose=True):
             self.stdout.write("Database migrated.")
+        if options["sample"]:
+            # An empty hub starts with a few weeks of real daily lists (ingest.sample).
+            call_command("sample", "load", stdout=self.stdout)
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104
         url_host = f"[{shown_host}]" if ":" in shown_host else shown_host
         if not os.environ.get("DAILYPAPERS_BASE_URL"):
