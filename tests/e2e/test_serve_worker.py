@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -15,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.hub import Server, clean_env, cli, free_port, scratch_database, start_server
+from tests.e2e.hub import (
+    Server,
+    clean_env,
+    cli,
+    free_port,
+    get,
+    scratch_database,
+    start_server,
+)
 from tests.test_digest_sink import running_sink
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -91,6 +100,11 @@ def test_the_worker_runs_beside_the_server_is_restarted_and_stops_with_it(
     assert first is not None
     # Its log lines are in the server's output.
     _wait_for(lambda: "worker: running" in server.output(), "the worker's first log line")
+    # It reports itself alive where a health check looks.
+    _wait_for(
+        lambda: json.loads(get(f"{server.url}/healthz")[2])["worker"]["state"] == "running",
+        "/healthz to see the worker",
+    )
 
     os.kill(first, signal.SIGKILL)
     _wait_for(

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import contextlib
 import signal
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, close_old_connections
 
 from dailypapers.core import worker
 from dailypapers.core.bootstrap import ensure_database
+from dailypapers.core.status import Heartbeat
 from dailypapers.core.supervise import parent_gone
 
 
@@ -76,4 +79,23 @@ class Command(BaseCommand):
                 last[result.job] = result.summary
                 report(result)
 
-        worker.run_forever(selected, should_stop=should_stop, report=report_changes)
+        heartbeat = Heartbeat()
+
+        def between_ticks() -> None:
+            close_old_connections()
+            try:
+                heartbeat.beat()
+            except DatabaseError:
+                # The database is away for a moment; the jobs will say so themselves.
+                close_old_connections()
+
+        try:
+            worker.run_forever(
+                selected,
+                should_stop=should_stop,
+                report=report_changes,
+                between_ticks=between_ticks,
+            )
+        finally:
+            with contextlib.suppress(DatabaseError):
+                heartbeat.stop()
