@@ -115,6 +115,12 @@ def org_page(slug: str, *, offset: int = 0, limit: int = 30) -> OrgPage | None:
     return OrgPage(org, members, papers)
 
 
+def pending_domains(org: Organization) -> list[str]:
+    """The email domains the organization's admins asked for that staff have not verified."""
+    verified = set(org.verified_email_domains.split())
+    return [d for d in org.requested_email_domains.split() if d not in verified]
+
+
 def role_of(user: Viewer, org: Organization) -> str:
     """The user's role in the organization, or "" when not a member."""
     if not user.is_authenticated:
@@ -147,27 +153,35 @@ def memberships_of(user: Viewer) -> list[Membership]:
 
 @dataclass
 class LinkRights:
-    """What a user may do with one paper's organization link."""
+    """What a user may do with one paper's organization link.
 
-    any_org: bool = False  # moderators, the submitter, a confirmed author
-    admin_org_ids: set[int] = field(default_factory=set)
+    A link says "this paper is this organization's": only the organization's people
+    say it. Staff change any link. Otherwise the user must manage the link for every
+    organization the change touches: the one the paper leaves and the one it joins.
+    An organization's admins manage links to it for any paper; its plain members only
+    for papers they submitted or are a confirmed author of. Being an author or the
+    submitter alone links to no organization: anyone can be either of some paper.
+    """
+
+    any_org: bool = False  # staff
+    managed_org_ids: set[int] = field(default_factory=set)
     choices: list[Organization] = field(default_factory=list)
 
+    def manages(self, org_id: int | None) -> bool:
+        return self.any_org or (org_id is not None and org_id in self.managed_org_ids)
+
     def allows(self, current_org_id: int | None, target: Organization | None) -> bool:
-        if self.any_org:
-            return True
-        if target is None:
-            return current_org_id is not None and current_org_id in self.admin_org_ids
-        # An org admin adds papers to their own organization but never takes a paper
-        # away from another one.
-        return target.pk in self.admin_org_ids and current_org_id in (None, target.pk)
+        target_id = target.pk if target is not None else None
+        if target_id == current_org_id:
+            return self.manages(current_org_id)
+        if current_org_id is not None and not self.manages(current_org_id):
+            return False
+        return target_id is None or self.manages(target_id)
 
     def shown_for(self, current_org_id: int | None) -> bool:
-        if self.any_org:
-            return True
-        return bool(self.admin_org_ids) and (
-            current_org_id is None or current_org_id in self.admin_org_ids
-        )
+        if current_org_id is None:
+            return self.any_org or bool(self.managed_org_ids)
+        return self.manages(current_org_id)
 
 
 def link_rights(
@@ -183,16 +197,19 @@ def link_rights(
         return LinkRights()
     if memberships is None:
         memberships = memberships_of(user)
-    admin_ids = {m.organization_id for m in memberships if m.role == Membership.Role.ADMIN}
-    choices = [m.organization for m in memberships]
-    if getattr(user, "is_staff", False) or _is_submitter(user, paper):
-        return LinkRights(True, admin_ids, choices)
-    if claimed is None:
-        claimed = AuthorClaim.objects.filter(
-            author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
-        ).exists()
+    if getattr(user, "is_staff", False):
+        return LinkRights(True, set(), [m.organization for m in memberships])
+    admin_of = [m for m in memberships if m.role == Membership.Role.ADMIN]
+    managed = admin_of
+    if len(admin_of) < len(memberships):
+        if claimed is None:
+            claimed = AuthorClaim.objects.filter(
+                author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
+            ).exists()
+        if claimed or _is_submitter(user, paper):
+            managed = memberships
     return LinkRights(
-        claimed, admin_ids, choices if claimed else [m for m in choices if m.pk in admin_ids]
+        False, {m.organization_id for m in managed}, [m.organization for m in managed]
     )
 
 
