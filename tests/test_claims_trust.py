@@ -114,9 +114,11 @@ class TestTheReportedAttack:
         client = logged_in(eve)
 
         assert new_org(client, "Eve Lab", "freemail.test").status_code == 302
-        # An admin may still put an unlinked paper on their organization's page.
-        assert link(client, "eve-lab").status_code == 302
-        assert org_of() == "eve-lab"
+        # The admin of an organization nobody has verified links only her own papers.
+        assert link(client, "eve-lab").status_code == 403
+        assert org_of() is None
+        # Even on a paper that is rightly the organization's, a typed domain is no proof.
+        Paper.objects.update(organization=Organization.objects.get(slug="eve-lab"))
         response = claim(client)
 
         made = AuthorClaim.objects.get(user=eve)
@@ -160,7 +162,9 @@ class TestNewAccountsWait:
         assert "New accounts can claim author entries 24 hours after signing up" in body(refused[1])
         assert not Organization.objects.exists() and not AuthorClaim.objects.exists()
         # An organization's admin who is new links nothing either.
-        org = Organization.objects.create(slug="lab", name="Lab")
+        org = Organization.objects.create(
+            slug="lab", name="Lab", verified_email_domains="example.org"
+        )
         Membership.objects.create(organization=org, user=new, role=Membership.Role.ADMIN)
         response = link(client, "lab")
         assert response.status_code == 403
@@ -421,3 +425,20 @@ def test_the_migration_turns_typed_domains_into_requests_and_their_claims_into_r
     states = dict(AuthorClaim.objects.values_list("user__username", "status"))
     assert states == {"eve": "pending", "ada": "confirmed", "bob": "pending"}
     assert AuthorClaim.objects.get(user=eve).decided_at is None
+
+
+def test_admins_of_an_unverified_organization_link_only_their_own_papers() -> None:
+    paper("2604.00001", authors=("Eve Author",))
+    paper("2604.00002", authors=("Someone Famous",))
+    eve = make_user("eve")
+    client = logged_in(eve)
+    assert new_org(client, "Famous AI Lab").status_code == 302
+    # Not her paper: an organization nobody verified cannot collect other people's papers.
+    assert link(client, "famous-ai-lab", "2604.00002").status_code == 403
+    author = PaperAuthor.objects.get(paper__arxiv_id="2604.00001")
+    AuthorClaim.objects.create(author=author, user=eve, status="confirmed", how="moderator")
+    assert link(client, "famous-ai-lab", "2604.00001").status_code == 302
+    # Once staff verified the organization, its admins link papers that have none.
+    orgs.verify_domains(None, Organization.objects.get(), ["famous.example"])
+    assert link(client, "famous-ai-lab", "2604.00002").status_code == 302
+    assert org_of("2604.00002") == "famous-ai-lab"

@@ -441,7 +441,7 @@ class TestLinkPaper:
     def test_org_admin_links_only_to_their_own_org(self) -> None:
         ada = make_user("ada")
         paper("2604.00001")
-        make_org("Lab One", admin=ada)
+        make_org("Lab One", admin=ada, verified_email_domains="lab.example.org")
         make_org("Other Lab", admin=make_user("bob"))
         assert self.link(ada, "other-lab").status_code == 403
         assert self.org_of() is None
@@ -509,7 +509,7 @@ class TestPaperPageAndCards:
         form = 'action="/papers/2604.00001/organization"'
         assert form not in body(logged_in(sam).get("/papers/2604.00001"))
         admin = make_user("ada")
-        org = make_org(admin=admin)
+        org = make_org(admin=admin, verified_email_domains="lab.example.org")
         Membership.objects.create(organization=org, user=sam)
         assert form in body(logged_in(sam).get("/papers/2604.00001"))
         assert form not in body(logged_in(make_user("eve")).get("/papers/2604.00001"))

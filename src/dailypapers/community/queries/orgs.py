@@ -155,33 +155,45 @@ def memberships_of(user: Viewer) -> list[Membership]:
 class LinkRights:
     """What a user may do with one paper's organization link.
 
-    A link says "this paper is this organization's": only the organization's people
-    say it. Staff change any link. Otherwise the user must manage the link for every
-    organization the change touches: the one the paper leaves and the one it joins.
-    An organization's admins manage links to it for any paper; its plain members only
-    for papers they submitted or are a confirmed author of. Being an author or the
-    submitter alone links to no organization: anyone can be either of some paper.
+    A link says "this paper is this organization's", so only that organization's
+    people say it, and a paper leaves an organization only by that organization's
+    people. Staff change any link. Otherwise a change needs the right to take the paper
+    off the organization it leaves and the right to link it to the one it joins:
+
+    - taking off: the organization's admins, or its members for their own papers;
+    - linking to: its members (admins included) for their own papers, and its admins
+      for any paper once staff have verified the organization's email domains (anyone
+      can create an organization called after a famous lab; until staff have looked,
+      it shows only its own people's papers).
+
+    "Their own papers" are those the user submitted or is a confirmed author of. Being
+    an author or the submitter alone links to no organization one is not a member of.
     """
 
     any_org: bool = False  # staff
-    managed_org_ids: set[int] = field(default_factory=set)
+    link_to: set[int] = field(default_factory=set)
+    take_off: set[int] = field(default_factory=set)
     choices: list[Organization] = field(default_factory=list)
 
-    def manages(self, org_id: int | None) -> bool:
-        return self.any_org or (org_id is not None and org_id in self.managed_org_ids)
+    def may_take_off(self, org_id: int | None) -> bool:
+        return self.any_org or org_id is None or org_id in self.take_off
 
     def allows(self, current_org_id: int | None, target: Organization | None) -> bool:
+        if self.any_org:
+            return True
         target_id = target.pk if target is not None else None
         if target_id == current_org_id:
-            return self.manages(current_org_id)
-        if current_org_id is not None and not self.manages(current_org_id):
+            return target_id is not None and target_id in self.take_off
+        if not self.may_take_off(current_org_id):
             return False
-        return target_id is None or self.manages(target_id)
+        return target_id is None or target_id in self.link_to
 
     def shown_for(self, current_org_id: int | None) -> bool:
+        if self.any_org:
+            return True
         if current_org_id is None:
-            return self.any_org or bool(self.managed_org_ids)
-        return self.manages(current_org_id)
+            return bool(self.link_to)
+        return current_org_id in self.take_off
 
 
 def link_rights(
@@ -198,19 +210,26 @@ def link_rights(
     if memberships is None:
         memberships = memberships_of(user)
     if getattr(user, "is_staff", False):
-        return LinkRights(True, set(), [m.organization for m in memberships])
-    admin_of = [m for m in memberships if m.role == Membership.Role.ADMIN]
-    managed = admin_of
-    if len(admin_of) < len(memberships):
+        return LinkRights(True, choices=[m.organization for m in memberships])
+
+    def trusted_admin(m: Membership) -> bool:
+        return m.role == Membership.Role.ADMIN and bool(m.organization.verified_email_domains)
+
+    own = False
+    if not all(trusted_admin(m) for m in memberships):
         if claimed is None:
             claimed = AuthorClaim.objects.filter(
                 author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
             ).exists()
-        if claimed or _is_submitter(user, paper):
-            managed = memberships
-    return LinkRights(
-        False, {m.organization_id for m in managed}, [m.organization for m in managed]
-    )
+        own = claimed or _is_submitter(user, paper)
+    rights = LinkRights()
+    for m in memberships:
+        if own or trusted_admin(m):
+            rights.link_to.add(m.organization_id)
+            rights.choices.append(m.organization)
+        if own or m.role == Membership.Role.ADMIN:
+            rights.take_off.add(m.organization_id)
+    return rights
 
 
 def _is_submitter(user: AbstractBaseUser, paper: Paper) -> bool:

@@ -248,14 +248,15 @@ def link_paper(user: AbstractBaseUser, paper: Paper, org: Organization | None) -
     current = paper.organization_id
     rights = link_rights(user, paper)
     if not rights.allows(current, org):
-        if current is not None and not rights.manages(current):
+        if not rights.may_take_off(current):
             raise OrgRefused(
                 "This paper belongs to an organization you are not a member of; "
                 "only its members or a moderator can change that."
             )
         raise OrgRefused(
             "You may not change this paper's organization: papers are linked to an "
-            "organization by its admins, or by its members who wrote or submitted them."
+            "organization by its members who wrote or submitted them, or by its admins "
+            "once the moderators have verified the organization's email domains."
         )
     target = org.pk if org is not None else None
     if target == current:
