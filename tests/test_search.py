@@ -246,10 +246,10 @@ class TestRanking:
         assert marked == ["protein"]
         assert "".join(s["text"] for s in hit.summary_segments) == hit.paper.abstract
 
-    def test_without_a_model_search_says_it_uses_words_only(self, corpus: None) -> None:
+    def test_without_a_model_search_says_it_uses_words_for_now(self, corpus: None) -> None:
         result = engine.search("protein")
         assert result.mode == "lexical"
-        assert any("words only" in note for note in result.notes)
+        assert any("Searching by words for now: the model" in note for note in result.notes)
 
 
 HOSTILE = [
