@@ -369,3 +369,22 @@ class TestCommand:
         out = StringIO()
         call_command("search", "status", stdout=out)
         assert json.loads(out.getvalue())["documents"] == 3
+
+
+@pytest.mark.django_db
+def test_a_count_past_the_candidate_lists_says_so(client: Client) -> None:
+    upsert_papers(
+        [
+            record(f"2604.{n:05d}", title=f"Graph study {n}", abstract="graphs and more graphs")
+            for n in range(1, engine.CANDIDATES + 21)
+        ]
+    )
+    paper("2604.09999", title="Protein folding", abstract="alone")
+    index.catch_up()
+    many = engine.search("graph")
+    assert many.capped and many.total >= engine.CANDIDATES
+    assert f"{many.total}+ results" in body(client.get("/search", {"q": "graph"}))
+    few = engine.search("protein")
+    assert not few.capped
+    assert f"{few.total} result" in body(client.get("/search", {"q": "protein"}))
+    assert "+ result" not in body(client.get("/search", {"q": "protein"}))

@@ -67,6 +67,9 @@ class Result:
     suggestion: str = ""  # a spelling that finds something when the query found nothing
     mode: Literal["hybrid", "lexical", "none"] = "none"
     notes: list[str] = field(default_factory=list)
+    # True when the candidate lists were full: more papers match than were ranked, so
+    # ``total`` is a lower bound ("300+"), not a count.
+    capped: bool = False
 
     @property
     def has_next(self) -> bool:
@@ -268,6 +271,7 @@ def search(
     scores = dict(ranked)
     kept = _kept(order, filters, sort, checked)
     result.total = len(kept)
+    result.capped = result.total >= CANDIDATES or len(lexical) >= CANDIDATES
     page = kept[offset : offset + limit]
     by_id = {p.pk: p for p in displayed().filter(pk__in=page)}
     wanted = highlight.stems(parsed.highlight_terms())
