@@ -1,4 +1,4 @@
-"""Sign-up and settings forms; login and password reset use Django's forms as they are."""
+"""Sign-up, settings and password-reset forms; login uses Django's form as it is."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import re
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import AbstractBaseUser, User
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
 
-from dailypapers.accounts import reserved
+from dailypapers.accounts import mailing, queries, reserved
 from dailypapers.accounts.models import Profile
 from dailypapers.core.text import clean
 
@@ -22,18 +23,6 @@ def normalize_email(email: str) -> str:
     """The address as typed, with its domain (which is case-insensitive) in lowercase."""
     local, _, domain = email.strip().rpartition("@")
     return f"{local}@{domain.lower()}"
-
-
-def address_taken(email: str, *, by_other_than: AbstractBaseUser | None = None) -> bool:
-    # One account per address: password resets go to the address, so two accounts
-    # sharing it could take over each other.
-    users = get_user_model().objects.filter(email__iexact=email)
-    if by_other_than is not None:
-        users = users.exclude(pk=by_other_than.pk)
-    return users.exists()
-
-
-_TAKEN = "An account with this address exists already. Log in, or reset its password."
 
 
 class SignUpForm(UserCreationForm[User]):
@@ -55,19 +44,25 @@ class SignUpForm(UserCreationForm[User]):
         ].help_text = "Letters, digits and @ . + - _ only; shown on your profile."
         self.fields["username"].widget.attrs["autocomplete"] = "username"
 
+    @classmethod
+    def name_taken_error(cls) -> str:
+        return str(User().unique_error_message(User, ["username"]).message)
+
     def clean_username(self) -> str:
         username = super().clean_username()
         # /<username> links to the profile, so the names of the hub's pages are taken.
         # (The parent returns nothing when it found the name taken and said so.)
         if username and reserved.is_reserved(username):
             raise forms.ValidationError("This name is reserved by the site. Choose another one.")
+        if username and queries.username_taken(username):
+            # The parent's check knows only ASCII case on SQLite.
+            raise forms.ValidationError(self.name_taken_error())
         return username
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        if address_taken(email):
-            raise forms.ValidationError(_TAKEN)
-        return email
+        # Whether another account has the address is not said here (that would tell
+        # anyone which addresses have accounts): see services.sign_up.
+        return normalize_email(self.cleaned_data["email"])
 
 
 def clean_bio(value: str) -> str:
@@ -128,8 +123,8 @@ class EmailChangeForm(forms.Form):
         email = normalize_email(self.cleaned_data["email"])
         if email == getattr(self.user, "email", ""):
             raise forms.ValidationError("This is your address already.")
-        if address_taken(email, by_other_than=self.user):
-            raise forms.ValidationError(_TAKEN)
+        # Whether another account has it is told only to that address (see
+        # services.change_email).
         return email
 
     def clean_password(self) -> str:
@@ -137,3 +132,24 @@ class EmailChangeForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("The password is not right.")
         return password
+
+
+class QuietPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its mail delivered after the answer.
+
+    Sent inline, the mail made the answer for a known address slower than for an
+    unknown one, telling which addresses have accounts.
+    """
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        mailing.send_in_background(EmailMessage(subject, body, from_email, [to_email]))
