@@ -129,23 +129,32 @@ def sign_in_path(user: User) -> str:
     return f"/login/link/{uid}/{link_tokens.make_token(user)}"
 
 
-def mail_sign_in_link(username: str) -> bool:
+def mail_sign_in_link(username: str) -> None:
     """Mail the account of this name a sign-in link, if it has a confirmed address and
-    got none within the lockout period; True when one is on its way.
+    got none within the lockout period.
 
-    Called whenever a name is refused for a lock, known or not; the mail goes out
-    after the answer, so the answer does not tell.
+    Called whenever a name is refused for a lock, known or not, with the same
+    database work either way; the mail is made and sent after the answer.
     """
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        return False
-    profile = Profile.objects.filter(user=user).first()
-    if profile is None or not profile.email_confirmed:
-        return False
-    if not ratelimit.hit(
-        f"sign-in-link:{user.pk}", limit=1, window=settings.ACCOUNT_LOCKOUT_SECONDS
-    ):
-        return False
+    name = username.strip().lower()
+    first = ratelimit.hit(
+        ratelimit.private_key("sign-in-link", name),
+        limit=1,
+        window=settings.ACCOUNT_LOCKOUT_SECONDS,
+    )
+    user = (
+        get_user_model()
+        .objects.filter(username=username, is_active=True)
+        .select_related("profile")
+        .first()
+    )
+    profile: Profile | None = getattr(user, "profile", None) if user is not None else None
+    if not first or user is None or profile is None or not profile.email_confirmed:
+        return
+    mailing.after_response(lambda: _send_sign_in_link(user))
+
+
+def _send_sign_in_link(user: User) -> None:
     context = {
         "user": user,
         "url": f"{settings.BASE_URL}{sign_in_path(user)}",
@@ -154,5 +163,4 @@ def mail_sign_in_link(username: str) -> bool:
     }
     body = render_to_string("accounts/email/sign_in_link.txt", context)
     subject = f"Sign in to {settings.SITE_NAME}: your account is locked"
-    mailing.send_in_background(EmailMessage(subject, body, None, [user.email]))
-    return True
+    mailing.send(EmailMessage(subject, body, None, [user.email]))
