@@ -154,7 +154,8 @@ class TestSignUp:
     ) -> None:
         member()
         taken = client.post("/signup", signup_form(username="bob", email="ADA@example.org"))
-        free = Client().post("/signup", signup_form(username="cy", email="cy@example.org"))
+        free_client = Client()
+        free = free_client.post("/signup", signup_form(username="cy", email="cy@example.org"))
         assert taken.status_code == free.status_code == 200
         assert "We sent a confirmation link to <strong>ADA@example.org</strong>" in body(taken)
         assert without_tokens(taken).replace("bob", "cy").replace(
@@ -170,6 +171,10 @@ class TestSignUp:
         # Bob's pages show the address as any unconfirmed one.
         assert "ADA@example.org</strong> (not confirmed)" in body(client.get("/settings"))
         assert "ADA@example.org is not confirmed yet" in body(client.get("/users/bob"))
+        change = {"form": "email", "password": PASSWORD}
+        for who, address in ((client, "ADA@example.org"), (free_client, "cy@example.org")):
+            response = who.post("/settings", {**change, "email": address})
+            assert response.status_code == 400 and "your address already" in body(response)
         # A password reset for the address goes to the account that has it.
         client.post("/password/reset", {"email": "ada@example.org"})
         assert mailing.wait()

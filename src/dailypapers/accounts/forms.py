@@ -120,7 +120,10 @@ class EmailChangeForm(forms.Form):
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
-        if email == getattr(self.user, "email", ""):
+        # The address shown as the account's (its own, or the one it waits for when
+        # another account had it at sign-up): the same answer either way.
+        profile = Profile.objects.filter(user_id=self.user.pk).first()
+        if email == queries.shown_address(self.user, profile):
             raise forms.ValidationError("This is your address already.")
         # Whether another account has it is told only to that address (see
         # services.change_email).
