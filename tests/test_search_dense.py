@@ -277,8 +277,8 @@ class TestRealModel:
         worker.discover()
         job = next(j for j in worker.jobs() if j.name == "search.embed")
         with caplog.at_level(logging.WARNING, logger="dailypapers.search.embed"):
-            [result] = worker.run_once([job])
-        assert result.ok and result.summary == "embedded 4 papers", result.summary
+            [run] = worker.run_once([job])
+        assert run.ok and run.summary == "embedded 4 papers", run.summary
         assert encoder.available(tmp_path / "models")
         assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
             modelbuild.LOCK_FILE,
@@ -293,6 +293,13 @@ class TestRealModel:
         caplog.clear()
         assert worker.run_once([job])[0].summary == "embedded 0 papers"
         assert not caplog.records
+        # Searches now go by meaning too, with the real model embedding the query.
+        index.catch_up()
+        result = engine.search("how amino acid chains take their shape")
+        assert result.mode == "hybrid" and not result.notes
+        assert result.hits[0].paper.arxiv_id == "2604.00001", [h.paper.title for h in result.hits]
+        found = similar(Paper.objects.get(arxiv_id="2604.00003"), 1)
+        assert found.method == "meaning" and found.papers[0].arxiv_id == "2604.00004"
 
 
 class TestModelBuildSafety:
