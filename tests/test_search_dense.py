@@ -332,6 +332,10 @@ class TestModelBuildSafety:
     def test_a_build_that_fails_its_check_leaves_nothing_behind(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
+        # What a build killed midway leaves is cleared by the next one.
+        (tmp_path / ".build.killed").mkdir()
+        (tmp_path / ".build.killed" / "fp32.onnx").write_bytes(b"x" * 100)
+        (tmp_path / f".{encoder.MODEL_FILE}.abc.partial").write_bytes(b"half")
         monkeypatch.setattr(modelbuild, "_check", lambda *_: 0.5)
         with pytest.raises(modelbuild.BuildError, match="drifted"):
             modelbuild.build(tmp_path, quantize=False)

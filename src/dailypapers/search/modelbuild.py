@@ -367,6 +367,14 @@ def _place(folder: Path, name: str, source: Path) -> None:
         raise
 
 
+def _clear_leftovers(folder: Path) -> None:
+    """Remove what a build killed midway left (called with the lock held: none is running)."""
+    for path in folder.glob(".build.*"):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in folder.glob(".*.partial"):
+        path.unlink(missing_ok=True)
+
+
 def _session(path: Path) -> Any:
     onnxruntime: Any = importlib.import_module("onnxruntime")
     return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -429,6 +437,7 @@ def build(
             return out
         if not hub:
             package_dir()  # a missing package is said before anything else
+        _clear_leftovers(target)
         started = time.monotonic()
         onnx = _onnx()
         quantization: Any = importlib.import_module("onnxruntime.quantization")
