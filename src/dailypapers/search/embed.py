@@ -10,6 +10,7 @@ other fields changed is only marked as checked.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Callable
 
@@ -19,8 +20,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
-from dailypapers.search import documents, encoder
+from dailypapers.search import conf, documents, encoder
 from dailypapers.search.models import Embedding
+
+log = logging.getLogger(__name__)
 
 BATCH = 64
 CLAIM = dt.timedelta(minutes=10)
@@ -124,6 +127,10 @@ def run(
 ) -> str:
     """Embed every paper that needs it (or ``max_papers``); the worker's job function."""
     model = encoder.load()
+    if model is None and conf.model_autobuild():
+        model, why = _build_model()
+        if model is None:
+            return why
     if model is None:
         return "no model file: run `dailypapers search build-model` (search works by words)"
     total = 0
@@ -136,6 +143,24 @@ def run(
         if progress:
             progress(total)
     return f"embedded {total} papers"
+
+
+def _build_model() -> tuple[encoder.Encoder | None, str]:
+    """The worker's first start: build the missing encoder from the packaged weights (~10 s)."""
+    from dailypapers.search import modelbuild
+
+    try:
+        modelbuild.build(
+            conf.model_dir(),
+            force=False,
+            wait=False,
+            say=lambda line: log.warning("search model: %s", line),
+        )
+    except modelbuild.Busy as exc:
+        return None, f"{exc} (search works by words until it is done)"
+    except modelbuild.BuildError as exc:
+        return None, f"no model file, and none can be built here: {exc} (search works by words)"
+    return encoder.load(), ""
 
 
 def pending() -> int:

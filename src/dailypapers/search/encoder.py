@@ -1,8 +1,8 @@
 """The sentence encoder at run time: ONNX Runtime and ``tokenizers``, on the CPU.
 
-The model file is built once by ``dailypapers search build-model`` (see
-modelbuild.py); when it is absent, ``load()`` returns None and search works by
-words alone.
+The model file is built once per machine from the packaged weights (modelbuild.py):
+by the worker on its first start, or by ``dailypapers search build-model``. Until
+it exists, ``load()`` returns None and search works by words alone.
 """
 
 from __future__ import annotations
@@ -40,6 +40,16 @@ Vectors = npt.NDArray[np.float32]
 
 class Encoder:
     def __init__(self, folder: Path, threads: int | None = None) -> None:
+        self._open(folder / MODEL_FILE, folder / TOKENIZER_FILE, threads)
+
+    @classmethod
+    def from_files(cls, model: Path, tokenizer: Path, threads: int | None = None) -> Encoder:
+        """An encoder for a model file and tokenizer outside a model folder (the build's check)."""
+        self = cls.__new__(cls)
+        self._open(model, tokenizer, threads)
+        return self
+
+    def _open(self, model: Path, tokenizer: Path, threads: int | None) -> None:
         from tokenizers import Tokenizer
 
         onnxruntime: Any = importlib.import_module("onnxruntime")  # ships no type hints
@@ -49,9 +59,9 @@ class Encoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = onnxruntime.InferenceSession(
-            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+            str(model), options, providers=["CPUExecutionProvider"]
         )
-        self.tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
 

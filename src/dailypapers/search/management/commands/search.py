@@ -9,7 +9,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from dailypapers.core.bootstrap import ensure_database
-from dailypapers.search import conf, embed, engine, follow, index
+from dailypapers.search import conf, embed, engine, follow, index, modelbuild
 from dailypapers.search.querylang import Filters
 from dailypapers.search.views import entry
 
@@ -20,7 +20,8 @@ class Command(BaseCommand):
     help = (
         'Search papers (dailypapers search "words" [--json]) or look after this node\'s '
         "index: reindex (rebuild from the database; resumes), catch-up, status, embed "
-        "(compute missing vectors), build-model (export the ONNX encoder once; needs torch)."
+        "(compute missing vectors), build-model (build the ONNX encoder from the packaged "
+        "weights; the worker does it on its first start)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,6 +34,15 @@ class Command(BaseCommand):
         parser.add_argument("--daily", action="store_true", help="only papers on the daily list")
         parser.add_argument("--fresh", action="store_true", help="reindex: start over")
         parser.add_argument("--max", type=int, default=None, help="embed: at most this many")
+        parser.add_argument(
+            "--from-hub",
+            nargs="?",
+            const=modelbuild.HUB_MODEL,
+            default=None,
+            metavar="NAME",
+            help="build-model: start from NAME's official ONNX export on the Hugging Face Hub "
+            "(needs internet; offline, the packaged weights are used)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         words: list[str] = options["words"]
@@ -114,13 +124,7 @@ class Command(BaseCommand):
         self.stdout.write(summary)
 
     def do_build_model(self, options: dict[str, Any]) -> None:
-        from dailypapers.search import modelbuild
-
         try:
-            path = modelbuild.build(conf.model_dir())
+            modelbuild.build(conf.model_dir(), hub=options["from_hub"], say=self.stderr.write)
         except modelbuild.BuildError as exc:
             raise CommandError(str(exc), returncode=1) from None
-        cosine = modelbuild.verify(conf.model_dir())
-        self.stdout.write(
-            f"wrote {path} ({path.stat().st_size // 1_000_000} MB); cosine to fp32 ≥ {cosine:.3f}"
-        )
