@@ -160,6 +160,25 @@ class TestHybridAndSimilar:
         assert result.mode == "hybrid" and not result.notes
         assert {h.paper.arxiv_id for h in result.hits[:2]} == {"2604.00001", "2604.00002"}
 
+    def test_search_says_how_much_is_indexed_by_meaning_while_embedding(
+        self, corpus: None, words_encoder: WordsEncoder
+    ) -> None:
+        result = engine.search("protein diffusion")
+        assert result.mode == "lexical"
+        assert result.notes == [
+            "Searching by words for now: no paper has been indexed by meaning yet."
+        ]
+        embed.run(timezone.now())
+        paper("2604.00005", title="Protein dynamics", abstract="Moving proteins.")
+        paper("2604.00006", title="Protein docking", abstract="Docking proteins.")
+        paper("2604.00007", title="Protein language", abstract="Protein sequences.")
+        paper("2604.00008", title="Protein stability", abstract="Stable proteins.")
+        result = engine.search("protein diffusion")
+        assert result.mode == "hybrid"
+        assert result.notes == [
+            "Searching by meaning and words; 50% of papers are indexed by meaning so far."
+        ]
+
     def test_similar_by_meaning_excludes_the_paper(
         self, corpus: None, words_encoder: WordsEncoder
     ) -> None:

@@ -296,7 +296,7 @@ def _meaning_note(
 ) -> str:
     """What a searcher should know about search by meaning while it is being set up."""
     if encoded is None:
-        if not encoder.available():
+        if encoder.load(queries=True) is None:
             return (
                 "Searching by words for now: the model for search by meaning is built by"
                 " the background worker on its first start."
