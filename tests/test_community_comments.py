@@ -581,3 +581,16 @@ def test_a_long_thread_costs_no_more_queries(ada: User, mod: User, target: Paper
     many, html = page_queries()
     assert many == few
     assert len(comment_ids(html)) == 64 and "User 31" in html
+
+
+@pytest.mark.django_db
+def test_the_profile_shows_recent_comments_rendered_as_on_the_paper_page() -> None:
+    writer = make_user("writer")
+    services.post(writer, paper("2604.00042"), "**Bold** and `code` <script>alert(1)</script>")
+    html = body(Client().get("/users/writer"))
+    start = html.index('id="comments-h"')
+    excerpt = html[start : html.index("</section>", start)]
+    assert "<strong>Bold</strong>" in excerpt and "<code>code</code>" in excerpt
+    assert "**Bold**" not in excerpt
+    # The typed tag is shown as text, as on the paper page, never run.
+    assert "<script>" not in excerpt and "&lt;script&gt;alert(1)" in excerpt
