@@ -306,9 +306,13 @@ def _submit_page(
     user = request.user
     assert user.is_authenticated
     now = timezone.now()
+    refusal = submitting.account_refusal(user, now)
+    # Said once: not again above the form when the form's own error already says it.
+    shown_refusal = "" if refusal in form.non_field_errors() else refusal
     context: dict[str, Any] = {
         "form": form,
-        "refusal": submitting.account_refusal(user, now),
+        "refusal": shown_refusal,
+        "may_submit": not refusal,
         "left_today": max(0, settings.SUBMIT_PER_DAY - submitting.submitted_today(user, now)),
         "max_age_days": settings.SUBMIT_MAX_PAPER_AGE_DAYS,
         **extra,
