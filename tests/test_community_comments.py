@@ -171,6 +171,34 @@ class TestPosting:
         day = body(client.get("/papers/date/2026-04-07"))
         assert "4 comments" in day
 
+    def test_the_card_and_the_paper_page_give_one_count(self, ada: User, target: Paper) -> None:
+        def heading(html: str) -> str:
+            return re.sub(
+                r"\s+",
+                " ",
+                htmllib.unescape(
+                    re.sub(r"<[^>]+>", "", html.split('id="discussion-h">')[1].split("</h2>")[0])
+                ),
+            )
+
+        day = body(Client().get("/papers/date/2026-04-07"))
+        page = body(Client().get(PAGE))
+        assert "3 comments" in day and heading(page) == "Discussion · 3 comments"
+        assert "3 comments on huggingface.co" in page
+        assert f'href="https://huggingface.co/papers/{PAPER}#community"' in page
+        assert "No comments on this hub yet." in page
+        services.post(ada, target, "First here")
+        reader = client_for(ada)  # signed in: no cached page
+        day = body(reader.get("/papers/date/2026-04-07"))
+        page = body(reader.get(PAGE))
+        assert "4 comments" in day and heading(page) == "Discussion · 4 comments"
+        assert "1 here" in page and "No comments" not in page
+
+    def test_a_paper_without_imported_comments_has_no_upstream_line(self, ada: User) -> None:
+        paper("2604.07777", submitted_at=utc(2026, 4, 7))
+        page = body(Client().get("/papers/2604.07777"))
+        assert "huggingface.co/papers" not in page and "No comments yet." in page
+
     def test_replies_nest_one_level(self, ada: User, alan: User, target: Paper) -> None:
         top = services.post(ada, target, "Top")
         client = client_for(alan)
@@ -388,7 +416,8 @@ class TestDeleting:
         assert counted() == 1
         html = body(Client().get(PAGE))
         assert "[removed by a moderator]" in html and "Rude" not in html
-        assert "<p>Kept</p>" in html and "· 1 comment<" in html
+        assert "<p>Kept</p>" in html and "· 4 comments<" in html  # three imported
+        assert "1 here" in html
         Paper.objects.filter(pk=target.pk).update(comments_local=40)
         assert services.recount(target.pk) == 1
         Comment.objects.filter(pk=kept.pk).update(deleted_at=timezone.now())
