@@ -75,6 +75,7 @@ def make_client(source: str) -> PoliteClient:
         user_agent=user_agent(),
         min_interval=interval,
         timeout=settings.SYNC_TIMEOUT,
+        request_deadline=settings.SYNC_REQUEST_DEADLINE,
         max_retries=settings.SYNC_MAX_RETRIES,
         backoff_base=settings.SYNC_BACKOFF,
         budget=settings.SYNC_BUDGET,
