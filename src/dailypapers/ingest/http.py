@@ -39,10 +39,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Larger than any real response (the all-archives RSS feed is about 3 MB); a
-# runaway body must not fill memory. Applies to the bytes received and, for a gzip
-# body, to the bytes unpacked.
-MAX_BODY = 64 << 20
+# Larger than any real response (the all-archives RSS feed is about 3 MB, an arXiv
+# API page of 2,000 results about 8 MB); a runaway body must not fill memory, and an
+# XML body's tree takes several times its size. Applies to the bytes received and,
+# for a gzip body, to the bytes unpacked.
+MAX_BODY = 32 << 20
 # Bytes asked of the connection at a time.
 _CHUNK = 64 << 10
 # A Retry-After longer than this is the server saying "not today"; give up.

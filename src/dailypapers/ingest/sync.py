@@ -25,7 +25,7 @@ from dailypapers.ingest import arxiv_api, hf_api, oai, rss
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import FetchError, PoliteClient, Validators
 from dailypapers.ingest.models import SyncRun, SyncState
-from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.records import PaperRecord, fit
 from dailypapers.papers.services import mark_withdrawn, upsert_papers
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ class Run:
         )
         self.state = SyncState.objects.get(source=source)
         self.failed = False
+        self.shortened = 0
         self.notes: list[str] = []
         client.validators.update(
             {url: Validators(*pair) for url, pair in self.state.validators.items()}
@@ -156,6 +157,14 @@ class Run:
         location, reason = clean(location), clean(reason)
         log.warning("sync %s: %s: %s", self.source, location, reason)
         self.row.skipped += 1
+        if len(self.row.errors) < MAX_ERRORS:
+            self.row.errors.append(f"{location}: {reason}")
+
+    def cut(self, location: str, reason: str) -> None:
+        """A record stored with its text cut to the limits of ``records.fit``."""
+        location, reason = clean(location), clean(reason)
+        log.warning("sync %s: %s: %s", self.source, location, reason)
+        self.shortened += 1
         if len(self.row.errors) < MAX_ERRORS:
             self.row.errors.append(f"{location}: {reason}")
 
@@ -194,8 +203,11 @@ class Run:
         for item in items:
             if isinstance(item, Problem):
                 self.problem(item.location, item.reason)
-            else:
-                records.append(item)
+                continue
+            notes = fit(item)
+            if notes:
+                self.cut(item.location, "imported shortened: " + "; ".join(notes))
+            records.append(item)
         with transaction.atomic():
             if records:
                 self._write(records)
@@ -221,11 +233,13 @@ class Run:
         row.requests = self.client.requests
         if self.failed:
             row.status = SyncRun.Status.FAILED
-        elif row.skipped or stopped:
+        elif row.skipped or self.shortened or stopped:
             row.status = SyncRun.Status.PARTIAL
         else:
             row.status = SyncRun.Status.OK
         parts = [_counts(row), *self.notes]
+        if self.shortened:
+            parts.append(f"{self.shortened} shortened")
         if stopped:
             parts.append("stopped early")
         if self.failed and row.errors:
