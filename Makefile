@@ -86,7 +86,7 @@ chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
 	  echo "Installing Debian's chromium"; \
 	  $(SUDO) apt-get update -q; \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium chromium-driver; \
 	fi
 
 postgres:

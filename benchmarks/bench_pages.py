@@ -242,6 +242,7 @@ class Server:
             "serve",
             "--port",
             str(port),
+            "--no-worker",
         ]
         self.argv = argv + extra
         self._log_handle = self.log.open("wb")

@@ -1,8 +1,22 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+NETGUARD = Path(__file__).with_name("netguard")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Block the internet for the suite and for every Python process it starts."""
+    from tests.netguard import sitecustomize as netguard
+
+    os.environ[netguard.ENV] = "1"
+    path = os.environ.get("PYTHONPATH", "")
+    if str(NETGUARD) not in path.split(os.pathsep):
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), path]))
+    netguard.install()
 
 
 @pytest.fixture(autouse=True)

@@ -144,7 +144,7 @@ class TestSettingsPage:
 
 
 class TestEmailChange:
-    def test_a_new_address_is_unconfirmed_until_its_link_is_followed(
+    def test_a_new_address_replaces_the_old_one_when_its_link_is_followed(
         self, client_of_ada: Client, ada: User, mail: Sink
     ) -> None:
         services.send_confirmation(ada)
@@ -154,32 +154,67 @@ class TestEmailChange:
             "/settings", {"form": "email", "email": "Ada@New.Example.ORG", "password": PASSWORD}
         )
         assert response.status_code == 302 and response["Location"] == "/settings?saved=email"
+        # Until the link is followed the old address stays, confirmed.
         ada.refresh_from_db()
-        assert ada.email == "Ada@new.example.org"
+        assert ada.email == "ada@example.org"
         profile = services.profile_of(ada)
-        assert not profile.email_confirmed and profile.confirmed_email == ""
-        assert "not confirmed" in body(client_of_ada.get("/settings"))
+        assert profile.email_confirmed and profile.pending_email == "Ada@new.example.org"
+        html = body(client_of_ada.get("/settings?saved=email"))
+        assert "Waiting for confirmation: <strong>Ada@new.example.org</strong>" in html
+        assert "We sent a confirmation link to Ada@new.example.org" in html
         link = link_in(mail, "Ada@new.example.org")
+        assert "Ada@new.example.org" in body(client_of_ada.get(link))
         assert client_of_ada.post(link).status_code == 200
-        assert services.profile_of(ada).email_confirmed
+        ada.refresh_from_db()
+        profile = services.profile_of(ada)
+        assert ada.email == "Ada@new.example.org" and profile.pending_email == ""
+        assert profile.email_confirmed
+        # The link for the old address no longer confirms anything.
+        assert client_of_ada.post(link_in(mail, "ada@example.org")).status_code == 400
 
     def test_errors_keep_the_address_but_not_the_password(
         self, client_of_ada: Client, ada: User, mail: Sink
     ) -> None:
-        member("bob", "bob@example.org")
         response = client_of_ada.post(
             "/settings", {"form": "email", "email": "new@example.org", "password": "wrong guess"}
         )
         html = body(response)
         assert response.status_code == 400 and "password is not right" in html
         assert 'value="new@example.org"' in html and "wrong guess" not in html
-        response = client_of_ada.post(
-            "/settings", {"form": "email", "email": "BOB@example.org", "password": PASSWORD}
-        )
-        assert response.status_code == 400 and "exists already" in body(response)
         ada.refresh_from_db()
         assert ada.email == "ada@example.org"
         assert mail.messages == []
+
+    def test_an_address_in_use_is_not_revealed_and_cannot_be_taken(
+        self, client_of_ada: Client, ada: User, mail: Sink
+    ) -> None:
+        member("bob", "bob@example.org")
+        taken = client_of_ada.post(
+            "/settings", {"form": "email", "email": "BOB@example.org", "password": PASSWORD}
+        )
+        free = client_of_ada.post(
+            "/settings", {"form": "email", "email": "free@example.org", "password": PASSWORD}
+        )
+        assert taken.status_code == free.status_code == 302
+        assert taken["Location"] == free["Location"] == "/settings?saved=email"
+        (notice,) = mail.to("BOB@example.org")
+        assert "/confirm-email/" not in notice.get_content()
+        ada.refresh_from_db()
+        assert ada.email == "ada@example.org"
+
+    def test_an_address_taken_after_its_link_was_sent_is_not_shared(
+        self, client_of_ada: Client, ada: User, mail: Sink
+    ) -> None:
+        client_of_ada.post(
+            "/settings", {"form": "email", "email": "new@example.org", "password": PASSWORD}
+        )
+        link = link_in(mail, "new@example.org")
+        member("bob", "new@example.org")
+        response = client_of_ada.post(link)
+        assert response.status_code == 400 and "has an account already" in body(response)
+        ada.refresh_from_db()
+        assert ada.email == "ada@example.org"
+        assert User.objects.filter(email="new@example.org").count() == 1
 
 
 class TestPasswordChange:

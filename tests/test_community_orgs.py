@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
+from django.utils import timezone
 
 from dailypapers.community.models import AuthorClaim, Membership, Organization
 from dailypapers.community.views import orgs as org_views
@@ -25,6 +27,8 @@ def body(response: HttpResponseBase) -> str:
 
 
 def make_user(username: str, **fields: Any) -> User:
+    """An account old enough to act (new ones wait: tests/test_claims_trust.py)."""
+    fields.setdefault("date_joined", timezone.now() - dt.timedelta(days=30))
     return User.objects.create_user(username=username, email=f"{username}@example.org", **fields)
 
 
@@ -249,7 +253,7 @@ class TestEdit:
         assert org.name == "Lab Renamed"
         assert org.description == "About\nus"
         assert org.avatar_url == "https://img.example.org/x.png"
-        assert org.email_domains == "example.org lab.example.org"
+        assert org.requested_email_domains == "example.org lab.example.org"
 
     @pytest.mark.parametrize("who", ["stranger", "member"])
     def test_others_cannot_edit(self, who: str) -> None:
@@ -410,11 +414,14 @@ class TestLinkPaper:
         assert self.link(None, "lab-one")["Location"].startswith("/login")
         assert self.org_of() is None
 
-    def test_submitter_links_and_unlinks(self) -> None:
+    def test_submitter_links_to_their_organizations_and_unlinks(self) -> None:
         sam = make_user("sam")
         paper("2604.00001", submitted_at=utc(2026, 4, 7))
         Submission.objects.update(submitter=sam)
-        make_org()
+        org = make_org()
+        assert self.link(sam, "lab-one").status_code == 403
+        assert self.org_of() is None
+        Membership.objects.create(organization=org, user=sam)
         assert self.link(sam, "lab-one")["Location"] == "/papers/2604.00001"
         assert self.org_of() == "lab-one"
         self.link(sam, "")
@@ -425,7 +432,7 @@ class TestLinkPaper:
         paper("2604.00001")
         entry = PaperAuthor.objects.get(paper__arxiv_id="2604.00001", position=0)
         AuthorClaim.objects.create(author=entry, user=ada, status="pending")
-        make_org()
+        Membership.objects.create(organization=make_org(), user=ada)
         assert self.link(ada, "lab-one").status_code == 403
         AuthorClaim.objects.update(status="confirmed")
         assert self.link(ada, "lab-one").status_code == 302
@@ -434,7 +441,7 @@ class TestLinkPaper:
     def test_org_admin_links_only_to_their_own_org(self) -> None:
         ada = make_user("ada")
         paper("2604.00001")
-        make_org("Lab One", admin=ada)
+        make_org("Lab One", admin=ada, verified_email_domains="lab.example.org")
         make_org("Other Lab", admin=make_user("bob"))
         assert self.link(ada, "other-lab").status_code == 403
         assert self.org_of() is None
@@ -479,7 +486,7 @@ class TestLinkPaper:
         sam = make_user("sam")
         paper("2604.00001", submitted_at=utc(2026, 4, 7))
         Submission.objects.update(submitter=sam)
-        make_org()
+        Membership.objects.create(organization=make_org(), user=sam)
         assert logged_in(sam).get("/papers/2604.00001/organization?org=lab-one").status_code == 405
         csrf_client = logged_in(sam, csrf=True)
         response = csrf_client.post("/papers/2604.00001/organization", {"org": "lab-one"})
@@ -500,11 +507,13 @@ class TestPaperPageAndCards:
         paper("2604.00001", submitted_at=utc(2026, 4, 7))
         Submission.objects.update(submitter=sam)
         form = 'action="/papers/2604.00001/organization"'
+        assert form not in body(logged_in(sam).get("/papers/2604.00001"))
+        admin = make_user("ada")
+        org = make_org(admin=admin, verified_email_domains="lab.example.org")
+        Membership.objects.create(organization=org, user=sam)
         assert form in body(logged_in(sam).get("/papers/2604.00001"))
         assert form not in body(logged_in(make_user("eve")).get("/papers/2604.00001"))
         assert form not in body(Client().get("/papers/2604.00001"))
-        admin = make_user("ada")
-        make_org(admin=admin)
         admin_html = body(logged_in(admin).get("/papers/2604.00001"))
         assert form in admin_html
         assert '<option value="lab-one">Lab One</option>' in admin_html

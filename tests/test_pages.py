@@ -77,8 +77,10 @@ class TestDailyList:
 
     def test_previous_next_and_tabs(self, client: Client) -> None:
         paper("2604.00001", submitted_at=utc(2026, 4, 7, 9))
+        paper("2604.00002", submitted_at=utc(2026, 4, 3, 9))  # a Friday, then a weekend
+        paper("2604.00003", submitted_at=utc(2026, 4, 8, 9))
         html = body(client.get("/papers/date/2026-04-07"))
-        assert 'rel="prev" href="/papers/date/2026-04-06"' in html
+        assert 'rel="prev" href="/papers/date/2026-04-03"' in html
         assert 'rel="next" href="/papers/date/2026-04-08"' in html
         assert 'href="/papers/week/2026-W15"' in html
         assert 'href="/papers/month/2026-04"' in html
@@ -89,6 +91,22 @@ class TestDailyList:
         paper("2604.00001", submitted_at=today)
         html = body(client.get(f"/papers/date/{today.date().isoformat()}"))
         assert 'rel="next"' not in html
+
+    def test_previous_and_next_skip_empty_periods_and_say_newest_and_oldest(
+        self, client: Client
+    ) -> None:
+        paper("2604.00001", submitted_at=utc(2026, 4, 7, 9))
+        paper("2602.00002", submitted_at=utc(2026, 2, 10, 9))
+        html = body(client.get("/papers/date/2026-04-07"))
+        assert 'rel="prev" href="/papers/date/2026-02-10"' in html
+        assert 'rel="next"' not in html and "Newest" in html
+        html = body(client.get("/papers/date/2026-02-10"))
+        assert 'rel="next" href="/papers/date/2026-04-07"' in html
+        assert 'rel="prev"' not in html and "Oldest" in html
+        month = body(client.get("/papers/month/2026-04"))
+        assert 'rel="prev" href="/papers/month/2026-02"' in month and "Newest" in month
+        week = body(client.get("/papers/week/2026-W07"))
+        assert 'rel="next" href="/papers/week/2026-W15"' in week
 
     def test_week_and_month_collect_their_days(self, client: Client) -> None:
         paper("2604.00001", title="Monday", submitted_at=utc(2026, 4, 6, 9))

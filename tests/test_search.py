@@ -246,10 +246,10 @@ class TestRanking:
         assert marked == ["protein"]
         assert "".join(s["text"] for s in hit.summary_segments) == hit.paper.abstract
 
-    def test_without_a_model_search_says_it_uses_words_only(self, corpus: None) -> None:
+    def test_without_a_model_search_says_it_uses_words_for_now(self, corpus: None) -> None:
         result = engine.search("protein")
         assert result.mode == "lexical"
-        assert any("words only" in note for note in result.notes)
+        assert any("Searching by words for now: the model" in note for note in result.notes)
 
 
 HOSTILE = [
@@ -369,3 +369,22 @@ class TestCommand:
         out = StringIO()
         call_command("search", "status", stdout=out)
         assert json.loads(out.getvalue())["documents"] == 3
+
+
+@pytest.mark.django_db
+def test_a_count_past_the_candidate_lists_says_so(client: Client) -> None:
+    upsert_papers(
+        [
+            record(f"2604.{n:05d}", title=f"Graph study {n}", abstract="graphs and more graphs")
+            for n in range(1, engine.CANDIDATES + 21)
+        ]
+    )
+    paper("2604.09999", title="Protein folding", abstract="alone")
+    index.catch_up()
+    many = engine.search("graph")
+    assert many.capped and many.total >= engine.CANDIDATES
+    assert f"{many.total}+ results" in body(client.get("/search", {"q": "graph"}))
+    few = engine.search("protein")
+    assert not few.capped
+    assert f"{few.total} result" in body(client.get("/search", {"q": "protein"}))
+    assert "+ result" not in body(client.get("/search", {"q": "protein"}))

@@ -515,9 +515,16 @@ def test_a_turn_cut_short_by_a_kill_is_due_again_at_once(settings: Any) -> None:
     # The killed worker had moved next_due_at a whole interval on; a worker that finds
     # its claim held by a process that ended takes the turn now, a live one does not.
     settings.SYNC_SOURCES = ["hf"]
+    settings.HF_API_URL = "http://127.0.0.1:9/api"  # nothing listens: fails at once, offline
+    settings.SYNC_MAX_RETRIES = 0
     later = timezone.now() + dt.timedelta(hours=23)
     alive = holder_for(os.getppid())
     SyncState.objects.create(source="hf", next_due_at=later, claimed_by=alive)
     assert sync.run_if_due("hf", timezone.now(), lambda: True) == "not due"
     SyncState.objects.filter(source="hf").update(claimed_by=holder_for(ended_pid()))
-    assert sync.run_if_due("hf", timezone.now(), lambda: True) != "not due"
+    taken = sync.run_if_due("hf", timezone.now(), lambda: True)
+    assert taken != "not due"
+    # The turn was taken: a run was recorded and the schedule moved on from the kill's.
+    state = SyncState.objects.get(source="hf")
+    assert SyncRun.objects.filter(source="hf").exists(), taken
+    assert state.next_due_at != later

@@ -134,14 +134,18 @@ PASSWORD_RESET_TIMEOUT = config.env_int("DAILYPAPERS_PASSWORD_RESET_SECONDS", 3 
 
 # Accounts: see dailypapers.accounts.
 ACCOUNT_CONFIRM_DAYS = config.env_int("DAILYPAPERS_ACCOUNT_CONFIRM_DAYS", 3)
-# Wrong passwords in a row (within the lockout period) that lock an account, and for how long.
+# Wrong passwords in a row (within the lockout period) that lock a username for the
+# client IP that typed them, and for how long. See dailypapers.accounts.lockout.
 ACCOUNT_LOCKOUT_FAILURES = config.env_int("DAILYPAPERS_ACCOUNT_LOCKOUT_FAILURES", 5)
 ACCOUNT_LOCKOUT_SECONDS = config.env_int("DAILYPAPERS_ACCOUNT_LOCKOUT_SECONDS", 900)
+# How long the sign-in link mailed to a locked account's owner works (once).
+ACCOUNT_LOGIN_LINK_SECONDS = config.env_int("DAILYPAPERS_ACCOUNT_LOGIN_LINK_SECONDS", 3600)
 # Attempts per client IP, per account named in the form, and the window in seconds.
+# Logins per account, from all clients together, are the lockout's backstop.
 ACCOUNT_RATE_LIMITS = {
     "login": (
         config.env_int("DAILYPAPERS_LOGINS_PER_IP", 30),
-        config.env_int("DAILYPAPERS_LOGINS_PER_ACCOUNT", 10),
+        config.env_int("DAILYPAPERS_LOGINS_PER_ACCOUNT", 100),
         900,
     ),
     "signup": (
@@ -232,8 +236,16 @@ CACHES = {
 # Trending: see dailypapers.papers.trending for the formula.
 TRENDING_WINDOW_DAYS = config.env_int("DAILYPAPERS_TRENDING_WINDOW_DAYS", 7)
 
-# Absolute links in emails: where the hub is reached from outside.
+# Absolute links in emails: where the hub is reached from outside. Unset, `dailypapers
+# serve` uses the address it listens on (and passes it to its worker).
 BASE_URL = config.env_str("DAILYPAPERS_BASE_URL", "http://localhost:8000").rstrip("/")
+
+# `dailypapers serve` runs the background worker beside the web server unless this is
+# off (deployments that run `dailypapers worker` elsewhere); see core.supervise.
+SERVE_WORKER = config.env_bool("DAILYPAPERS_SERVE_WORKER", True)
+# `dailypapers serve` loads a sample of real daily lists into an empty database, so a
+# new hub shows papers at once; real papers replace it (ingest.sample).
+SERVE_SAMPLE = config.env_bool("DAILYPAPERS_SAMPLE", True)
 
 # Outgoing email: one URL, see dailypapers.core.email_url for its forms.
 EMAIL_CONFIG = email_url.parse(config.env_str("DAILYPAPERS_EMAIL_URL", "smtp://localhost:25"))

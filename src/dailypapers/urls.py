@@ -6,6 +6,8 @@ from dailypapers.accounts import views as accounts_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/papers", permanent=False)),
+    # The admin signs in through the site's login, with its rate limits and lockout.
+    path("admin/login/", accounts_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("dailypapers.api.urls")),
     path("", include("dailypapers.accounts.urls")),

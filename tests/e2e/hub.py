@@ -120,9 +120,22 @@ def get(url: str, timeout: float = 10) -> tuple[int, dict[str, str], str]:
         return exc.code, dict(exc.headers), exc.read().decode(errors="replace")
 
 
-def start_server(data_dir: Path, log: Path, *, env: dict[str, str], workers: int = 2) -> Server:
-    """Start ``dailypapers serve`` on a free port and wait until /papers answers."""
-    port = free_port()
+def start_server(
+    data_dir: Path,
+    log: Path,
+    *,
+    env: dict[str, str],
+    workers: int = 2,
+    background_worker: bool = False,
+    sample: bool = False,
+    port: int | None = None,
+) -> Server:
+    """Start ``dailypapers serve`` on a free port and wait until /papers answers.
+
+    The background worker and the first-start sample that serve has by default are left
+    out unless asked for, so that what a page test sees is the data it imported.
+    """
+    port = port or free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -136,6 +149,8 @@ def start_server(data_dir: Path, log: Path, *, env: dict[str, str], workers: int
                 str(port),
                 "--workers",
                 str(workers),
+                *([] if background_worker else ["--no-worker"]),
+                *([] if sample else ["--no-sample"]),
             ],
             env=env,
             stdin=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import time
 from collections.abc import Iterator
@@ -96,3 +97,17 @@ def test_a_second_start_reuses_the_secret_key_and_database(
     assert "Database migrated." not in second.output()
     status, _, _ = get(f"{second.url}/papers")
     assert status == 200
+
+
+def test_first_start_of_an_empty_hub_shows_the_sample_of_real_papers(
+    data_dir: Path, tmp_path: Path, servers: list[Server]
+) -> None:
+    server = start_server(data_dir, tmp_path / "serve.log", env=clean_env(), sample=True)
+    servers.append(server)
+    assert "Loaded the sample: 333 daily-list entries" in server.output()
+    status, _, body = get(f"{server.url}/papers")
+    assert status == 200
+    assert "No papers yet" not in body
+    assert "2026-08-21" in body or "Aug 21, 2026" in body
+    status, _, body = get(f"{server.url}/papers/date/2026-08-03")
+    assert status == 200 and re.search(r'href="/papers/\d{4}\.\d{4,5}"', body)

@@ -5,3 +5,7 @@ class AccountsConfig(AppConfig):
     name = "dailypapers.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        # Connects the request signals that start mail after the response.
+        from dailypapers.accounts import mailing  # noqa: F401

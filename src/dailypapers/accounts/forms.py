@@ -1,16 +1,16 @@
-"""Sign-up and settings forms; login and password reset use Django's forms as they are."""
+"""Sign-up, settings and password-reset forms; login uses Django's form as it is."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import AbstractBaseUser, User
 
-from dailypapers.accounts import reserved
+from dailypapers.accounts import mailing, queries, reserved
 from dailypapers.accounts.models import Profile
 from dailypapers.core.text import clean
 
@@ -22,18 +22,6 @@ def normalize_email(email: str) -> str:
     """The address as typed, with its domain (which is case-insensitive) in lowercase."""
     local, _, domain = email.strip().rpartition("@")
     return f"{local}@{domain.lower()}"
-
-
-def address_taken(email: str, *, by_other_than: AbstractBaseUser | None = None) -> bool:
-    # One account per address: password resets go to the address, so two accounts
-    # sharing it could take over each other.
-    users = get_user_model().objects.filter(email__iexact=email)
-    if by_other_than is not None:
-        users = users.exclude(pk=by_other_than.pk)
-    return users.exists()
-
-
-_TAKEN = "An account with this address exists already. Log in, or reset its password."
 
 
 class SignUpForm(UserCreationForm[User]):
@@ -55,19 +43,25 @@ class SignUpForm(UserCreationForm[User]):
         ].help_text = "Letters, digits and @ . + - _ only; shown on your profile."
         self.fields["username"].widget.attrs["autocomplete"] = "username"
 
+    @classmethod
+    def name_taken_error(cls) -> str:
+        return str(User().unique_error_message(User, ["username"]).message)
+
     def clean_username(self) -> str:
         username = super().clean_username()
         # /<username> links to the profile, so the names of the hub's pages are taken.
         # (The parent returns nothing when it found the name taken and said so.)
         if username and reserved.is_reserved(username):
             raise forms.ValidationError("This name is reserved by the site. Choose another one.")
+        if username and queries.username_taken(username):
+            # The parent's check knows only ASCII case on SQLite.
+            raise forms.ValidationError(self.name_taken_error())
         return username
 
     def clean_email(self) -> str:
-        email = normalize_email(self.cleaned_data["email"])
-        if address_taken(email):
-            raise forms.ValidationError(_TAKEN)
-        return email
+        # Whether another account has the address is not said here (that would tell
+        # anyone which addresses have accounts): see services.sign_up.
+        return normalize_email(self.cleaned_data["email"])
 
 
 def clean_bio(value: str) -> str:
@@ -126,10 +120,13 @@ class EmailChangeForm(forms.Form):
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
-        if email == getattr(self.user, "email", ""):
+        # The address shown as the account's (its own, or the one it waits for when
+        # another account had it at sign-up): the same answer either way.
+        profile = Profile.objects.filter(user_id=self.user.pk).first()
+        if email == queries.shown_address(self.user, profile):
             raise forms.ValidationError("This is your address already.")
-        if address_taken(email, by_other_than=self.user):
-            raise forms.ValidationError(_TAKEN)
+        # Whether another account has it is told only to that address (see
+        # services.change_email).
         return email
 
     def clean_password(self) -> str:
@@ -137,3 +134,21 @@ class EmailChangeForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("The password is not right.")
         return password
+
+
+class QuietPasswordResetForm(PasswordResetForm):
+    """Django's reset form, its mail made and sent after the answer has gone.
+
+    In the request it only looks the address up (one query, known or not); made and
+    sent inline, the mail made the answer for a known address slower than for an
+    unknown one, telling which addresses have accounts.
+    """
+
+    _found: list[Any]
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        return iter(self._found)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._found = list(super().get_users(self.cleaned_data["email"]))
+        mailing.after_response(lambda: PasswordResetForm.save(self, *args, **kwargs))

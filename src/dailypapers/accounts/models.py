@@ -5,8 +5,8 @@ from django.db import models
 
 
 class Profile(models.Model):
-    """What the hub keeps about an account beyond Django's user: its confirmed email
-    and the state of the failed-login lockout."""
+    """What the hub keeps about an account beyond Django's user: its confirmed email,
+    an address waiting for confirmation, and what the profile page shows."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -15,10 +15,12 @@ class Profile(models.Model):
     # inherit the confirmation.
     confirmed_email = models.EmailField(blank=True)
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # An address typed in the settings, or at sign-up when another account had it
+    # already: it becomes the account's address (user.email) when its link is
+    # followed. Addresses are unique among accounts (auth_user has a unique index on
+    # the lowercased address), so it cannot be taken over before that.
+    pending_email = models.EmailField(blank=True)
     upvotes_public = models.BooleanField(default=True, help_text="upvotes shown on the profile")
-    failed_logins = models.PositiveIntegerField(default=0)
-    last_failed_login_at = models.DateTimeField(null=True, blank=True)
-    locked_until = models.DateTimeField(null=True, blank=True)
     display_name = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True)
     # A suspended account cannot log in (user.is_active is cleared with it); the
@@ -31,3 +33,20 @@ class Profile(models.Model):
     @property
     def email_confirmed(self) -> bool:
         return bool(self.confirmed_email) and self.confirmed_email == self.user.email
+
+
+class LoginFailures(models.Model):
+    """Wrong passwords typed for one username from one client, and the lock they cause.
+
+    Keyed by a hash of the name as typed (in lowercase) and the client's IP, whether
+    or not an account has that name: the answers do not tell which names exist, and
+    one client's guesses lock that client out, not the account's owner.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong passwords ({self.key[:16]}…)"

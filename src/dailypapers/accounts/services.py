@@ -1,24 +1,30 @@
-"""Everything that writes accounts: sign-up, email confirmation, the login lockout."""
+"""Everything that writes accounts: sign-up, email confirmation, profiles, addresses.
+
+The login lockout is in dailypapers.accounts.lockout.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import smtplib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from dailypapers.accounts import tokens
+from dailypapers.accounts import queries, tokens
 from dailypapers.accounts.models import Profile
+from dailypapers.core import ratelimit
 
 log = logging.getLogger(__name__)
+
+# Notes to the owner of an address that a sign-up or a change of address typed it.
+NOTICES_PER_DAY = 3
 
 
 def profile_of(user: AbstractBaseUser) -> Profile:
@@ -27,93 +33,123 @@ def profile_of(user: AbstractBaseUser) -> Profile:
     return profile
 
 
-@transaction.atomic
+class UsernameTaken(Exception):
+    """Another account has this username (in some case)."""
+
+
 def sign_up(username: str, email: str, password: str) -> User:
-    user: User = get_user_model().objects.create_user(
-        username=username, email=email, password=password
-    )
-    Profile.objects.create(user=user)
-    return user
+    """Make an account; raises UsernameTaken when another has the name in any case.
+
+    The address is the account's own when no other account has it. When one has it,
+    the new account waits for it (Profile.pending_email) like any unconfirmed
+    account, so the answer does not tell that the address has an account; the
+    confirmation mail then tells its owner instead (see send_confirmation).
+
+    Two sign-ups at once can both pass the form's checks: the unique indexes on the
+    lowercased username and address decide, and their refusal lands here.
+    """
+    model = get_user_model()
+    username = model.normalize_username(username)
+    hashed = make_password(password)  # outside the transaction: it takes a while
+    own = "" if queries.address_taken(email) else email
+    while True:
+        try:
+            with transaction.atomic():
+                # Inside the transaction, which takes SQLite's write lock first, the
+                # check also covers case variants that SQLite's LOWER cannot see.
+                if queries.username_taken(username):
+                    raise UsernameTaken(username)
+                user: User = model.objects.create(username=username, email=own, password=hashed)
+                Profile.objects.create(user=user, pending_email="" if own else email)
+            return user
+        except IntegrityError:
+            if queries.username_taken(username):
+                raise UsernameTaken(username) from None
+            if own and queries.address_taken(own):
+                own = ""  # taken meanwhile: wait for it, as if it had been taken before
+                continue
+            raise
 
 
-def confirmation_url(user: AbstractBaseUser) -> str:
-    email = str(getattr(user, "email", ""))
-    return f"{settings.BASE_URL}/confirm-email/{tokens.make(int(user.pk), email)}"
+def confirmation_url(user: AbstractBaseUser, address: str) -> str:
+    return f"{settings.BASE_URL}/confirm-email/{tokens.make(int(user.pk), address)}"
+
+
+def address_to_confirm(user: AbstractBaseUser) -> str:
+    """The address a confirmation link is for: a new one waiting, else the account's."""
+    profile = profile_of(user)
+    return profile.pending_email or str(getattr(user, "email", ""))
 
 
 def send_confirmation(user: AbstractBaseUser) -> bool:
     """Mail the confirmation link; False when the mail server did not take it.
 
+    When another account has the address, its owner gets a note that someone tried
+    to use it instead of a link (at most NOTICES_PER_DAY a day per address; more
+    are dropped quietly), so the person who typed it learns nothing from the answer.
+
     A failure is logged, not raised: the account exists either way and the link
     can be sent again from the profile page.
     """
+    address = address_to_confirm(user)
+    if not address:
+        return False
     context = {
         "user": user,
-        "url": confirmation_url(user),
+        "address": address,
         "site_name": settings.SITE_NAME,
+        "base_url": settings.BASE_URL,
         "days": settings.ACCOUNT_CONFIRM_DAYS,
     }
-    body = render_to_string("accounts/email/confirm.txt", context)
+    if queries.address_taken(address, by_other_than=user):
+        if not ratelimit.hit(
+            ratelimit.private_key("address-notice", address.lower()),
+            limit=NOTICES_PER_DAY,
+            window=86400,
+        ):
+            return True
+        subject = f"Someone tried to use your address on {settings.SITE_NAME}"
+        body = render_to_string("accounts/email/address_in_use.txt", context)
+    else:
+        context["url"] = confirmation_url(user, address)
+        subject = f"Confirm your email for {settings.SITE_NAME}"
+        body = render_to_string("accounts/email/confirm.txt", context)
     try:
-        send_mail(
-            f"Confirm your email for {settings.SITE_NAME}",
-            body,
-            None,
-            [str(getattr(user, "email", ""))],
-        )
+        send_mail(subject, body, None, [address])
     except (smtplib.SMTPException, OSError):
         log.warning("confirmation mail to user %s not sent", user.pk, exc_info=True)
         return False
     return True
 
 
-def confirm_email(user: AbstractBaseUser, tag: str) -> bool:
-    """Mark the user's current address confirmed if the link was made for it."""
-    email = str(getattr(user, "email", ""))
-    if not email or not tokens.matches(tag, email):
-        return False
+def confirm_email(user: AbstractBaseUser, tag: str) -> str:
+    """Confirm the address the link was made for: "done", "bad" or "taken".
+
+    A link for the address waiting makes it the account's own ("taken" when another
+    account got it meanwhile: only who reads that mailbox sees that).
+    """
     profile = profile_of(user)
+    email = str(getattr(user, "email", ""))
+    if profile.pending_email and tokens.matches(tag, profile.pending_email):
+        try:
+            with transaction.atomic():
+                get_user_model().objects.filter(pk=user.pk).update(email=profile.pending_email)
+                Profile.objects.filter(pk=profile.pk).update(
+                    confirmed_email=profile.pending_email,
+                    email_confirmed_at=timezone.now(),
+                    pending_email="",
+                )
+        except IntegrityError:
+            return "taken"
+        user.email = profile.pending_email  # type: ignore[attr-defined]
+        return "done"
+    if not email or not tokens.matches(tag, email):
+        return "bad"
     if profile.confirmed_email != email:
         profile.confirmed_email = email
         profile.email_confirmed_at = timezone.now()
         profile.save(update_fields=["confirmed_email", "email_confirmed_at"])
-    return True
-
-
-def locked_for(user: AbstractBaseUser, now: dt.datetime | None = None) -> int:
-    """Seconds the account stays locked after too many failed logins (0: not locked)."""
-    now = now or timezone.now()
-    until = Profile.objects.filter(user_id=user.pk).values_list("locked_until", flat=True).first()
-    if until is None or until <= now:
-        return 0
-    return max(1, int((until - now).total_seconds()))
-
-
-def record_failed_login(user: AbstractBaseUser, now: dt.datetime | None = None) -> None:
-    """Count a wrong password; the Nth within the lockout period locks the account.
-
-    Counted with conditional UPDATEs so that parallel attempts each count.
-    """
-    now = now or timezone.now()
-    period = dt.timedelta(seconds=settings.ACCOUNT_LOCKOUT_SECONDS)
-    profile_of(user)
-    mine = Profile.objects.filter(user_id=user.pk)
-    # A failure long after the previous one starts a new count.
-    restarted = mine.exclude(last_failed_login_at__gt=now - period).update(
-        failed_logins=1, last_failed_login_at=now
-    )
-    if not restarted:
-        mine.update(failed_logins=F("failed_logins") + 1, last_failed_login_at=now)
-    mine.filter(failed_logins__gte=settings.ACCOUNT_LOCKOUT_FAILURES).update(
-        failed_logins=0, locked_until=now + period
-    )
-
-
-def clear_failed_logins(user: AbstractBaseUser) -> None:
-    """After a successful login or a password reset, earlier failures no longer count."""
-    Profile.objects.filter(user_id=user.pk).update(
-        failed_logins=0, last_failed_login_at=None, locked_until=None
-    )
+    return "done"
 
 
 def update_profile(
@@ -126,14 +162,12 @@ def update_profile(
 
 
 def change_email(user: User, email: str) -> bool:
-    """Give the account a new address, unconfirmed until its link is followed.
+    """Ask for a new address: it waits for its link and then replaces the old one.
 
-    Returns whether the confirmation mail went out (the change stands either way).
+    Until then the account keeps its address (and its confirmation), so a typo does
+    not lock anyone out, and whether another account has the new address shows only
+    in the mail to it. Returns whether the mail went out.
     """
-    with transaction.atomic():
-        user.email = email
-        user.save(update_fields=["email"])
-        profile_of(user)
-        # The old confirmation was for the old address; it vouches for nothing now.
-        Profile.objects.filter(user_id=user.pk).update(confirmed_email="", email_confirmed_at=None)
+    profile_of(user)
+    Profile.objects.filter(user_id=user.pk).update(pending_email=email)
     return send_confirmation(user)

@@ -5,6 +5,7 @@ from dailypapers.accounts import views
 urlpatterns = [
     path("signup", views.signup, name="signup"),
     path("login", views.login, name="login"),
+    path("login/link/<uidb64>/<token>", views.login_link, name="login-link"),
     path("logout", views.logout, name="logout"),
     path("confirm-email/resend", views.resend_confirmation, name="confirm-email-resend"),
     path("confirm-email/<str:token>", views.confirm_email, name="confirm-email"),

@@ -30,12 +30,19 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import is_valid_path
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.accounts import limits, queries, reserved, services, tokens
-from dailypapers.accounts.forms import EmailChangeForm, ProfileForm, SignUpForm
+from dailypapers.accounts import limits, lockout, queries, reserved, services, tokens
+from dailypapers.accounts.forms import (
+    EmailChangeForm,
+    ProfileForm,
+    QuietPasswordResetForm,
+    SignUpForm,
+)
+from dailypapers.core import ratelimit
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.views import not_found
 
@@ -68,7 +75,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "accounts/signup.html", context, status=400)
     data = form.cleaned_data
-    user = services.sign_up(data["username"], data["email"], data["password1"])
+    try:
+        user = services.sign_up(data["username"], data["email"], data["password1"])
+    except services.UsernameTaken:
+        # Taken between the form's check and the write (a sign-up at the same moment).
+        form.add_error("username", SignUpForm.name_taken_error())
+        return render(request, "accounts/signup.html", context, status=400)
     sent = services.send_confirmation(user)
     auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return render(request, "accounts/welcome.html", {"email": data["email"], "sent": sent})
@@ -95,10 +107,13 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
         )
     # Mail scanners open links: only the button (a POST) confirms.
     if request.method != "POST":
-        return _private(
-            render(request, "accounts/confirm_email.html", {"state": "ask", "who": user})
+        address = queries.link_address(user, found[1])
+        context = {"state": "ask" if address else "bad", "who": user, "address": address}
+        page = render(
+            request, "accounts/confirm_email.html", context, status=200 if address else 400
         )
-    state = "done" if services.confirm_email(user, found[1]) else "bad"
+        return _private(page)
+    state = services.confirm_email(user, found[1])
     status = 200 if state == "done" else 400
     context = {"state": state, "who": user}
     return _private(render(request, "accounts/confirm_email.html", context, status=status))
@@ -110,7 +125,7 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert user.is_authenticated
     wait = limits.check(request, "confirm", user.get_username())
-    context = {"email": user.email, "sent": False}
+    context = {"email": services.address_to_confirm(user), "sent": False}
     if wait:
         return _too_many(request, "accounts/welcome.html", context, wait)
     context["sent"] = services.send_confirmation(user)
@@ -122,29 +137,72 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
+    """The site's login, and the admin's (see admin_login).
+
+    Known and unknown usernames get the same answers (see dailypapers.accounts.lockout).
+    """
     if request.method != "POST":
         context = {"form": AuthenticationForm(request), "next": _next_url(request), "nav": "login"}
         return render(request, "accounts/login.html", context)
     form = AuthenticationForm(request, data=request.POST)
     context = {"form": form, "next": _next_url(request), "nav": "login"}
     username = request.POST.get("username", "")[:150]
+    ip = ratelimit.client_ip(request)
     wait = limits.check(request, "login", username)
+    if not wait:
+        wait = lockout.locked_for(username, ip)
+        context["locked"] = bool(wait)
     if wait:
+        lockout.mail_sign_in_link(username)
         return _too_many(request, "accounts/login.html", context, wait)
-    account = get_user_model().objects.filter(username=username).first() if username else None
-    if account is not None:
-        locked = services.locked_for(account)
-        if locked:
-            context["locked"] = True
-            return _too_many(request, "accounts/login.html", context, locked)
     if not form.is_valid():
-        if account is not None and request.POST.get("password"):
-            services.record_failed_login(account)
+        if request.POST.get("password") and lockout.record_failure(username, ip):
+            lockout.mail_sign_in_link(username)
         return render(request, "accounts/login.html", context, status=400)
     user = form.get_user()
     auth.login(request, user)
-    services.clear_failed_logins(user)
+    lockout.clear(username, ip)
     return HttpResponseRedirect(_next_url(request))
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """/admin/login/: the site's login, with its rate limits and lockout.
+
+    A visit is sent to /login (and back to the admin page it came from); a form
+    posted here is checked as one posted there.
+    """
+    if request.method == "POST":
+        return login(request)
+    wanted = request.GET.get("next") or "/admin/"
+    return HttpResponseRedirect(f"/login?next={quote(safe_next(request, '/admin/', wanted))}")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The one-time sign-in link mailed to a locked account's owner.
+
+    The link shows a button; only its POST signs in (mail scanners open links).
+    """
+    user = None
+    try:
+        uid = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, OverflowError):
+        uid = None
+    if uid is not None:
+        user = get_user_model().objects.filter(pk=uid, is_active=True).first()
+    if user is None or not lockout.link_tokens.check_token(user, token):
+        page = render(request, "accounts/login_link.html", {"state": "bad"}, status=400)
+        return _private(page)
+    if request.method != "POST":
+        return _private(render(request, "accounts/login_link.html", {"state": "ask", "who": user}))
+    auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    lockout.lift(user)
+    lockout.clear(user.get_username(), ratelimit.client_ip(request))
+    return HttpResponseRedirect("/settings?saved=signed-in")
 
 
 @require_POST
@@ -154,6 +212,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QuietPasswordResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
@@ -162,7 +221,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = limits.check(request, "reset", request.POST.get("email", ""))
         if wait:
-            context = self.get_context_data(form=PasswordResetForm(request.POST))
+            context = self.get_context_data(form=QuietPasswordResetForm(request.POST))
             return _too_many(request, self.template_name, context, wait)
         return super().post(request, *args, **kwargs)
 
@@ -180,7 +239,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: SetPasswordForm[Any]) -> HttpResponse:
         response = super().form_valid(form)
         # Whoever can read the account's mail may log in again at once.
-        services.clear_failed_logins(form.user)
+        lockout.lift(form.user)
+        lockout.clear(form.user.get_username(), ratelimit.client_ip(self.request))
         return response
 
 
@@ -215,6 +275,8 @@ def _settings_forms(request: HttpRequest, bound: str = "") -> dict[str, Any]:
         "email_form": EmailChangeForm(user, data if bound == "email" else None),
         "password_form": PasswordChangeForm(user, data if bound == "password" else None),
         "profile": profile,
+        "address": queries.shown_address(user, profile),
+        "waiting": queries.waiting_address(user, profile),
         "nav": "settings",
     }
 

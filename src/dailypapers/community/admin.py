@@ -1,14 +1,15 @@
 """The community's models in the Django admin, for staff.
 
-Changes that moderation logs (removing comments, deciding author claims) are admin
-actions that go through the same services as the site, so they are logged too; the
-fields they set are read-only in the forms so they cannot be changed around the log.
+Changes that moderation logs (removing comments, deciding author claims, verifying an
+organization's email domains) are admin actions that go through the same services as
+the site, so they are logged too; the fields they set are read-only in the forms so
+they cannot be changed around the log.
 """
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
 from dailypapers.community.models import (
@@ -21,7 +22,7 @@ from dailypapers.community.models import (
     ModerationAction,
     Organization,
 )
-from dailypapers.community.services import claims
+from dailypapers.community.services import claims, orgs
 from dailypapers.community.services import moderation as services
 
 ADMIN_REASON = "from the admin"
@@ -33,11 +34,59 @@ def _staff(request: HttpRequest) -> AbstractBaseUser:
     return user
 
 
+class DomainsFilter(admin.SimpleListFilter):
+    title = "email domains"
+    parameter_name = "domains"
+
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Organization]
+    ) -> list[tuple[str, str]]:
+        return [("requested", "Requested, not all verified"), ("verified", "Some verified")]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Organization]
+    ) -> QuerySet[Organization]:
+        if self.value() == "requested":
+            requested = queryset.exclude(requested_email_domains="")
+            return requested.exclude(requested_email_domains=F("verified_email_domains"))
+        if self.value() == "verified":
+            return queryset.exclude(verified_email_domains="")
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin[Organization]):
-    list_display = ("slug", "name", "created_at")
-    search_fields = ("slug", "name")
+    list_display = (
+        "slug",
+        "name",
+        "requested_email_domains",
+        "verified_email_domains",
+        "created_by",
+        "created_at",
+    )
+    list_filter = (DomainsFilter,)
+    search_fields = ("slug", "name", "requested_email_domains", "verified_email_domains")
+    list_select_related = ("created_by",)
+    raw_id_fields = ("created_by",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # Verified domains confirm author claims: they change only through the logged
+    # actions below, never by editing the field.
+    readonly_fields = ("verified_email_domains", "created_at")
+    actions = ("verify_domains", "unverify_domains")
+
+    @admin.action(description="Verify the requested email domains of the selected (logged)")
+    def verify_domains(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        for org in queryset:
+            added = orgs.verify_domains(_staff(request), org, reason=ADMIN_REASON)
+            if added:
+                self.message_user(request, f"{org.slug}: verified {' '.join(added)}.")
+
+    @admin.action(description="Withdraw the verified email domains of the selected (logged)")
+    def unverify_domains(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        for org in queryset:
+            removed = orgs.unverify_domains(_staff(request), org, reason=ADMIN_REASON)
+            if removed:
+                self.message_user(request, f"{org.slug}: withdrew {' '.join(removed)}.")
 
 
 @admin.register(Membership)

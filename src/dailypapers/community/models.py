@@ -20,9 +20,16 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     avatar_url = models.URLField(max_length=500, blank=True)
     description = models.TextField(blank=True)
-    # Space-separated email domains whose confirmed addresses count as this
-    # organization's (e.g. "example.org lab.example.org").
-    email_domains = models.CharField(max_length=500, blank=True)
+    # Space-separated email domains (e.g. "example.org lab.example.org"). The org's
+    # admins type the requested ones; they are no evidence of anything until staff
+    # verify them. Only verified domains confirm author claims, and only staff set them
+    # (the admin's logged actions, `dailypapers moderate verify-domains`).
+    requested_email_domains = models.CharField(max_length=500, blank=True)
+    verified_email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="set by staff only: confirmed addresses here count as the organization's",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -161,6 +168,12 @@ class ModerationAction(models.Model):
         DISMISS_FLAGS = "dismiss-flags", "Dismissed flags"
         CONFIRM_CLAIM = "confirm-claim", "Confirmed an author claim"
         REJECT_CLAIM = "reject-claim", "Rejected an author claim"
+        VERIFY_DOMAINS = "verify-domains", "Verified an organization's email domains"
+        UNVERIFY_DOMAINS = "unverify-domains", "Withdrew an organization's email domains"
+        # Not moderators' actions, but changes to what an organization shows that its
+        # members (or staff) make and others may need to trace.
+        LINK_PAPER = "link-paper", "Linked a paper to an organization"
+        UNLINK_PAPER = "unlink-paper", "Took a paper off an organization"
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -22,3 +22,18 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.hits}"
+
+
+class WorkerBeat(models.Model):
+    """A running ``dailypapers worker``: written every few seconds, removed when it stops.
+
+    Kept in the database so that ``/healthz`` and ``dailypapers status`` on any node see
+    the workers of every machine.
+    """
+
+    holder = models.CharField(max_length=200, unique=True, help_text="host:pid")
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.holder} (last seen {self.beat_at:%Y-%m-%d %H:%M:%S})"

@@ -24,3 +24,12 @@ def _job(source: str) -> worker.JobFunc:
 
 for _source in sync.SOURCES:
     worker.register(f"sync.{_source}", every=CHECK_EVERY)(_job(_source))
+
+
+@worker.register("sample.retire", every=CHECK_EVERY)
+def retire_sample(now: dt.datetime, should_stop: worker.StopCheck) -> str:
+    """The first-start sample gives way once the hub has real papers (ingest.sample)."""
+    from dailypapers.ingest import sample
+
+    removed = sample.retire()
+    return f"{removed} sample papers removed" if removed else "nothing to do"

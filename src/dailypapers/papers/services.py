@@ -100,23 +100,64 @@ def _record_wins(paper: Row, record: PaperRecord) -> bool:
 
 
 def _organizations(papers: Sequence[PreparedPaper]) -> dict[str, int]:
-    """Organization ids by slug, creating the ones not stored yet."""
+    """Organization ids by the upstream's slug, creating the ones not stored yet.
+
+    An organization someone made on this hub is never taken for the upstream's one of
+    the same name, unless staff verified it: otherwise creating "SomeLab" before its
+    papers arrive would hand those papers to whoever did. The upstream's organization
+    then lives under ``<slug>-upstream`` (or ``-upstream-2``, ...).
+    """
     wanted: dict[str, paper_rows.Organization] = {}
     for paper in papers:
         if paper.organization:
             wanted.setdefault(paper.organization[0], paper.organization)
     if not wanted:
         return {}
-    found = dict(Organization.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
-    missing = [
-        Organization(slug=slug, name=name or slug, avatar_url=avatar)
-        for slug, name, avatar in wanted.values()
-        if slug not in found
-    ]
-    if missing:
+    found = _trusted_slugs(list(wanted))
+    for _ in range(2):  # a second pass picks up rows a concurrent import created
+        missing = [
+            Organization(slug=_free_slug(slug), name=name or slug, avatar_url=avatar)
+            for slug, name, avatar in wanted.values()
+            if slug not in found
+        ]
+        if not missing:
+            break
         Organization.objects.bulk_create(missing, ignore_conflicts=True)
-        found = dict(Organization.objects.filter(slug__in=list(wanted)).values_list("slug", "id"))
+        found = _trusted_slugs(list(wanted))
     return found
+
+
+def _trusted_slugs(slugs: list[str]) -> dict[str, int]:
+    """Upstream slug -> id of the organization the import may use for it."""
+    candidates = [*slugs, *(f"{s}-upstream" for s in slugs), *_numbered(slugs)]
+    rows = Organization.objects.filter(slug__in=candidates).values_list(
+        "slug", "id", "created_by_id", "verified_email_domains"
+    )
+    usable = {slug: pk for slug, pk, maker, verified in rows if maker is None or verified}
+    out = {}
+    for slug in slugs:
+        for option in (slug, f"{slug}-upstream", *_numbered([slug])):
+            if option in usable:
+                out[slug] = usable[option]
+                break
+    return out
+
+
+def _numbered(slugs: list[str], tries: int = 5) -> list[str]:
+    return [f"{s}-upstream-{n}" for s in slugs for n in range(2, 2 + tries)]
+
+
+def _free_slug(slug: str) -> str:
+    """``slug`` if no one holds it, else the first free ``-upstream`` variant."""
+    taken = set(
+        Organization.objects.filter(
+            slug__in=[slug, f"{slug}-upstream", *_numbered([slug])]
+        ).values_list("slug", flat=True)
+    )
+    for option in (slug, f"{slug}-upstream", *_numbered([slug])):
+        if option not in taken:
+            return option
+    return f"{slug}-upstream-{len(taken) + 2}"
 
 
 def _merge(paper: Row, record: PaperRecord, orgs: dict[str, int], wins: bool) -> set[str]:

@@ -25,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
-from dailypapers.community.models import AuthorClaim
+from dailypapers.community.queries.standing import new_account_refusal
 from dailypapers.core import arxiv_ids
 from dailypapers.ingest import arxiv_api, sync
 from dailypapers.ingest.http import FetchError, PoliteClient
@@ -133,18 +133,7 @@ def submitted_today(user: AbstractBaseUser, now: dt.datetime) -> int:
 
 def account_refusal(user: AbstractBaseUser, now: dt.datetime) -> str:
     """Why this account cannot submit at all right now; "" when it can."""
-    if not user.is_active:
-        return "This account is not active, so it cannot submit papers."
-    hours = settings.SUBMIT_MIN_ACCOUNT_HOURS
-    joined = getattr(user, "date_joined", None)
-    if joined is not None and now - joined >= dt.timedelta(hours=hours):
-        return ""
-    if AuthorClaim.objects.filter(user_id=user.pk, status=AuthorClaim.Status.CONFIRMED).exists():
-        return ""
-    return (
-        f"New accounts can submit papers {hours} hours after signing up, "
-        "or as soon as one of their author claims is confirmed."
-    )
+    return new_account_refusal(user, now, "submit papers")
 
 
 def cap_refusal(user: AbstractBaseUser, now: dt.datetime) -> str:

@@ -70,11 +70,11 @@ def _render_period(
 ) -> HttpResponse:
     page_number = _page_number(request)
     page = queries.daily_list(period, offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    today = periods.local_date(timezone.now())
-    before = after = None
-    if not page.items:
-        before, after = queries.neighbours(period)
-    previous, following = period.shifted(-1), period.shifted(1)
+    # Previous and next lead to the nearest period that has papers, never into empty
+    # days (or past the newest list into the future).
+    before, after = queries.neighbours(period)
+    previous = periods.containing(period.kind, before) if before else None
+    following = periods.containing(period.kind, after) if after else None
     tabs = [
         {
             "label": label,
@@ -89,7 +89,7 @@ def _render_period(
         "page_number": page_number,
         "tabs": tabs,
         "previous_url": _period_url(previous) if previous else None,
-        "next_url": _period_url(following) if following and following.first_day <= today else None,
+        "next_url": _period_url(following) if following else None,
         "nearest_before": periods.day(before) if before else None,
         "nearest_after": periods.day(after) if after else None,
         "nearest_before_url": _period_url(periods.day(before)) if before else None,

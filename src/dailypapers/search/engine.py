@@ -21,7 +21,7 @@ from django.db.models import F, QuerySet
 
 from dailypapers.core import arxiv_ids
 from dailypapers.papers.models import Paper
-from dailypapers.search import dense, feedback, follow, fusion, highlight, querylang
+from dailypapers.search import dense, encoder, feedback, follow, fusion, highlight, querylang
 from dailypapers.search.lexical import LexicalIndex
 from dailypapers.search.querylang import Filters, ParsedQuery
 
@@ -67,6 +67,9 @@ class Result:
     suggestion: str = ""  # a spelling that finds something when the query found nothing
     mode: Literal["hybrid", "lexical", "none"] = "none"
     notes: list[str] = field(default_factory=list)
+    # True when the candidate lists were full: more papers match than were ranked, so
+    # ``total`` is a lower bound ("300+"), not a count.
+    capped: bool = False
 
     @property
     def has_next(self) -> bool:
@@ -238,9 +241,10 @@ def search(
     # Author and category queries ask for exact things: meaning would only add noise.
     if use_dense and parsed.text and not parsed.authors:
         encoded = dense.encode_query(parsed.text)
-        if encoded is None:
-            result.notes.append("Searching by words only: the meaning index is not available.")
-        else:
+        note = _meaning_note(encoded, index)
+        if note:
+            result.notes.append(note)
+        if encoded is not None:
             semantic = encoded[1].nearest(encoded[0], CANDIDATES)
     if pending is not None:
         lexical = pending.result()
@@ -267,6 +271,7 @@ def search(
     scores = dict(ranked)
     kept = _kept(order, filters, sort, checked)
     result.total = len(kept)
+    result.capped = result.total >= CANDIDATES or len(lexical) >= CANDIDATES
     page = kept[offset : offset + limit]
     by_id = {p.pk: p for p in displayed().filter(pk__in=page)}
     wanted = highlight.stems(parsed.highlight_terms())
@@ -284,3 +289,24 @@ def search(
         if better:
             result.suggestion = " ".join(better)
     return result
+
+
+def _meaning_note(
+    encoded: tuple[npt.NDArray[np.float32], dense.Store] | None, index: LexicalIndex | None
+) -> str:
+    """What a searcher should know about search by meaning while it is being set up."""
+    if encoded is None:
+        if not encoder.available():
+            return (
+                "Searching by words for now: the model for search by meaning is built by"
+                " the background worker on its first start."
+            )
+        return "Searching by words for now: no paper has been indexed by meaning yet."
+    documents = index.searcher().num_docs if index is not None else 0
+    vectors = len(encoded[1])
+    if documents and vectors < documents:
+        return (
+            f"Searching by meaning and words; {vectors / documents:.0%} of papers are"
+            " indexed by meaning so far."
+        )
+    return ""

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_safe
 
 from dailypapers.api import serializers
 from dailypapers.api.views import error, public_read
-from dailypapers.core import arxiv_ids
+from dailypapers.core import arxiv_ids, status
 from dailypapers.core.timefmt import iso_z
 from dailypapers.papers import queries
 from dailypapers.papers.models import Paper
-from dailypapers.search import engine, index, params, similar
+from dailypapers.search import engine, params, similar
 from dailypapers.search.engine import Hit
 
 MAX_LIMIT = 120
@@ -92,10 +92,11 @@ def similar_papers(request: HttpRequest, ref: str) -> HttpResponse:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    """Up, and how far behind the database this node's search index is."""
+    """Up, and what the hub is doing: search index, worker, syncs, digests (core.status)."""
     try:
-        report = index.status()
+        Paper.objects.exists()
     except Exception as exc:  # the database itself is down: say so, do not 500
         return JsonResponse({"ok": False, "error": type(exc).__name__}, status=503)
-    report["ok"] = True
-    return JsonResponse({"ok": True, "search": report})
+    report = status.collect()
+    report["search"]["ok"] = "error" not in report["search"]
+    return JsonResponse({"ok": True, **report})

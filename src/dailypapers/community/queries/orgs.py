@@ -115,6 +115,12 @@ def org_page(slug: str, *, offset: int = 0, limit: int = 30) -> OrgPage | None:
     return OrgPage(org, members, papers)
 
 
+def pending_domains(org: Organization) -> list[str]:
+    """The email domains the organization's admins asked for that staff have not verified."""
+    verified = set(org.verified_email_domains.split())
+    return [d for d in org.requested_email_domains.split() if d not in verified]
+
+
 def role_of(user: Viewer, org: Organization) -> str:
     """The user's role in the organization, or "" when not a member."""
     if not user.is_authenticated:
@@ -147,27 +153,47 @@ def memberships_of(user: Viewer) -> list[Membership]:
 
 @dataclass
 class LinkRights:
-    """What a user may do with one paper's organization link."""
+    """What a user may do with one paper's organization link.
 
-    any_org: bool = False  # moderators, the submitter, a confirmed author
-    admin_org_ids: set[int] = field(default_factory=set)
+    A link says "this paper is this organization's", so only that organization's
+    people say it, and a paper leaves an organization only by that organization's
+    people. Staff change any link. Otherwise a change needs the right to take the paper
+    off the organization it leaves and the right to link it to the one it joins:
+
+    - taking off: the organization's admins, or its members for their own papers;
+    - linking to: its members (admins included) for their own papers, and its admins
+      for any paper once staff have verified the organization's email domains (anyone
+      can create an organization called after a famous lab; until staff have looked,
+      it shows only its own people's papers).
+
+    "Their own papers" are those the user submitted or is a confirmed author of. Being
+    an author or the submitter alone links to no organization one is not a member of.
+    """
+
+    any_org: bool = False  # staff
+    link_to: set[int] = field(default_factory=set)
+    take_off: set[int] = field(default_factory=set)
     choices: list[Organization] = field(default_factory=list)
+
+    def may_take_off(self, org_id: int | None) -> bool:
+        return self.any_org or org_id is None or org_id in self.take_off
 
     def allows(self, current_org_id: int | None, target: Organization | None) -> bool:
         if self.any_org:
             return True
-        if target is None:
-            return current_org_id is not None and current_org_id in self.admin_org_ids
-        # An org admin adds papers to their own organization but never takes a paper
-        # away from another one.
-        return target.pk in self.admin_org_ids and current_org_id in (None, target.pk)
+        target_id = target.pk if target is not None else None
+        if target_id == current_org_id:
+            return target_id is not None and target_id in self.take_off
+        if not self.may_take_off(current_org_id):
+            return False
+        return target_id is None or target_id in self.link_to
 
     def shown_for(self, current_org_id: int | None) -> bool:
         if self.any_org:
             return True
-        return bool(self.admin_org_ids) and (
-            current_org_id is None or current_org_id in self.admin_org_ids
-        )
+        if current_org_id is None:
+            return bool(self.link_to)
+        return current_org_id in self.take_off
 
 
 def link_rights(
@@ -183,17 +209,27 @@ def link_rights(
         return LinkRights()
     if memberships is None:
         memberships = memberships_of(user)
-    admin_ids = {m.organization_id for m in memberships if m.role == Membership.Role.ADMIN}
-    choices = [m.organization for m in memberships]
-    if getattr(user, "is_staff", False) or _is_submitter(user, paper):
-        return LinkRights(True, admin_ids, choices)
-    if claimed is None:
-        claimed = AuthorClaim.objects.filter(
-            author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
-        ).exists()
-    return LinkRights(
-        claimed, admin_ids, choices if claimed else [m for m in choices if m.pk in admin_ids]
-    )
+    if getattr(user, "is_staff", False):
+        return LinkRights(True, choices=[m.organization for m in memberships])
+
+    def trusted_admin(m: Membership) -> bool:
+        return m.role == Membership.Role.ADMIN and bool(m.organization.verified_email_domains)
+
+    own = False
+    if not all(trusted_admin(m) for m in memberships):
+        if claimed is None:
+            claimed = AuthorClaim.objects.filter(
+                author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
+            ).exists()
+        own = claimed or _is_submitter(user, paper)
+    rights = LinkRights()
+    for m in memberships:
+        if own or trusted_admin(m):
+            rights.link_to.add(m.organization_id)
+            rights.choices.append(m.organization)
+        if own or m.role == Membership.Role.ADMIN:
+            rights.take_off.add(m.organization_id)
+    return rights
 
 
 def _is_submitter(user: AbstractBaseUser, paper: Paper) -> bool:

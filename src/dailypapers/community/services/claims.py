@@ -1,10 +1,13 @@
 """Author claims: a user saying "this author entry is me", and deciding on it.
 
-A claim is confirmed at once when the user's confirmed email address is printed in
-the paper (abstract or arXiv comments) or belongs to one of the email domains of the
-paper's organization; otherwise a moderator confirms or rejects it. The database
-allows one confirmed claim per author entry, so two confirmations of the same entry
-cannot both succeed, whatever their timing.
+A claim is confirmed at once when the user's own confirmed email address is printed
+in the paper (abstract or arXiv comments, which come from arXiv, not from users) or is
+at one of the email domains that staff verified for the paper's organization; otherwise
+a moderator confirms or rejects it. Domains an organization's admins typed are only a
+request: anyone can create an organization and own an address at a free mail domain.
+New accounts claim nothing until they are old enough (the rule of submissions). The
+database allows one confirmed claim per author entry, so two confirmations of the same
+entry cannot both succeed, whatever their timing.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim, ModerationAction
+from dailypapers.community.queries.standing import community_refusal
 from dailypapers.community.services.moderation import log_action
 from dailypapers.papers.models import Paper, PaperAuthor
 
@@ -28,6 +32,10 @@ BY_MODERATOR = "moderator"
 
 class ClaimError(Exception):
     """A claim or decision that cannot be made; the message is shown to the user."""
+
+
+class ClaimRefused(ClaimError):
+    """This account may not claim at all (yet); the message says why."""
 
 
 def confirmed_email(user: AbstractBaseUser) -> str:
@@ -56,7 +64,7 @@ def evidence(user: AbstractBaseUser, paper: Paper) -> str:
         return BY_EMAIL_IN_PAPER
     org = paper.organization
     domain = email.rsplit("@", 1)[-1]
-    if org is not None and domain in org.email_domains.lower().split():
+    if org is not None and domain in org.verified_email_domains.lower().split():
         return BY_ORG_DOMAIN
     return ""
 
@@ -64,8 +72,12 @@ def evidence(user: AbstractBaseUser, paper: Paper) -> str:
 def claim(user: AbstractBaseUser, author: PaperAuthor) -> AuthorClaim:
     """Claim ``author`` for ``user``: confirmed at once with evidence, else pending.
 
-    Claiming again returns the claim already made.
+    Claiming again returns the claim already made. Raises ClaimRefused when the
+    account is too new, ClaimError when the claim conflicts with another.
     """
+    refusal = community_refusal(user, "claim author entries")
+    if refusal:
+        raise ClaimRefused(refusal)
     mine = list(
         AuthorClaim.objects.filter(
             user_id=user.pk, author__paper_id=author.paper_id

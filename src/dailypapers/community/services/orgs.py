@@ -1,8 +1,13 @@
 """Writes for organizations: creating one, editing it, its members, and papers' links.
 
 Permission checks live with the callers' queries (community.queries.orgs); these
-functions refuse what would leave an organization in a bad state (no admin left) and
-what the given user may not do to a paper's link.
+functions refuse what would leave an organization in a bad state (no admin left),
+what the given user may not do to a paper's link, and anything from an account too
+new to act (the rule of submissions, community.queries.standing).
+
+An organization's email domains are evidence for author claims only once staff have
+verified them (``verify_domains``, logged); its admins only request them. Every change
+of a paper's link is logged in the moderation log, with who made it.
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dailypapers.community.models import Membership, Organization
+from dailypapers.community.models import Membership, ModerationAction, Organization
 from dailypapers.community.queries.orgs import link_rights
+from dailypapers.community.queries.standing import community_refusal
+from dailypapers.community.services.moderation import log_action
 from dailypapers.core.text import slugify_name
 from dailypapers.papers.models import Paper
 
@@ -27,6 +34,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff]")
 
 class OrgError(Exception):
     """A change that cannot be made; the message is shown to the user."""
+
+
+class OrgRefused(OrgError):
+    """This user may not make the change; the message says why."""
 
 
 def plain_text(value: str) -> str:
@@ -66,7 +77,13 @@ def create_org(
     avatar_url: str = "",
     email_domains: str = "",
 ) -> Organization:
-    """A new organization with a free slug from its name; its creator is its admin."""
+    """A new organization with a free slug from its name; its creator is its admin.
+
+    ``email_domains`` are recorded as requested; staff decide whether they count.
+    """
+    refusal = community_refusal(user, "create organizations")
+    if refusal:
+        raise OrgRefused(refusal)
     domains = " ".join(parse_domains(email_domains))
     candidates = _slug_candidates(name)
     taken = set(Organization.objects.filter(slug__in=candidates).values_list("slug", flat=True))
@@ -80,7 +97,7 @@ def create_org(
                     name=name,
                     description=plain_text(description),
                     avatar_url=avatar_url,
-                    email_domains=domains,
+                    requested_email_domains=domains,
                     created_by_id=user.pk,
                 )
                 Membership.objects.create(
@@ -96,12 +113,86 @@ def create_org(
 def update_org(
     org: Organization, *, name: str, description: str, avatar_url: str, email_domains: str
 ) -> Organization:
-    org.email_domains = " ".join(parse_domains(email_domains))
-    org.name = name
-    org.description = plain_text(description)
-    org.avatar_url = avatar_url
-    org.save(update_fields=["name", "description", "avatar_url", "email_domains"])
+    """The admins' edit. Their domains are a request; a verified domain they no longer
+    list stops counting (an admin may narrow what staff verified, never widen it)."""
+    requested = parse_domains(email_domains)
+    with transaction.atomic():
+        # Read the verified domains under the row's lock: staff withdrawing one at the
+        # same moment must not see it written back from an older copy.
+        verified = (
+            Organization.objects.select_for_update()
+            .filter(pk=org.pk)
+            .values_list("verified_email_domains", flat=True)
+            .get()
+        )
+        org.requested_email_domains = " ".join(requested)
+        org.verified_email_domains = " ".join(d for d in verified.split() if d in requested)
+        org.name = name
+        org.description = plain_text(description)
+        org.avatar_url = avatar_url
+        org.save(
+            update_fields=[
+                "name",
+                "description",
+                "avatar_url",
+                "requested_email_domains",
+                "verified_email_domains",
+            ]
+        )
     return org
+
+
+def _note(domains: list[str], reason: str) -> str:
+    """The log's reason for a change of domains: which ones, then the moderator's why."""
+    why = reason.strip()
+    return f"{' '.join(domains)}: {why}" if why else " ".join(domains)
+
+
+def verify_domains(
+    moderator: AbstractBaseUser | None,
+    org: Organization,
+    domains: list[str] | None = None,
+    reason: str = "",
+) -> list[str]:
+    """Staff verify ``domains`` (default: every requested one) for ``org``: confirmed
+    addresses there then confirm claims of the organization's papers. Logged; returns
+    the domains newly verified."""
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=org.pk)
+        wanted = locked.requested_email_domains.split() if domains is None else domains
+        verified = locked.verified_email_domains.split()
+        added = [d for d in parse_domains(" ".join(wanted)) if d not in verified]
+        if not added:
+            return []
+        locked.verified_email_domains = " ".join(parse_domains(" ".join(verified + added)))
+        requested = locked.requested_email_domains.split()
+        locked.requested_email_domains = " ".join(
+            requested + [d for d in added if d not in requested]
+        )
+        locked.save(update_fields=["verified_email_domains", "requested_email_domains"])
+        log_action(moderator, ModerationAction.Kind.VERIFY_DOMAINS, locked, _note(added, reason))
+    org.verified_email_domains = locked.verified_email_domains
+    org.requested_email_domains = locked.requested_email_domains
+    return added
+
+
+def unverify_domains(
+    moderator: AbstractBaseUser | None, org: Organization, reason: str = ""
+) -> list[str]:
+    """Staff withdraw every verified domain of ``org`` (they stay requested). Logged;
+    returns the domains withdrawn. Claims already confirmed stay confirmed."""
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=org.pk)
+        removed = locked.verified_email_domains.split()
+        if not removed:
+            return []
+        locked.verified_email_domains = ""
+        locked.save(update_fields=["verified_email_domains"])
+        log_action(
+            moderator, ModerationAction.Kind.UNVERIFY_DOMAINS, locked, _note(removed, reason)
+        )
+    org.verified_email_domains = ""
+    return removed
 
 
 def _admins_left(org: Organization, without_user_id: int) -> bool:
@@ -146,14 +237,43 @@ def remove_member(org: Organization, user_id: int) -> bool:
     return True
 
 
-def link_paper(user: AbstractBaseUser, paper: Paper, org: Organization | None) -> None:
-    """Link the paper to ``org`` (None: unlink) if the user may; raises OrgError if not."""
+def link_paper(user: AbstractBaseUser, paper: Paper, org: Organization | None) -> bool:
+    """Link the paper to ``org`` (None: unlink) if the user may; raises OrgError if not.
+
+    Logged in the moderation log; False when the paper was linked so already.
+    """
+    refusal = community_refusal(user, "link papers to organizations")
+    if refusal:
+        raise OrgRefused(refusal)
+    current = paper.organization_id
     rights = link_rights(user, paper)
-    if not rights.allows(paper.organization_id, org):
-        if org is not None and rights.admin_org_ids and org.pk in rights.admin_org_ids:
-            raise OrgError("This paper belongs to another organization.")
-        raise OrgError("You may not change this paper's organization.")
+    if not rights.allows(current, org):
+        if not rights.may_take_off(current):
+            raise OrgRefused(
+                "This paper belongs to an organization you are not a member of; "
+                "only its members or a moderator can change that."
+            )
+        raise OrgRefused(
+            "You may not change this paper's organization: papers are linked to an "
+            "organization by its members who wrote or submitted them, or by its admins "
+            "once the moderators have verified the organization's email domains."
+        )
+    target = org.pk if org is not None else None
+    if target == current:
+        return False
+    with transaction.atomic():
+        # Only these columns: the paper's other fields belong to the importer. A new
+        # modified_at lets the search index pick up the organization filter's change.
+        # Conditional on the link checked above, so a change made meanwhile by someone
+        # else is not overwritten under rights that were checked against the old one.
+        changed = Paper.objects.filter(pk=paper.pk, organization=current).update(
+            organization=org, modified_at=timezone.now()
+        )
+        if not changed:
+            raise OrgError("The paper's organization changed meanwhile; please try again.")
+        before = Organization.objects.filter(pk=current).first() if current else None
+        note = f"from {before.slug if before else '(none)'} to {org.slug if org else '(none)'}"
+        kind = ModerationAction.Kind.LINK_PAPER if org else ModerationAction.Kind.UNLINK_PAPER
+        log_action(user, kind, paper, note)
     paper.organization = org
-    # Only these columns: the paper's other fields belong to the importer. A new
-    # modified_at lets the search index pick up the organization filter's change.
-    Paper.objects.filter(pk=paper.pk).update(organization=org, modified_at=timezone.now())
+    return True

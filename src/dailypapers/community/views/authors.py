@@ -61,7 +61,8 @@ def claim_author(request: HttpRequest, ref: str, position: int) -> HttpResponse:
         found = services.claim(request.user, author)
     except services.ClaimError as exc:
         context["error"] = str(exc)
-        return render(request, template, context, status=409)
+        status = 403 if isinstance(exc, services.ClaimRefused) else 409
+        return render(request, template, context, status=status)
     context["claim"] = found
     if found.status == found.Status.PENDING:
         context["email_confirmed"] = bool(services.confirmed_email(request.user))

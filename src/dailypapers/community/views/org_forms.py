@@ -30,10 +30,12 @@ class OrgForm(forms.Form):
     email_domains = forms.CharField(
         max_length=500,
         required=False,
+        label="Email domains (a request to the moderators)",
         help_text=(
-            "Space-separated, e.g. “example.org lab.example.org”. Authors of this "
-            "organization's papers whose confirmed email address is at one of these "
-            "domains are confirmed at once when they claim their author entry."
+            "Space-separated, e.g. “example.org lab.example.org”. Once the hub's "
+            "moderators have verified a domain, authors of this organization's papers "
+            "whose confirmed email address is there are confirmed at once when they "
+            "claim their author entry; until then their claims wait for a moderator."
         ),
     )
 

@@ -68,7 +68,8 @@ def org_new(request: HttpRequest) -> HttpResponse:
         org = services.create_org(request.user, **form.cleaned_data)
     except services.OrgError as exc:
         form.add_error(None, str(exc))
-        return render(request, template, context, status=400)
+        status = 403 if isinstance(exc, services.OrgRefused) else 400
+        return render(request, template, context, status=status)
     return HttpResponseRedirect(org.get_absolute_url())
 
 
@@ -117,7 +118,7 @@ def _edit_page(
                 "name": org.name,
                 "description": org.description,
                 "avatar_url": org.avatar_url,
-                "email_domains": org.email_domains,
+                "email_domains": org.requested_email_domains,
             }
         )
     members = list(
@@ -132,6 +133,7 @@ def _edit_page(
         "member_error": member_error,
         "members": members,
         "roles": Membership.Role.choices,
+        "pending_domains": queries.pending_domains(org),
     }
     return render(request, "community/orgs/edit.html", context, status=status)
 
@@ -218,5 +220,6 @@ def paper_organization(request: HttpRequest, ref: str) -> HttpResponse:
         services.link_paper(request.user, paper, org)
     except services.OrgError as exc:
         form.add_error(None, str(exc))
-        return render(request, "community/orgs/link.html", context, status=403)
+        status = 403 if isinstance(exc, services.OrgRefused) else 409
+        return render(request, "community/orgs/link.html", context, status=status)
     return HttpResponseRedirect(paper.get_absolute_url())

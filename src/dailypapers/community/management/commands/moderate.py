@@ -1,5 +1,9 @@
 """`dailypapers moderate ...`: the moderators' actions from the terminal, logged like the site's.
 
+``verify-domains SLUG`` verifies the email domains an organization requested (confirmed
+addresses there then confirm author claims of its papers); ``unverify-domains SLUG``
+withdraws them.
+
 Exit status: 0 done; 1 nothing to do (already in that state); 2 usage (a bad id, an
 unknown or non-staff --as); 3 no such paper, comment or user; 4 refused (e.g.
 suspending a superuser).
@@ -15,8 +19,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from dailypapers.community.models import Comment, ModerationAction
+from dailypapers.community.models import Comment, ModerationAction, Organization
 from dailypapers.community.services import moderation as services
+from dailypapers.community.services import orgs
 from dailypapers.core import arxiv_ids
 from dailypapers.core.bootstrap import ensure_database
 from dailypapers.papers.models import Paper
@@ -41,6 +46,10 @@ COMMENT_ACTIONS: dict[str, Callable[..., bool | int]] = {
     "restore": services.restore_comment,
     "dismiss": services.dismiss_flags,
 }
+ORG_ACTIONS: dict[str, Callable[..., bool]] = {
+    "verify-domains": lambda m, org, why: bool(orgs.verify_domains(m, org, reason=why)),
+    "unverify-domains": lambda m, org, why: bool(orgs.unverify_domains(m, org, reason=why)),
+}
 HELP = {
     "hide": "take a paper off the daily lists",
     "show": "put a hidden paper back on the daily lists",
@@ -51,13 +60,16 @@ HELP = {
     "remove": "remove a comment (closes its flags)",
     "restore": "restore a removed comment",
     "dismiss": "dismiss a comment's open flags",
+    "verify-domains": "verify the email domains an organization requested",
+    "unverify-domains": "withdraw an organization's verified email domains",
 }
 
 
 class Command(BaseCommand):
     help = (
         "Moderate from the terminal: hide|show|lock|unlock ARXIV_ID, suspend|unsuspend "
-        "USERNAME, remove|restore|dismiss COMMENT_ID, each with --reason; log [--limit N]."
+        "USERNAME, remove|restore|dismiss COMMENT_ID, verify-domains|unverify-domains "
+        "ORG_SLUG, each with --reason; log [--limit N]."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -66,6 +78,7 @@ class Command(BaseCommand):
             *((n, "arXiv id or URL") for n in PAPER_ACTIONS),
             *((n, "username") for n in USER_ACTIONS),
             *((n, "comment number") for n in COMMENT_ACTIONS),
+            *((n, "organization slug") for n in ORG_ACTIONS),
         ):
             action = sub.add_parser(name, help=HELP[name])
             action.add_argument("target", help=label)
@@ -93,6 +106,8 @@ class Command(BaseCommand):
                 done = PAPER_ACTIONS[action](moderator, self._paper(target), reason)
             elif action in USER_ACTIONS:
                 done = USER_ACTIONS[action](moderator, self._user(target), reason)
+            elif action in ORG_ACTIONS:
+                done = ORG_ACTIONS[action](moderator, self._org(target), reason)
             else:
                 done = bool(COMMENT_ACTIONS[action](moderator, self._comment(target), reason))
         except services.ModerationError as exc:
@@ -127,6 +142,13 @@ class Command(BaseCommand):
             self.stderr.write(f"No user {username!r} in this hub.")
             raise SystemExit(EXIT_NOT_FOUND)
         return user
+
+    def _org(self, slug: str) -> Organization:
+        org = Organization.objects.filter(slug=slug).first()
+        if org is None:
+            self.stderr.write(f"No organization {slug!r} in this hub.")
+            raise SystemExit(EXIT_NOT_FOUND)
+        return org
 
     def _comment(self, ref: str) -> Comment:
         if not ref.isdigit():

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import contextlib
 import signal
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, close_old_connections
 
 from dailypapers.core import worker
 from dailypapers.core.bootstrap import ensure_database
+from dailypapers.core.status import Heartbeat
+from dailypapers.core.supervise import parent_gone
 
 
 class Command(BaseCommand):
@@ -55,12 +59,43 @@ class Command(BaseCommand):
             self.stdout.write(line if result.ok else self.style.ERROR(line))
             self.stdout.flush()
 
+        def should_stop() -> bool:
+            # A worker started by `dailypapers serve` also stops when the server is gone.
+            return stopping or parent_gone()
+
         if options["once"]:
-            for result in worker.run_once(selected, should_stop=lambda: stopping):
+            for result in worker.run_once(selected, should_stop=should_stop):
                 report(result)
             if failed:
                 raise SystemExit(1)
             return
         self.stdout.write(f"worker: running {', '.join(j.name for j in selected)}; Ctrl-C stops")
         self.stdout.flush()
-        worker.run_forever(selected, should_stop=lambda: stopping, report=report)
+        last: dict[str, str] = {}
+
+        def report_changes(result: worker.Result) -> None:
+            # A job that keeps finding nothing to do says so once, not every few seconds.
+            if not result.ok or last.get(result.job) != result.summary:
+                last[result.job] = result.summary
+                report(result)
+
+        heartbeat = Heartbeat()
+
+        def between_ticks() -> None:
+            close_old_connections()
+            try:
+                heartbeat.beat()
+            except DatabaseError:
+                # The database is away for a moment; the jobs will say so themselves.
+                close_old_connections()
+
+        try:
+            worker.run_forever(
+                selected,
+                should_stop=should_stop,
+                report=report_changes,
+                between_ticks=between_ticks,
+            )
+        finally:
+            with contextlib.suppress(DatabaseError):
+                heartbeat.stop()
