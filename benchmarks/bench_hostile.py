@@ -260,6 +260,18 @@ def stored_abstract(data: Path) -> str:
     return f"stored abstract: {row[0]:,} characters" if row else "paper not stored"
 
 
+def _code_of(command: str) -> str:
+    """The commit of the checkout whose .venv holds ``command`` ("?" when unknown)."""
+    checkout = Path(command).resolve().parent.parent.parent
+    found = subprocess.run(
+        ["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return found.stdout.strip() or "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dailypapers", default=None, help="the command to measure")
@@ -270,7 +282,7 @@ def main() -> None:
     command = args.dailypapers or _common.dailypapers_bin()
     HOSTILE.mkdir(parents=True, exist_ok=True)
     _common.print_machine()
-    print(f"  command   {command}\n")
+    print(f"  command   {command} (code {_code_of(command)})\n")
     cases = ["ints", "long-line", "abstract", "long-text", "gzip-bomb", "trickle"]
     chosen = [c for c in cases if not args.only or c in args.only.split(",")]
     outcomes: list[Outcome] = []
