@@ -16,6 +16,7 @@ from dailypapers.digests import sending
 from dailypapers.digests.mail import Mailer
 from dailypapers.digests.models import DigestSend, SendStatus, Subscription
 from tests.factories import paper, utc
+from tests.test_claims import holder_for
 from tests.test_digest_sink import Sink, free_port, running_sink, subscriber, use_sink
 
 pytestmark = pytest.mark.django_db
@@ -330,7 +331,7 @@ class TestRecovery:
         self, sink: Sink, papers: None
     ) -> None:
         a, b, c = self._planned()
-        dead = f"{sending._HOST}:999999999:deadbeef:000000"
+        dead = holder_for(999_999_999)  # no such process here
         # a: claimed, never handed over → sent now. b: handed over when the sender
         # died → outcome unknown, not resent. c: already sent → untouched.
         DigestSend.objects.filter(pk=a.pk).update(status="claimed", claimed_by=dead, claimed_at=DUE)

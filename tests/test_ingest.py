@@ -641,10 +641,13 @@ def test_unreadable_files_are_reported_and_the_others_imported(tmp_path: Path) -
     assert reasons[str(truncated)].startswith("cannot read file")
     assert str(empty_list) not in reasons
     assert summary.files == 6
-    # What the truncated file held before the cut is kept.
+    # What the truncated files held before the cut is kept: the complete first entry
+    # of the list that never closes, the snapshot lines before the cut.
     kept = Paper.objects.filter(source="arxiv-snapshot").count()
     assert 0 < kept < 200
-    assert summary.new == kept + 1
+    assert "1 complete entries read before it, rest of file skipped" in reasons[str(broken)]
+    assert Paper.objects.filter(arxiv_id="2604.00001").exists()
+    assert summary.new == kept + 2
     assert Paper.objects.filter(arxiv_id="2604.00009").exists()
     assert str(good) not in reasons
 

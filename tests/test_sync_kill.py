@@ -19,7 +19,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -33,9 +32,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from dailypapers.core import claims
 from dailypapers.ingest import sync
 from dailypapers.ingest.models import SyncRun, SyncState
 from tests.e2e.hub import clean_env, scratch_database
+from tests.test_claims import ended_pid, holder_for
 from tests.test_sync_oai_rss import NEXT
 from tests.test_sync_replay import ARXIV_2026, HF_DAILY, OAI_ARXIV, OAI_RAW, Replay, Reply
 from tests.test_sync_worker_race import ATOM, JSON, LOCAL_POSTGRES, XML, hub_env, prepared, start
@@ -465,23 +466,15 @@ def test_a_killed_sync_then_a_rerun_equals_one_clean_run(
 # -- the claim of a process that has ended ----------------------------------------------------
 
 
-def _ended_pid() -> int:
-    ended = subprocess.Popen([sys.executable, "-c", ""])
-    ended.wait()
-    return ended.pid
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("holder", ["ended", "earlier-process-with-our-pid"])
 def test_the_claim_of_a_process_that_ended_here_is_taken_at_once(holder: str) -> None:
-    host, _, nonce, place = sync.new_owner().split(":")
-    pid = _ended_pid() if holder == "ended" else os.getpid()
-    gone = f"{host}:{pid}:{nonce if holder == 'ended' else 'deadbeef-0000'}:{place}"
+    gone = holder_for(ended_pid() if holder == "ended" else os.getpid())
     now = timezone.now()
     assert sync.claim("oai", gone, now)
-    taker = sync.new_owner()
+    taker = claims.new_holder()
     assert sync.claim("oai", taker, now)
-    assert not sync.claim("oai", sync.new_owner(), now)  # and the taker's claim holds
+    assert not sync.claim("oai", claims.new_holder(), now)  # and the taker's claim holds
 
 
 @pytest.mark.django_db
@@ -489,18 +482,18 @@ def test_the_claim_of_a_process_that_ended_here_is_taken_at_once(holder: str) ->
     "holder", ["alive", "this-process", "other-host", "other-pid-namespace", "older-format"]
 )
 def test_a_claim_stands_while_its_holder_may_be_alive(holder: str) -> None:
-    host, _, nonce, place = sync.new_owner().split(":")
-    ended = _ended_pid()
+    host, _, _, run, place = claims.new_holder().split(":")
+    ended = ended_pid()
     owner = {
-        "alive": f"{host}:{os.getppid()}:{nonce}:{place}",
-        "this-process": sync.new_owner(),  # another run of this very process
-        "other-host": f"elsewhere:{ended}:{nonce}:{place}",
-        "other-pid-namespace": f"{host}:{ended}:{nonce}:{'f' * len(place)}",
-        "older-format": f"{host}:{ended}:{nonce}",
+        "alive": holder_for(os.getppid()),
+        "this-process": claims.new_holder(),  # another run of this very process
+        "other-host": f"elsewhere:{ended}:0:{run}:{place}",
+        "other-pid-namespace": holder_for(ended, place="f" * len(place)),
+        "older-format": f"{host}:{ended}:{run}:{place}",
     }[holder]
     now = timezone.now()
     assert sync.claim("hf", owner, now)
-    assert not sync.claim("hf", sync.new_owner(), now)
+    assert not sync.claim("hf", claims.new_holder(), now)
 
 
 @pytest.mark.django_db
@@ -524,14 +517,11 @@ def test_a_turn_cut_short_by_a_kill_is_due_again_at_once(settings: Any) -> None:
     settings.SYNC_SOURCES = ["hf"]
     settings.HF_API_URL = "http://127.0.0.1:9/api"  # nothing listens: fails at once, offline
     settings.SYNC_MAX_RETRIES = 0
-    host, _, nonce, place = sync.new_owner().split(":")
     later = timezone.now() + dt.timedelta(hours=23)
-    alive = f"{host}:{os.getppid()}:{nonce}:{place}"
+    alive = holder_for(os.getppid())
     SyncState.objects.create(source="hf", next_due_at=later, claimed_by=alive)
     assert sync.run_if_due("hf", timezone.now(), lambda: True) == "not due"
-    SyncState.objects.filter(source="hf").update(
-        claimed_by=f"{host}:{_ended_pid()}:{nonce}:{place}"
-    )
+    SyncState.objects.filter(source="hf").update(claimed_by=holder_for(ended_pid()))
     taken = sync.run_if_due("hf", timezone.now(), lambda: True)
     assert taken != "not due"
     # The turn was taken: a run was recorded and the schedule moved on from the kill's.

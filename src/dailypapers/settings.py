@@ -284,6 +284,8 @@ SYNC_CONTACT = config.env_str("DAILYPAPERS_SYNC_CONTACT", "")
 SYNC_ARXIV_INTERVAL = float(config.env_str("DAILYPAPERS_SYNC_ARXIV_INTERVAL", "3"))
 SYNC_HF_INTERVAL = float(config.env_str("DAILYPAPERS_SYNC_HF_INTERVAL", "1"))
 SYNC_TIMEOUT = float(config.env_str("DAILYPAPERS_SYNC_TIMEOUT", "30"))
+# The most one upstream request may take, connecting to last byte (a wall clock).
+SYNC_REQUEST_DEADLINE = float(config.env_str("DAILYPAPERS_SYNC_REQUEST_DEADLINE", "120"))
 SYNC_MAX_RETRIES = config.env_int("DAILYPAPERS_SYNC_MAX_RETRIES", 5)
 SYNC_BACKOFF = float(config.env_str("DAILYPAPERS_SYNC_BACKOFF", "2"))
 SYNC_BUDGET = config.env_int("DAILYPAPERS_SYNC_BUDGET", 1800)

@@ -13,13 +13,14 @@ The guarantees, in the order a digest moves through its states:
   ``claimed`` → ``sending`` (again conditional on the sender's id), and to ``sent``
   once the server accepted it.
 * **After a crash.** At the start of every run, rows held by a sender that is gone
-  (its process no longer exists on this host, or its claim is older than
-  DIGEST_CLAIM_TIMEOUT) are recovered: ``claimed`` rows were never handed to SMTP
-  and go back to ``pending``, so the unsent digests go out on this run; ``sending``
-  rows may or may not have reached the server and become ``unknown``, never
-  resent. Delivery is therefore **at most once**: a sender killed between handing
-  a message over and recording it loses at most that one digest (per sender), and
-  no subscriber ever gets the same digest twice.
+  (its process on this host has ended, also when it is an unreaped zombie: see
+  ``core.claims``; or its claim is older than DIGEST_CLAIM_TIMEOUT) are recovered:
+  ``claimed`` rows were never handed to SMTP and go back to ``pending``, so the
+  unsent digests go out on this run; ``sending`` rows may or may not have reached
+  the server and become ``unknown``, never resent. Delivery is therefore **at
+  most once**: a sender killed between handing a message over and recording it
+  loses at most that one digest (per sender), and no subscriber ever gets the
+  same digest twice.
 * **Failures.** 4xx answers, timeouts and dropped connections put the row in
   ``retry`` with a growing delay (the run goes on with the others); 5xx answers
   mark it ``failed`` and count a bounce; after DIGEST_BOUNCE_LIMIT bounces in a
@@ -31,9 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -42,6 +40,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from dailypapers.core.claims import holder_gone, new_holder
 from dailypapers.digests import compose, schedule
 from dailypapers.digests.mail import Failure, Mailer, MailerUnavailable, classify
 from dailypapers.digests.models import DigestSend, SendStatus, Subscription
@@ -53,32 +52,6 @@ SENT_FLUSH = 50
 PLAN_CHUNK = 1000
 RETRY_BASE_SECONDS = 60
 RETRY_MAX_SECONDS = 4 * 3600
-
-_HOST = socket.gethostname()
-# Tells this process apart from an earlier one that had the same pid (a restarted
-# container often does), whose claims must count as abandoned.
-_PROCESS_NONCE = secrets.token_hex(4)
-
-
-def sender_id() -> str:
-    """``host:pid:process-nonce:run-nonce``: who holds a claimed row."""
-    return f"{_HOST}:{os.getpid()}:{_PROCESS_NONCE}:{secrets.token_hex(3)}"
-
-
-def _sender_is_gone(owner: str) -> bool:
-    parts = owner.split(":")
-    if len(parts) != 4 or parts[0] != _HOST or not parts[1].isdigit():
-        return False  # another machine's sender: only the claim timeout can tell
-    pid = int(parts[1])
-    if pid == os.getpid():
-        return parts[2] != _PROCESS_NONCE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def active() -> QuerySet[Subscription]:
@@ -184,7 +157,7 @@ def recover() -> tuple[int, int]:
     owners = set(
         DigestSend.objects.filter(status__in=held).values_list("claimed_by", flat=True).distinct()
     )
-    gone = [o for o in owners if _sender_is_gone(o)]
+    gone = [o for o in owners if holder_gone(o)]
     stale = timezone.now() - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
     abandoned = Q(claimed_by__in=gone) | Q(claimed_at__lt=stale)
     released = DigestSend.objects.filter(abandoned, status=SendStatus.CLAIMED).update(
@@ -375,7 +348,7 @@ def run(
     # sender alike instead of sent by one and expired by another.
     report.planned = plan(at)
     report.expired = expire(at)
-    owner = sender_id()
+    owner = new_holder()
     composer = compose.Composer()
     mailer = mailer or Mailer()
     accepted: list[int] = []

@@ -1,20 +1,21 @@
 """The Hugging Face daily list (``/api/daily_papers?date=YYYY-MM-DD``).
 
-Entries are parsed by the importer's own reader (``formats.read_document``), so
+Entries are parsed by the importer's own reader (``formats.read_stream``), so
 the 2024 and 2026 shapes and every cleanup rule are the same for a synced day as
 for an imported file. What this module adds is the HTTP side: error envelopes,
-HTML error pages, and truncated bodies whose complete entries are still kept.
+HTML error pages, truncated bodies whose complete entries are still kept, and
+responses far longer than a day's list, read only as far as one could go.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dailypapers.core.text import clean
-from dailypapers.ingest import formats, sources
+from dailypapers.ingest import formats
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import PoliteClient
 
@@ -22,6 +23,10 @@ from dailypapers.ingest.http import PoliteClient
 PAGE_SIZE = 100
 # A day never has this many pages; guards against an upstream that ignores ``p``.
 MAX_PAGES = 20
+# Entries read from one response at most: a page holds PAGE_SIZE, and reading a
+# broken or hostile one on would only fill memory with a problem per entry.
+MAX_ENTRIES = 10 * PAGE_SIZE
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -32,33 +37,25 @@ class DayResult:
     failed: bool = False
 
 
-def _salvage(text: str, request: str) -> Iterator[Item]:
-    """The complete entries at the start of a JSON array that was cut off."""
-    decoder = json.JSONDecoder()
-    position = text.find("[") + 1
-    index = 0
-    while position > 0:
-        while position < len(text) and text[position] in " \t\r\n,":
-            position += 1
-        if position >= len(text) or text[position] == "]":
-            return
-        try:
-            value, position = decoder.raw_decode(text, position)
-        except (ValueError, RecursionError):
-            # ValueError also covers numbers too long for int(), not only bad syntax.
-            return
-        index += 1
-        location = f"{request}:entry {index}"
-        try:
-            yield sources.entry(value, location)
-        except sources.BadRecord as exc:
-            yield Problem(location, str(exc))
-
-
 def parse_day(body: bytes, content_type: str, request: str) -> list[Item]:
-    """Records and problems of one response body."""
+    """Records and problems of one response body.
+
+    A list is read entry by entry (``formats.read_stream``): the complete entries
+    before a cut or a syntax error are kept, and no more than ``MAX_ENTRIES`` are read.
+    """
     if content_type and "json" not in content_type:
         return [Problem(request, f"expected JSON, got {content_type!r}; response skipped")]
+    if body[:4096].removeprefix(_BOM).lstrip()[:1] == b"[":
+        items = formats.read_stream(
+            io.BytesIO(body), request, rest="response", max_entries=MAX_ENTRIES
+        )
+        found = [_storable(item) for item in items]
+        # What is wrong with the whole response first: a run keeps only its first
+        # problems, and these say the most.
+        found.sort(key=lambda item: not (isinstance(item, Problem) and item.location == request))
+        return found
+    if len(body) > formats.RECORD_LIMIT:
+        return [Problem(request, "expected a JSON list of entries; response skipped")]
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -66,21 +63,13 @@ def parse_day(body: bytes, content_type: str, request: str) -> list[Item]:
     try:
         data = json.loads(text)
     except ValueError as exc:  # a JSONDecodeError, or a number int() refuses
-        kept = list(_salvage(text, request))
-        return [
-            *kept,
-            Problem(
-                request, f"malformed JSON ({exc}); {len(kept)} complete entries read before it"
-            ),
-        ]
+        return [Problem(request, f"malformed JSON ({exc}); response skipped")]
     except RecursionError:
         return [Problem(request, "malformed JSON (nested too deeply); response skipped")]
     if isinstance(data, dict) and "error" in data:
         message = clean(data["error"])[:200] or "(no message)"
         return [Problem(request, f"upstream error: {message}")]
-    if not isinstance(data, list):
-        return [Problem(request, "expected a JSON list of entries; response skipped")]
-    return [_storable(item) for item in formats.read_document(data, request)]
+    return [Problem(request, "expected a JSON list of entries; response skipped")]
 
 
 def _storable(item: Item) -> Item:
@@ -119,6 +108,6 @@ def fetch_day(client: PoliteClient, base_url: str, day: dt.date) -> DayResult:
             return result
         items = parse_day(response.body, response.content_type, response.url)
         result.items.extend(items)
-        if len(items) < PAGE_SIZE:
-            return result
+        if len(items) < PAGE_SIZE or len(items) > MAX_ENTRIES:
+            return result  # the last page, or an upstream that does not page at all
     return result

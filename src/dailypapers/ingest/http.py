@@ -9,7 +9,12 @@ So each request here:
   worker still take turns);
 - retries 429, 5xx, timeouts, resets and truncated bodies with exponential
   backoff and full jitter, honouring ``Retry-After`` when the server sends it;
-- gives up when the run's total time budget would be exceeded;
+- ends a request that has not fully arrived within its deadline (wall-clock,
+  connecting, headers and body together: a server sending a byte now and then
+  never trips a socket timeout), and gives up when the run's total time budget
+  would be exceeded, also in the middle of a request;
+- refuses bodies larger than ``MAX_BODY``, counted as they arrive and again as a
+  gzip body is unpacked, so neither a huge body nor a gzip bomb fills memory;
 - sends ``If-None-Match`` / ``If-Modified-Since`` from the validators of the
   previous response to the same URL, so an unchanged feed costs the server nothing.
 
@@ -18,23 +23,29 @@ Only the standard library is used; the clock and sleep are injectable for tests.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
-import gzip
 import http.client
 import random
+import socket
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Larger than any real response (the all-archives RSS feed is about 3 MB); a
-# runaway body must not fill memory.
-MAX_BODY = 64 << 20
+# Larger than any real response (the all-archives RSS feed is about 3 MB, an arXiv
+# API page of 2,000 results about 8 MB); a runaway body must not fill memory, and an
+# XML body's tree takes several times its size. Applies to the bytes received and,
+# for a gzip body, to the bytes unpacked.
+MAX_BODY = 32 << 20
+# Bytes asked of the connection at a time.
+_CHUNK = 64 << 10
 # A Retry-After longer than this is the server saying "not today"; give up.
 MAX_RETRY_AFTER = 3600.0
 
@@ -102,7 +113,8 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
 class PoliteClient:
     user_agent: str
     min_interval: float = 3.0
-    timeout: float = 30.0
+    timeout: float = 30.0  # without a byte for this long, a connection has timed out
+    request_deadline: float = 120.0  # a whole request, from connecting to the last byte
     max_retries: int = 5
     backoff_base: float = 1.0
     backoff_cap: float = 120.0
@@ -176,6 +188,8 @@ class PoliteClient:
             self.requests += 1
             try:
                 response = self._once(url, headers)
+            except BudgetExceeded:
+                raise
             except FetchError as exc:
                 if attempt >= self.max_retries:
                     raise FetchError(url, f"{exc.reason} (after {attempt + 1} attempts)") from exc
@@ -202,9 +216,38 @@ class PoliteClient:
         return response
 
     def _once(self, url: str, headers: dict[str, str]) -> Response:
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise BudgetExceeded(url, f"time budget of {self.budget:g}s used up")
+        seconds = min(self.request_deadline, left)
+        watch = _Watch(seconds)
+        opener = urllib.request.build_opener(_Http(watch), _Https(watch))
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) settings
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as raw:  # noqa: S310
+            with watch:
+                response = self._exchange(opener, request, url, min(self.timeout, seconds))
+        except Exception:
+            if not watch.fired:
+                raise
+        if not watch.fired:
+            return response
+        # Whatever the cut connection raised (or seemed to answer: headers cut short
+        # read as complete ones), the reason is the deadline.
+        if seconds < self.request_deadline:
+            raise BudgetExceeded(
+                url, f"time budget of {self.budget:g}s used up (waiting for a response)"
+            )
+        raise FetchError(url, f"no complete response within {seconds:g}s (deadline)")
+
+    def _exchange(
+        self,
+        opener: urllib.request.OpenerDirector,
+        request: urllib.request.Request,
+        url: str,
+        timeout: float,
+    ) -> Response:
+        try:
+            with opener.open(request, timeout=timeout) as raw:
                 status = raw.status
                 got = {k.lower(): v for k, v in raw.headers.items()}
                 body = _read(raw, got, url)
@@ -224,27 +267,146 @@ class PoliteClient:
         return Response(url, status, got, body)
 
 
-def _read(raw: object, headers: dict[str, str], url: str) -> bytes:
-    reader = getattr(raw, "read")  # noqa: B009 - HTTPResponse and HTTPError alike
-    try:
-        body: bytes = reader(MAX_BODY + 1)
-    except http.client.IncompleteRead as exc:
-        raise FetchError(url, f"truncated body ({len(exc.partial)} bytes)") from None
-    except TimeoutError:
-        raise FetchError(url, "timed out while reading the body") from None
-    except (ConnectionError, OSError) as exc:
-        raise FetchError(url, f"connection lost while reading ({exc})") from None
-    if len(body) > MAX_BODY:
-        raise FetchError(url, f"body larger than {MAX_BODY} bytes")
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) != len(body):
-        raise FetchError(url, f"truncated body ({len(body)} of {length} bytes)")
-    if headers.get("content-encoding", "").lower() == "gzip":
+class _Watch:
+    """Cuts a request's connection when its time is up, wherever the request waits.
+
+    A socket timeout bounds one wait for data; this bounds the whole request. The
+    connection is shut down under the reader, whose next read then ends at once.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self._fire)
+        self.timer.daemon = True
+
+    def __enter__(self) -> _Watch:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+
+    def attach(self, sock: socket.socket) -> None:
+        with self.lock:
+            self.sockets.append(sock)
+            if self.fired:
+                _cut(sock)
+
+    def _fire(self) -> None:
+        with self.lock:
+            self.fired = True
+            for sock in self.sockets:
+                _cut(sock)
+
+
+def _cut(sock: socket.socket) -> None:
+    # socket.socket's own shutdown, also for a TLS socket: the TLS layer's would
+    # drop its state under the thread still reading from it.
+    with contextlib.suppress(OSError):  # already closed
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _watched(base: type[http.client.HTTPConnection], watch: _Watch) -> Any:
+    def connection(*args: Any, **kwargs: Any) -> http.client.HTTPConnection:
+        made = base(*args, **kwargs)
+        connect = made.connect
+
+        def watched_connect() -> None:
+            connect()
+            watch.attach(made.sock)
+
+        made.connect = watched_connect  # type: ignore[method-assign]
+        return made
+
+    return connection
+
+
+class _Http(urllib.request.HTTPHandler):
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **kwargs: Any) -> Any:
+        return super().do_open(_watched(http_class, self.watch), req, **kwargs)
+
+
+class _Https(urllib.request.HTTPSHandler):
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self.watch = watch
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **kwargs: Any) -> Any:
+        return super().do_open(_watched(http_class, self.watch), req, **kwargs)
+
+
+def _chunks(raw: object, url: str) -> Iterator[bytes]:
+    """The body as it arrives: each piece as soon as the connection has it."""
+    read = getattr(raw, "read1", None) or getattr(raw, "read")  # noqa: B009
+    while True:
         try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise FetchError(url, f"broken gzip body ({exc})") from None
-    return body
+            chunk: bytes = read(_CHUNK)
+        except http.client.IncompleteRead as exc:
+            raise FetchError(url, f"truncated body ({len(exc.partial)} bytes)") from None
+        except TimeoutError:
+            raise FetchError(url, "timed out while reading the body") from None
+        except (ConnectionError, OSError) as exc:
+            raise FetchError(url, f"connection lost while reading ({exc})") from None
+        if not chunk:
+            return
+        yield chunk
+
+
+class _Unpacker:
+    """Unpacks a gzip body piece by piece, never past ``MAX_BODY`` bytes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.member = zlib.decompressobj(wbits=31)
+        self.size = 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        out = []
+        while data:
+            # A step at a time: zlib grows one buffer for the whole output of a call.
+            room = MAX_BODY + 1 - self.size
+            piece = self.member.decompress(data, min(_CHUNK * 16, room))
+            self.size += len(piece)
+            if self.size > MAX_BODY:
+                raise FetchError(self.url, f"body larger than {MAX_BODY} bytes once unpacked")
+            out.append(piece)
+            data = self.member.unconsumed_tail
+            if not data and self.member.eof and self.member.unused_data:
+                # Another gzip member follows, as gzip.decompress allows.
+                data = self.member.unused_data
+                self.member = zlib.decompressobj(wbits=31)
+        return out
+
+    def finish(self) -> None:
+        if not self.member.eof:
+            raise FetchError(self.url, "broken gzip body (it ends before its end mark)")
+
+
+def _read(raw: object, headers: dict[str, str], url: str) -> bytes:
+    """The body, unpacked when it is gzip, within ``MAX_BODY`` bytes either way."""
+    unpacker = _Unpacker(url) if headers.get("content-encoding", "").lower() == "gzip" else None
+    parts: list[bytes] = []
+    received = 0
+    try:
+        for chunk in _chunks(raw, url):
+            received += len(chunk)
+            if received > MAX_BODY:
+                raise FetchError(url, f"body larger than {MAX_BODY} bytes")
+            parts.extend(unpacker.feed(chunk) if unpacker else (chunk,))
+    except zlib.error as exc:
+        raise FetchError(url, f"broken gzip body ({exc})") from None
+    length = headers.get("content-length", "")
+    if length.isascii() and length.isdigit() and int(length) != received:
+        raise FetchError(url, f"truncated body ({received} of {length} bytes)")
+    if unpacker and received:
+        unpacker.finish()
+    return b"".join(parts)
 
 
 def reset_intervals() -> None:

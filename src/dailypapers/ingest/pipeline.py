@@ -26,6 +26,9 @@ from dailypapers.papers.services import UpsertResult, upsert_papers
 DEFAULT_BATCH = 5000
 # Below this much input, starting a reader process costs more than it saves.
 WORKER_MIN_BYTES = 8 << 20
+# Problems kept on the summary for the caller to look at; the rest are only counted
+# (a hostile file can hold millions).
+KEPT_PROBLEMS = 1000
 # Errors that one record can cause; anything else (a lost connection, a full disk)
 # stops the import instead of being blamed on every record in turn.
 _RECORD_ERRORS = (DataError, IntegrityError)
@@ -38,7 +41,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    shortened: int = 0  # imported with text cut to its limit
+    problems: list[Problem] = field(default_factory=list)  # the first KEPT_PROBLEMS
     changed_ids: list[str] = field(default_factory=list)
 
     @property
@@ -52,9 +56,10 @@ class ImportSummary:
         self.changed_ids.extend(result.changed_ids)
 
     def line(self) -> str:
+        shortened = f", {self.shortened} shortened" if self.shortened else ""
         return (
             f"{self.files} files: {self.new} new, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.skipped} skipped"
+            f"{self.unchanged} unchanged, {self.skipped} skipped{shortened}"
         )
 
 
@@ -126,8 +131,12 @@ def _run_import(
     batch_size = max(1, batch_size)
 
     def skip(problem: Problem) -> None:
-        summary.problems.append(problem)
-        summary.skipped += 1
+        if len(summary.problems) < KEPT_PROBLEMS:
+            summary.problems.append(problem)
+        if problem.kept:
+            summary.shortened += 1
+        else:
+            summary.skipped += 1
         progress.problem(problem)
 
     files, missing = discover(list(paths))

@@ -4,7 +4,8 @@ Each function raises ``BadRecord`` with a reason a person can act on when the
 entry cannot be imported; everything else about an entry is optional.
 
 Nothing here needs Django settings or the database, so files can be parsed in a
-separate process (see ``reader``).
+separate process (see ``reader``). Text is not cut to length here: the reader and
+the sync pass every record through ``records.fit``, which cuts and reports.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dailypapers.core import arxiv_ids, links
 from dailypapers.core.text import clean, slugify_name
 from dailypapers.core.timefmt import parse_iso
 from dailypapers.papers.records import (
+    TEXT_LIMITS,
     AuthorRecord,
     OrganizationRecord,
     PaperRecord,
@@ -31,7 +33,7 @@ FUTURE_SLACK = dt.timedelta(days=2)
 # the database column.
 MAX_AUTHORS = 10_000
 MAX_KEYWORDS = 50
-MAX_NAME = 300  # the author name column
+MAX_NAME = TEXT_LIMITS["author"]  # the author name column
 # Counts go into 32-bit columns on every database.
 MAX_COUNT = 2**31 - 1
 MAX_VERSION = 10_000  # versions go up to v9999 (arXiv ids allow four digits)
@@ -192,7 +194,7 @@ def _hf_authors(paper: dict[str, Any]) -> list[AuthorRecord]:
         if name:
             user = author.get("user")
             handle = clean(user.get("user") or user.get("name")) if isinstance(user, dict) else ""
-            found.append(AuthorRecord(name[:MAX_NAME], handle[:100]))
+            found.append(AuthorRecord(name, handle))
     return found
 
 
@@ -206,7 +208,7 @@ def _hf_organization(entry: dict[str, Any], paper: dict[str, Any]) -> Organizati
         avatar = HF_SITE + avatar
     return OrganizationRecord(
         slug=slugify_name(name),
-        name=(clean(org.get("fullname")) or name)[:200],
+        name=clean(org.get("fullname")) or name,
         avatar_url=links.safe_url(avatar, 500),
     )
 
@@ -251,8 +253,8 @@ def hf_entry(entry: object, location: str, source: str = "hf-daily") -> PaperRec
         observed_at=on_daily or published,
         submission=SubmissionRecord(
             submitted_at=on_daily,
-            submitter_name=clean(submitter.get("user") or submitter.get("name"))[:100],
-            submitter_fullname=clean(submitter.get("fullname"))[:200],
+            submitter_name=clean(submitter.get("user") or submitter.get("name")),
+            submitter_fullname=clean(submitter.get("fullname")),
         )
         if on_daily
         else None,
@@ -278,7 +280,7 @@ def paperexplorer_entry(key: object, value: object, location: str) -> PaperRecor
     published = iso_date(value.get("publication_date"), "publication_date")
     names = value.get("authors")
     authors = [
-        AuthorRecord(name[:MAX_NAME])
+        AuthorRecord(name)
         for name in (clean(n) for n in (names if isinstance(names, list) else [])[:MAX_AUTHORS])
         if name
     ]
@@ -313,10 +315,10 @@ def _snapshot_authors(row: dict[str, Any]) -> list[AuthorRecord]:
                 ordered = [parts[1], parts[0], *parts[2:3]] if len(parts) > 1 else parts[:1]
                 name = clean(" ".join(p for p in ordered if isinstance(p, str) and p))
                 if name:
-                    names.append(AuthorRecord(name[:MAX_NAME]))
+                    names.append(AuthorRecord(name))
         return names
     raw = clean(row.get("authors")).replace(" and ", ", ")
-    return [AuthorRecord(n.strip()[:MAX_NAME]) for n in raw.split(",")[:MAX_AUTHORS] if n.strip()]
+    return [AuthorRecord(n.strip()) for n in raw.split(",")[:MAX_AUTHORS] if n.strip()]
 
 
 def _snapshot_versions(row: dict[str, Any]) -> tuple[int | None, list[dict[str, Any]]]:
@@ -365,10 +367,10 @@ def snapshot_row(row: object, location: str) -> PaperRecord:
         updated_at_source=rfc2822_date(versions[-1].get("created"), "versions[-1].created")
         if versions
         else None,
-        categories=clean(row.get("categories"))[:300],
+        categories=clean(row.get("categories")),
         comments=comments,
         journal_ref=clean(row.get("journal-ref")),
-        doi=clean(row.get("doi"))[:200],
+        doi=clean(row.get("doi")),
         observed_at=day_date(row.get("update_date"), "update_date"),
         github_repo=code,
         project_page=project,

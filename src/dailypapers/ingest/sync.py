@@ -10,26 +10,22 @@ workers never harvest the same source at once.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from dailypapers.core.claims import holder_gone, new_holder
 from dailypapers.core.text import clean
 from dailypapers.ingest import arxiv_api, hf_api, oai, rss
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import FetchError, PoliteClient, Validators
 from dailypapers.ingest.models import SyncRun, SyncState
-from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.records import PaperRecord, fit
 from dailypapers.papers.services import mark_withdrawn, upsert_papers
 
 log = logging.getLogger(__name__)
@@ -79,6 +75,7 @@ def make_client(source: str) -> PoliteClient:
         user_agent=user_agent(),
         min_interval=interval,
         timeout=settings.SYNC_TIMEOUT,
+        request_deadline=settings.SYNC_REQUEST_DEADLINE,
         max_retries=settings.SYNC_MAX_RETRIES,
         backoff_base=settings.SYNC_BACKOFF,
         budget=settings.SYNC_BUDGET,
@@ -88,52 +85,11 @@ def make_client(source: str) -> PoliteClient:
 # -- claims ---------------------------------------------------------------------
 
 
-def _place() -> str:
-    """This boot of this kernel and this process-id namespace, as a short tag.
-
-    Containers on one machine may share a host name without seeing each other's
-    processes; a process id can only be checked where the tag is the same.
-    """
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        space = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return "0"  # no /proc: no process-id namespaces either; the host name decides
-    return hashlib.sha256(f"{boot} {space}".encode()).hexdigest()[:8]
-
-
-_HOST = socket.gethostname()
-_PLACE = _place()
-_PROCESS = uuid.uuid4().hex[:8]
-
-
-def new_owner() -> str:
-    """``host:pid:process-run:place``, so a claim's holder can be found dead or alive."""
-    return f"{_HOST}:{os.getpid()}:{_PROCESS}-{uuid.uuid4().hex[:4]}:{_PLACE}"
-
-
-def holder_is_gone(owner: str) -> bool:
-    """True when ``owner`` was a process here that has ended; False when unsure."""
-    parts = owner.split(":")
-    if len(parts) != 4 or parts[0] != _HOST or parts[3] != _PLACE or not parts[1].isdigit():
-        return False  # another machine's (or an older) claim: only its timeout can tell
-    pid = int(parts[1])
-    if pid == os.getpid():
-        return not parts[2].startswith(f"{_PROCESS}-")  # an earlier process with our pid
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False  # alive, under another user
-    return False
-
-
 def claim(source: str, owner: str, now: dt.datetime) -> bool:
     state, _ = SyncState.objects.get_or_create(source=source)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner)
     holder = state.claimed_by
-    if holder and holder != owner and holder_is_gone(holder):
+    if holder and holder != owner and holder_gone(holder):
         # Killed or crashed on this machine: no need to wait out the claim timeout.
         # Still conditional on that holder, so of two takers only one gets it.
         free |= Q(claimed_by=holder)
@@ -189,6 +145,7 @@ class Run:
         )
         self.state = SyncState.objects.get(source=source)
         self.failed = False
+        self.shortened = 0
         self.notes: list[str] = []
         client.validators.update(
             {url: Validators(*pair) for url, pair in self.state.validators.items()}
@@ -200,6 +157,14 @@ class Run:
         location, reason = clean(location), clean(reason)
         log.warning("sync %s: %s: %s", self.source, location, reason)
         self.row.skipped += 1
+        if len(self.row.errors) < MAX_ERRORS:
+            self.row.errors.append(f"{location}: {reason}")
+
+    def cut(self, location: str, reason: str) -> None:
+        """A record stored with its text cut to the limits of ``records.fit``."""
+        location, reason = clean(location), clean(reason)
+        log.warning("sync %s: %s: %s", self.source, location, reason)
+        self.shortened += 1
         if len(self.row.errors) < MAX_ERRORS:
             self.row.errors.append(f"{location}: {reason}")
 
@@ -238,8 +203,11 @@ class Run:
         for item in items:
             if isinstance(item, Problem):
                 self.problem(item.location, item.reason)
-            else:
-                records.append(item)
+                continue
+            notes = fit(item)
+            if notes:
+                self.cut(item.location, "imported shortened: " + "; ".join(notes))
+            records.append(item)
         with transaction.atomic():
             if records:
                 self._write(records)
@@ -265,11 +233,13 @@ class Run:
         row.requests = self.client.requests
         if self.failed:
             row.status = SyncRun.Status.FAILED
-        elif row.skipped or stopped:
+        elif row.skipped or self.shortened or stopped:
             row.status = SyncRun.Status.PARTIAL
         else:
             row.status = SyncRun.Status.OK
         parts = [_counts(row), *self.notes]
+        if self.shortened:
+            parts.append(f"{self.shortened} shortened")
         if stopped:
             parts.append("stopped early")
         if self.failed and row.errors:
@@ -405,7 +375,7 @@ def run(
     if source not in _RUNNERS:
         raise ValueError(f"unknown source {source!r}; sources: {', '.join(SOURCES)}")
     request = request or Request()
-    owner = owner or new_owner()
+    owner = owner or new_holder()
     if not claim(source, owner, timezone.now()):
         raise Busy(f"{source} is being synced by another worker")
     try:
@@ -433,7 +403,7 @@ def run_if_due(source: str, now: dt.datetime, should_stop: StopCheck) -> str:
         return "not enabled (DAILYPAPERS_SYNC_SOURCES)"
     state, _ = SyncState.objects.get_or_create(source=source)
     due = Q(next_due_at__isnull=True) | Q(next_due_at__lte=now)
-    if state.claimed_by and holder_is_gone(state.claimed_by):
+    if state.claimed_by and holder_gone(state.claimed_by):
         # A worker was killed in the middle of this source's turn (it had already
         # moved next_due_at on): finish that turn now instead of a whole interval later.
         due |= Q(claimed_by=state.claimed_by)

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dailypapers.core.text import slugify_name
-from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.records import PaperRecord, fit
 
 # Columns of a new paper row, in order; ``organization_id`` follows them, added by
 # the writer once it knows the organization's id.
@@ -98,7 +98,11 @@ def converters(dialect: str) -> tuple[Converter, Converter]:
 
 
 def pack(record: PaperRecord, when: Converter, as_json: Converter) -> Packed:
-    """The rows of ``record``, with dates and JSON made parameters by ``when``, ``as_json``."""
+    """The rows of ``record``, with dates and JSON made parameters by ``when``, ``as_json``.
+
+    Text longer than its limit is cut first (``records.fit``; readers have reported it).
+    """
+    fit(record)
     r = record
     org = r.organization
     sub = r.submission

@@ -16,6 +16,9 @@ from dailypapers.ingest.pipeline import DEFAULT_BATCH, ImportSummary, Progress, 
 
 EXIT_SKIPPED = 1
 EXIT_NOTHING = 2
+# Problems printed one per line; past these, only their count (a hostile file can
+# hold millions).
+SHOWN_PROBLEMS = 100
 # Pages of SQLite's write-ahead log between checkpoints while importing (default
 # 1000). Each checkpoint waits for the disk; doing them twenty times less often
 # makes a large import about a quarter faster and keeps every commit durable.
@@ -28,6 +31,7 @@ class BarProgress(Progress):
         self.stderr = stderr
         self.enabled = enabled
         self.bar: tqdm[Any] | None = None
+        self.problems = 0
 
     def start(self, total_bytes: int) -> None:
         self.bar = tqdm(
@@ -48,13 +52,19 @@ class BarProgress(Progress):
             self.bar.set_postfix(new=summary.new, updated=summary.updated, skipped=summary.skipped)
 
     def problem(self, problem: Problem) -> None:
-        message = f"skipped {problem}"
+        self.problems += 1
+        if self.problems <= SHOWN_PROBLEMS:
+            self.say(f"{'shortened' if problem.kept else 'skipped'} {problem}")
+
+    def say(self, message: str) -> None:
         if self.bar and not self.bar.disable:
             self.bar.write(message, file=sys.stderr)
         else:
             self.stderr.write(message)
 
     def finish(self) -> None:
+        if self.problems > SHOWN_PROBLEMS:
+            self.say(f"… and {self.problems - SHOWN_PROBLEMS} more problems")
         if self.bar:
             self.bar.close()
 
@@ -79,8 +89,8 @@ class Command(BaseCommand):
         "JSON (2024 and 2026 shapes, also as JSON Lines), the PaperExplorer scrape, and the "
         "arXiv metadata snapshot (JSON Lines, optionally .gz). Safe to re-run and to "
         "interrupt: stored papers count as unchanged. Exit status: 0 all imported, "
-        f"{EXIT_SKIPPED} some records skipped, {EXIT_NOTHING} nothing could be read or a "
-        "path does not exist."
+        f"{EXIT_SKIPPED} some records skipped or shortened, {EXIT_NOTHING} nothing imported "
+        "(an empty or unreadable file, no records, or a path that does not exist)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -127,6 +137,12 @@ class Command(BaseCommand):
         if summary.files == 0 or (summary.imported == 0 and summary.skipped):
             self.stderr.write("Nothing could be imported.")
             raise SystemExit(EXIT_NOTHING)
-        if summary.skipped:
-            self.stderr.write(f"{summary.skipped} records skipped; see the messages above.")
+        if summary.skipped or summary.shortened:
+            if summary.skipped:
+                self.stderr.write(f"{summary.skipped} records skipped; see the messages above.")
+            if summary.shortened:
+                self.stderr.write(
+                    f"{summary.shortened} records shortened to the text limits; "
+                    "see the messages above."
+                )
             raise SystemExit(EXIT_SKIPPED)
