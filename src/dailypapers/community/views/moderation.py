@@ -24,6 +24,7 @@ from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
 from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
 from dailypapers.papers.views import not_found
@@ -84,9 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_only
 def log(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("page", "1")
-    number = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
-    page = queries.log_page(number)
+    page = queries.log_page(page_number(request, 100_000))
     actions = list(page.object_list)
     links = queries.target_links(actions)
     rows = [(action, links.get(action.pk)) for action in actions]
