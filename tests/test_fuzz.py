@@ -138,6 +138,7 @@ def _form_field_names() -> tuple[str, ...]:
     """Every field of every form of the hub (and the auth forms it uses)."""
 
     def subclasses(cls: type) -> Iterator[type]:
+        sub: type
         for sub in cls.__subclasses__():
             yield sub
             yield from subclasses(sub)
@@ -332,7 +333,7 @@ def _exercise(
         _check(response, f"POST {path} {fields!r} as {identity}")
 
 
-def _fuzz(examples: int) -> Any:
+def _fuzz(examples: int) -> hypothesis_settings:
     return hypothesis_settings(
         max_examples=examples,
         derandomize=True,
