@@ -36,13 +36,15 @@ class Hub:
     author_slug: str
 
 
-def seed(settings: Any) -> Hub:
+def seed(settings: Any = None) -> Hub:
     """Two papers on the list, an author page, an organization, a public collection,
     a comment with a reply, and three accounts (one of them staff).
 
-    Passwords are hashed quickly: argon2 would spend most of a short test's time.
+    Given pytest-django's ``settings``, passwords are hashed quickly from then on:
+    argon2 would spend most of a short test's time.
     """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if settings is not None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     first = paper(
         PAPER,
         title="Seeded paper",
