@@ -13,6 +13,15 @@ from django.test import Client
 from dailypapers.digests import services as digest_services
 from dailypapers.digests import tokens
 from dailypapers.digests.models import Subscription
+from tests.e2e.hub import (
+    CHROMIUM,
+    clean_env,
+    cli,
+    daily_file,
+    launched_chromium,
+    scratch_database,
+    start_server,
+)
 from tests.hostile import DAY, PAPER, Hub, seed
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +118,51 @@ class TestTemplates:
                 if re.search(pattern, source, re.IGNORECASE):
                     found.append(f"{template.relative_to(SRC)}: {pattern}")
         assert found == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")
+def test_pages_run_in_chromium_without_policy_violations(tmp_path: Path) -> None:
+    """The real server, a real day imported; Chromium reports every refused script,
+    style or connection as a console error, and the upvote script still loads."""
+    with scratch_database() as db_env:
+        env = clean_env(**db_env)
+        imported = cli(tmp_path / "data", "import", str(daily_file("2026-04-07")), env=env)
+        assert imported.returncode == 0, imported.stdout + imported.stderr
+        server = start_server(tmp_path / "data", tmp_path / "serve.log", env=env)
+        try:
+            with launched_chromium() as browser:
+                page = browser.new_page()
+                errors: list[str] = []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+                page.goto(f"{server.url}/papers")
+                first = page.locator("article h3 a").first.get_attribute("href")
+                assert first
+                for path in (
+                    "/papers",
+                    "/papers/trending",
+                    first,
+                    "/search?q=model",
+                    "/orgs",
+                    "/login",
+                    "/signup",
+                    "/digest",
+                    "/admin/login/",
+                    "/nothing/here",
+                ):
+                    response = page.goto(f"{server.url}{path}")
+                    assert response is not None
+                    assert "script-src 'self'" in response.headers["content-security-policy"]
+                    # upvote.js ran: its listener is on the document of every page.
+                    loaded = page.evaluate(
+                        "[...document.scripts].every(s => !s.src || s.src.includes('/static/'))"
+                    )
+                    assert loaded, path
+                page.goto(f"{server.url}/papers")
+                page.locator("form[data-upvote] button").first.click()
+                page.wait_for_url("**/login**")
+        finally:
+            server.stop()
+    violations = [e for e in errors if "Content Security Policy" in e or "uncaught" in e]
+    assert violations == []

@@ -203,7 +203,7 @@ CLASSICS: tuple[tuple[bytes, bool, int], ...] = (
     (_encode("9999-12-31"), False, ALL),
     (_encode("9999-12-31"), True, EVERY_OTHER),
     (_encode("a\x00b"), False, EVERY_OTHER),
-    (_encode("\ud800"), True, ALL),
+    (_encode("a\x00\ud800"), True, ALL),
 )
 # The admin is Django's own, with many pages of one kind: fewer values suffice.
 ADMIN_CLASSICS = (CLASSICS[0], CLASSICS[3], CLASSICS[4])

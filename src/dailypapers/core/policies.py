@@ -11,7 +11,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # Organization avatars are images on other sites (https only).
+        "img-src 'self' data: https:",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",
