@@ -22,7 +22,6 @@ from urllib.parse import quote, quote_from_bytes
 import pytest
 from django import forms
 from django.contrib.auth.tokens import default_token_generator
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -287,8 +286,9 @@ def arxiv() -> Iterator[Replay]:
 
 @pytest.fixture(scope="module")
 def seeded(django_db_setup: None, django_db_blocker: Any, arxiv: Replay) -> Iterator[Seeded]:
-    """The hub seeded once for the module (each test's writes are rolled back after
-    it, as usual), and emptied again when the module is done."""
+    """The hub seeded once for the module, in a transaction that is rolled back when
+    the module is done (as Django's TestCase does for setUpTestData); each test's
+    own transaction is a savepoint inside it."""
     overrides = override_settings(
         ARXIV_API_URL=f"{arxiv.url}/api/query",
         HF_API_URL=f"{arxiv.url}/hfapi",
@@ -296,11 +296,9 @@ def seeded(django_db_setup: None, django_db_blocker: Any, arxiv: Replay) -> Iter
         SUBMIT_ARXIV_RETRIES=0,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
-    with overrides, django_db_blocker.unblock():
-        try:
-            yield _seed()
-        finally:
-            call_command("flush", interactive=False, verbosity=0)
+    with overrides, django_db_blocker.unblock(), transaction.atomic():
+        yield _seed()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")
