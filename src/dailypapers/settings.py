@@ -8,7 +8,7 @@ import dj_database_url
 import django_stubs_ext
 
 from dailypapers import config
-from dailypapers.core import email_url
+from dailypapers.core import email_url, policies, proxies
 
 # Lets admin classes and querysets be subscripted with their model at run time.
 django_stubs_ext.monkeypatch()
@@ -41,6 +41,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy (dailypapers.core.headers).
+    "dailypapers.core.headers.SecurityHeadersMiddleware",
+    # 400 for NUL, lone surrogates and non-UTF-8 bytes in the address, query or form.
+    "dailypapers.core.web.RejectUnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -203,6 +207,13 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere; views may set their own (the digest pages do).
+CONTENT_SECURITY_POLICY = policies.CONTENT_SECURITY_POLICY
+PERMISSIONS_POLICY = policies.PERMISSIONS_POLICY
+# Reverse proxies whose X-Forwarded-For is believed for the client's address (per-IP
+# limits): a number of proxies in front, or a comma list of their addresses/networks.
+# Unset: the header is ignored. See dailypapers.core.proxies and docs/deploy.md.
+TRUSTED_PROXIES = proxies.parse(config.env_str("DAILYPAPERS_TRUSTED_PROXIES", ""))
 if config.env_bool("DAILYPAPERS_HTTPS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

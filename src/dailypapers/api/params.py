@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 from django.http import QueryDict
 
 from dailypapers.core import periods
+from dailypapers.core.params import ParamError, integer
 
 Sort = Literal["publishedAt", "trending"]
 SORTS: tuple[Sort, ...] = ("publishedAt", "trending")
@@ -21,11 +21,7 @@ _PERIOD_PARAMS: tuple[tuple[str, periods.Kind], ...] = (
     ("week", "week"),
     ("month", "month"),
 )
-_DIGITS = re.compile(r"[0-9]{1,9}")
-
-
-class ParamError(ValueError):
-    """A parameter the endpoint cannot use; the message says which and why."""
+__all__ = ["DailyQuery", "ParamError", "daily_query"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +35,6 @@ class DailyQuery:
     @property
     def offset(self) -> int:
         return self.page * self.limit
-
-
-def _integer(params: QueryDict, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
-        raise ParamError(f"{name} must be a whole number from {low} to {high}, got {raw[:40]!r}")
-    return int(raw)
 
 
 def _period(params: QueryDict) -> periods.Period | None:
@@ -74,6 +61,6 @@ def daily_query(params: QueryDict) -> DailyQuery:
         period=_period(params),
         submitter=submitter.strip() if submitter else None,
         sort="trending" if sort == "trending" else "publishedAt",
-        page=_integer(params, "p", 0, 0, MAX_PAGE),
-        limit=_integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        page=integer(params, "p", 0, 0, MAX_PAGE),
+        limit=integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
     )

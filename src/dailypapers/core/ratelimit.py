@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from dailypapers.core import proxies
 from dailypapers.core.models import RateLimitCounter
 
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -71,8 +73,14 @@ def retry_after(window: int, now: dt.datetime | None = None) -> int:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address limits are counted for (the peer; a proxy in front must pass it on)."""
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The address limits are counted for: the peer, or behind the proxies named by
+    ``TRUSTED_PROXIES`` the address they received the request from (see core.proxies)."""
+    trusted: proxies.TrustedProxies = getattr(settings, "TRUSTED_PROXIES", proxies.NONE)
+    return proxies.client_address(
+        str(request.META.get("REMOTE_ADDR", "")),
+        str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
+        trusted,
+    )
 
 
 def reset(key: str) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from dailypapers.ingest.models import SyncRun, SyncState
 
@@ -21,6 +22,10 @@ class SyncRunAdmin(admin.ModelAdmin[SyncRun]):
     list_filter = ["source", "status"]
     readonly_fields = [f.name for f in SyncRun._meta.fields]
     date_hierarchy = "started_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A run is a record of what a sync did; one made by hand would have no start.
+        return False
 
 
 @admin.register(SyncState)

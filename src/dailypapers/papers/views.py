@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from dailypapers.core import arxiv_ids, periods, ratelimit
 from dailypapers.core.pagecache import cached_for_visitors
+from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.core.text import clean
 from dailypapers.papers import cards, queries, services, submitting
@@ -31,11 +32,6 @@ TABS: tuple[tuple[periods.Kind, str], ...] = (
     ("week", "Weekly"),
     ("month", "Monthly"),
 )
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
 
 
 def _period_url(period: periods.Period) -> str:
@@ -68,8 +64,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 def _render_period(
     request: HttpRequest, period: periods.Period, *, canonical: bool
 ) -> HttpResponse:
-    page_number = _page_number(request)
-    page = queries.daily_list(period, offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    number = page_number(request)
+    page = queries.daily_list(period, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     # Previous and next lead to the nearest period that has papers, never into empty
     # days (or past the newest list into the future).
     before, after = queries.neighbours(period)
@@ -86,7 +82,7 @@ def _render_period(
     context: dict[str, Any] = {
         "period": period,
         "page": page,
-        "page_number": page_number,
+        "page_number": number,
         "tabs": tabs,
         "previous_url": _period_url(previous) if previous else None,
         "next_url": _period_url(following) if following else None,
@@ -140,14 +136,14 @@ daily_month = _period_view("month")
 @require_safe
 @cached_for_visitors
 def trending(request: HttpRequest) -> HttpResponse:
-    page_number = _page_number(request)
-    page = queries.trending(timezone.now(), offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    number = page_number(request)
+    page = queries.trending(timezone.now(), offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return render(
         request,
         "papers/trending.html",
         {
             "page": page,
-            "page_number": page_number,
+            "page_number": number,
             "explanation": EXPLANATION.format(days=settings.TRENDING_WINDOW_DAYS),
             "rank_offset": page.offset,
             "nav": "trending",
@@ -244,12 +240,12 @@ SEARCH_SORTS = (("relevance", "Relevance"), ("upvotes", "Upvotes"), ("date", "Ne
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     wanted = search_params.parse(request.GET, strict=False)
-    page_number = _page_number(request)
+    number = page_number(request)
     result = search_api(
         wanted.q,
         filters=wanted.filters,
         sort=wanted.sort,
-        offset=(page_number - 1) * SEARCH_PAGE,
+        offset=(number - 1) * SEARCH_PAGE,
         limit=SEARCH_PAGE,
     )
     if result.redirect:
@@ -259,13 +255,13 @@ def search(request: HttpRequest) -> HttpResponse:
     if not result.hits and not result.suggestion:
         trending = queries.trending(timezone.now(), limit=10).items
 
-    def with_page(number: int | None = None, **changes: str) -> str:
+    def with_page(to_page: int | None = None, **changes: str) -> str:
         query = request.GET.copy()
         for key, value in changes.items():
             query[key] = value
         query.pop("page", None)
-        if number and number > 1:
-            query["page"] = str(number)
+        if to_page and to_page > 1:
+            query["page"] = str(to_page)
         return query.urlencode()
 
     shown = ("from", "to", "cat", "org", "list", "code")
@@ -286,8 +282,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "sorts": SEARCH_SORTS,
             "trending": trending,
             "suggestion_query": with_page(q=result.suggestion) if result.suggestion else "",
-            "previous_query": with_page(page_number - 1) if page_number > 1 else "",
-            "next_query": with_page(page_number + 1) if result.has_next else "",
+            "previous_query": with_page(number - 1) if number > 1 else "",
+            "next_query": with_page(number + 1) if result.has_next else "",
         },
     )
 

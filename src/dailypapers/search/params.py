@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 
+from dailypapers.core import params as core_params
+from dailypapers.core.params import ParamError
 from dailypapers.search.engine import SORTS, Sort
 from dailypapers.search.querylang import MAX_QUERY, Filters
 
-_DIGITS = re.compile(r"[0-9]{1,6}")
+__all__ = ["ParamError", "SearchParams", "integer", "parse"]
+
 _CATEGORY = re.compile(r"[A-Za-z-]{2,20}(\.[A-Za-z-]{1,10})?")
 _SLUG = re.compile(r"[\w.-]{1,100}")
-
-
-class ParamError(ValueError):
-    """A parameter that cannot be used; the message says which and why."""
 
 
 @dataclass
@@ -33,17 +32,19 @@ class SearchParams:
 
 
 def _date(params: QueryDict, name: str, strict: bool, notes: list[str]) -> dt.date | None:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
     try:
-        return dt.date.fromisoformat(raw[:10]) if len(raw) == 10 else dt.date.fromisoformat(raw)
-    except ValueError:
-        message = f"{name} must be a date like 2026-04-07, got {raw[:40]!r}"
+        return core_params.date(params, name)
+    except ParamError as exc:
         if strict:
-            raise ParamError(message) from None
+            raise
+        message = str(exc)
         notes.append(message[0].upper() + message[1:] + "; ignored.")
         return None
+
+
+def integer(params: QueryDict, name: str, default: int, low: int, high: int) -> int:
+    """A whole number in [low, high]; ``default`` when absent or empty."""
+    return core_params.integer(params, name, default, low, high, empty_ok=True)
 
 
 def parse(params: QueryDict, *, strict: bool) -> SearchParams:
@@ -82,12 +83,3 @@ def parse(params: QueryDict, *, strict: bool) -> SearchParams:
         organization=org,
     )
     return SearchParams(q=q, filters=filters, sort=sort, notes=notes)  # type: ignore[arg-type]
-
-
-def integer(params: QueryDict, name: str, default: int, low: int, high: int) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
-        raise ParamError(f"{name} must be a whole number from {low} to {high}, got {raw[:40]!r}")
-    return int(raw)

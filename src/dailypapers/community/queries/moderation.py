@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim, Comment, CommentFlag, ModerationAction
+from dailypapers.core.params import to_int
 from dailypapers.papers.models import Paper
 
 QUEUE_LIMIT = 100
@@ -133,4 +134,5 @@ def target_links(actions: Iterable[ModerationAction]) -> dict[int, str]:
 
 
 def _ints(values: Iterable[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    numbers = (to_int(v, 1, 2**63 - 1) for v in values)
+    return [n for n in numbers if n is not None]

@@ -16,8 +16,9 @@ from dailypapers.community.queries import authors as queries
 from dailypapers.community.services import claims as services
 from dailypapers.community.views import org_limits
 from dailypapers.community.views.org_forms import DecisionForm
-from dailypapers.community.views.orgs import forbidden, page_number, too_many
+from dailypapers.community.views.orgs import forbidden, too_many
 from dailypapers.core import arxiv_ids
+from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import PaperAuthor
 from dailypapers.papers.views import not_found

@@ -24,6 +24,7 @@ from dailypapers.community.models import Collection
 from dailypapers.community.queries import collections as queries
 from dailypapers.community.services import collections as services
 from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core.params import optional_int, page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
 from dailypapers.papers.views import not_found
@@ -35,11 +36,6 @@ DEFAULT_RATE_LIMIT = (60, 300, 600)
 
 def _viewer(request: HttpRequest) -> AbstractBaseUser | None:
     return request.user if request.user.is_authenticated else None
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
 
 
 def _url(collection: Collection) -> str:
@@ -105,12 +101,12 @@ def detail(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     collection = queries.find(username, slug, _viewer(request))
     if collection is None:
         return _missing(request)
-    page_number = _page_number(request)
-    page = queries.items(collection, offset=(page_number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    number = page_number(request)
+    page = queries.items(collection, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     context = {
         "collection": collection,
         "page": page,
-        "page_number": page_number,
+        "page_number": number,
         "own": collection.owner_id == request.user.pk,
         "url": _url(collection),
     }
@@ -246,16 +242,16 @@ def add(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return _to_login(request, back)
     new_name = clean_name(request.POST.get("new_collection", ""))
-    chosen = request.POST.get("collection", "")
-    if not new_name and not chosen.isdigit():
+    chosen = optional_int(request.POST, "collection")
+    if not new_name and chosen is None:
         return HttpResponse(
             "Choose a collection or name a new one.",
             status=400,
             content_type="text/plain; charset=utf-8",
         )
     collection = None
-    if not new_name:
-        collection = queries.owned(int(chosen), request.user)
+    if chosen is not None and not new_name:
+        collection = queries.owned(chosen, request.user)
         if collection is None:
             return _missing(request)
     wait = _wait(request)

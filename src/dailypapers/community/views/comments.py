@@ -21,6 +21,7 @@ from dailypapers.community.models import Comment
 from dailypapers.community.queries import comments as queries
 from dailypapers.community.services import comments as services
 from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core.params import optional_int
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper
 from dailypapers.papers.views import not_found, paper_context
@@ -67,8 +68,7 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _parent_id(request: HttpRequest) -> int | None:
-    raw = request.POST.get("parent", "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return optional_int(request.POST, "parent")
 
 
 @require_POST

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
-from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core import arxiv_ids, params, ratelimit
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
 from dailypapers.papers.views import not_found
@@ -61,7 +61,7 @@ _back = safe_next
 
 
 def _reason(request: HttpRequest) -> str:
-    return request.POST.get("reason", "").strip()[: services.REASON_MAX]
+    return params.text(request.POST, "reason", services.REASON_MAX)
 
 
 def _refused(request: HttpRequest, message: str, back: str, status: int = 400) -> HttpResponse:
@@ -84,9 +84,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_safe
 @staff_only
 def log(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("page", "1")
-    number = int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
-    page = queries.log_page(number)
+    page = queries.log_page(params.page_number(request, 100_000))
     actions = list(page.object_list)
     links = queries.target_links(actions)
     rows = [(action, links.get(action.pk)) for action in actions]
@@ -177,7 +175,7 @@ def _flag_page(
         "comment": comment,
         "reasons": CommentFlag.Reason.choices,
         "chosen": request.POST.get("reason", ""),
-        "note": request.POST.get("note", "")[: services.REASON_MAX],
+        "note": params.text(request.POST, "note", services.REASON_MAX),
         "next": _back(request, comment_url(comment)),
         **extra,
     }
@@ -208,7 +206,8 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
     if reason not in CommentFlag.Reason.values:
         return _flag_page(request, comment, status=400, error="Choose a reason.")
     try:
-        services.flag_comment(user, comment, reason, request.POST.get("note", ""))
+        note = params.text(request.POST, "note", services.REASON_MAX)
+        services.flag_comment(user, comment, reason, note)
     except services.FlagRefused as exc:
         return _flag_page(request, comment, status=403, refused=str(exc))
     return HttpResponseRedirect(_back(request, comment_url(comment)))

@@ -18,16 +18,12 @@ from dailypapers.community.services import orgs as services
 from dailypapers.community.views import org_limits
 from dailypapers.community.views.org_forms import LinkForm, MemberForm, OrgForm
 from dailypapers.core import arxiv_ids
+from dailypapers.core.params import page_number
 from dailypapers.papers.queries import paper as paper_with_details
 from dailypapers.papers.views import not_found
 
 PAGE_SIZE = 30
 ORGS_PAGE_SIZE = 50
-
-
-def page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
 
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
