@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from dailypapers.community.models import Collection, Comment, Organization
 from dailypapers.community.services import collections as collection_services
@@ -55,9 +57,13 @@ def seed(settings: Any = None) -> Hub:
         published_at=utc(2026, 4, 6),
     )
     paper("2604.00002", title="Second paper", submitted_at=utc(2026, 4, 6, 9))
-    ada = User.objects.create_user("ada", "ada@example.org", PASSWORD)
-    bob = User.objects.create_user("bob", "bob@example.org", PASSWORD)
-    staff = User.objects.create_user("mod", "mod@example.org", PASSWORD, is_staff=True)
+    # Accounts past the new-account wait, so every form is open to them.
+    joined = timezone.now() - dt.timedelta(days=30)
+    ada = User.objects.create_user("ada", "ada@example.org", PASSWORD, date_joined=joined)
+    bob = User.objects.create_user("bob", "bob@example.org", PASSWORD, date_joined=joined)
+    staff = User.objects.create_user(
+        "mod", "mod@example.org", PASSWORD, is_staff=True, date_joined=joined
+    )
     staff.is_superuser = True
     staff.save(update_fields=["is_superuser"])
     comment = comment_services.post(bob, first, "A first comment.")
