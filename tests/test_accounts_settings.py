@@ -19,6 +19,7 @@ from dailypapers.accounts import reserved, services
 from dailypapers.accounts.forms import SignUpForm
 from dailypapers.accounts.models import Profile
 from dailypapers.accounts.views import profile_alias
+from dailypapers.community.markdown import render
 from dailypapers.community.models import AuthorClaim, Comment
 from dailypapers.community.services import collections
 from dailypapers.papers.models import PaperAuthor, Submission
@@ -262,7 +263,9 @@ class TestPasswordChange:
 
 
 def comment(user: User, target: Any, text: str, **fields: Any) -> Comment:
-    return Comment.objects.create(paper=target, author=user, body=text, **fields)
+    return Comment.objects.create(
+        paper=target, author=user, body=text, body_html=render(text), **fields
+    )
 
 
 def claim(user: User, target: Any, status: str) -> AuthorClaim:
