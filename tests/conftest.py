@@ -30,6 +30,8 @@ def own_search_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyp
     settings.SEARCH_MODEL_DIR = tmp_path / "no-model"
     # The worker would build the model there (~10 s): tests that want it say so.
     settings.SEARCH_MODEL_AUTOBUILD = False
+    # No upstream is synced unless a test asks for one (a hub syncs Hugging Face by default).
+    settings.SYNC_SOURCES = []
     settings.SEARCH_FOLLOW_INTERVAL = 0
     settings.SEARCH_OVERLAP_SECONDS = 120
 

@@ -302,7 +302,10 @@ SYNC_BACKOFF = float(config.env_str("DAILYPAPERS_SYNC_BACKOFF", "2"))
 SYNC_BUDGET = config.env_int("DAILYPAPERS_SYNC_BUDGET", 1800)
 SYNC_CLAIM_TIMEOUT = config.env_int("DAILYPAPERS_SYNC_CLAIM_TIMEOUT", 3600)
 # Sources the worker runs, and seconds between their runs.
-SYNC_SOURCES = config.env_list("DAILYPAPERS_SYNC_SOURCES", [])
+# The Hugging Face daily list keeps a hub current by default (it asks for no contact
+# address); arXiv sources are opt-in. "none" turns syncing off.
+_SYNC_SOURCES = config.env_list("DAILYPAPERS_SYNC_SOURCES", ["hf"])
+SYNC_SOURCES = [] if [s.lower() for s in _SYNC_SOURCES] == ["none"] else _SYNC_SOURCES
 SYNC_EVERY = {
     "arxiv": config.env_int("DAILYPAPERS_SYNC_ARXIV_EVERY", 6 * 3600),
     "oai": config.env_int("DAILYPAPERS_SYNC_OAI_EVERY", 24 * 3600),
@@ -315,6 +318,8 @@ SYNC_CATEGORIES = config.env_list(
 SYNC_OAI_SET = config.env_str("DAILYPAPERS_SYNC_OAI_SET", "cs")
 SYNC_OAI_PREFIX = config.env_str("DAILYPAPERS_SYNC_OAI_PREFIX", "arXivRaw")
 SYNC_HF_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_DAYS", 2)
+# The first turn (and a turn after a long pause) reaches back this many days.
+SYNC_HF_BACKFILL_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_BACKFILL_DAYS", 7)
 
 # --- deployment security ---
 """What ``dailypapers check --deploy`` looks at, driven by the environment.

@@ -63,6 +63,9 @@ def daily_file(day: str) -> Path:
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
+    # Hubs started by tests sync nothing unless a test says so (the default syncs the
+    # Hugging Face daily list, which tests must never reach).
+    env["DAILYPAPERS_SYNC_SOURCES"] = "none"
     env.update(extra)
     return env
 

@@ -170,10 +170,25 @@ class Run:
 
     def fail(self, reason: str) -> None:
         reason = clean(reason)
-        log.error("sync %s failed: %s", self.source, reason)
+        if self._failing_already():
+            # An upstream that cannot be reached is said once, not at every turn;
+            # /healthz and `dailypapers status` show the last error meanwhile.
+            log.info("sync %s still failing: %s", self.source, reason)
+        else:
+            log.error("sync %s failed: %s", self.source, reason)
         self.failed = True
         if len(self.row.errors) < MAX_ERRORS:
             self.row.errors.append(reason)
+
+    def _failing_already(self) -> bool:
+        last = (
+            SyncRun.objects.filter(source=self.source, finished_at__isnull=False)
+            .exclude(pk=self.row.pk)
+            .order_by("-started_at")
+            .values_list("status", flat=True)
+            .first()
+        )
+        return last == SyncRun.Status.FAILED
 
     def _write(self, records: list[PaperRecord]) -> None:
         try:
@@ -342,7 +357,7 @@ def _sync_rss(run: Run, request: Request, should_stop: StopCheck) -> bool:
 def _sync_hf(run: Run, request: Request, should_stop: StopCheck) -> bool:
     today = timezone.now().date()
     until = request.until or today
-    since = request.since or until - dt.timedelta(days=max(settings.SYNC_HF_DAYS - 1, 0))
+    since = request.since or _hf_since(run.state.watermark, until)
     if since > until:
         raise Failed(f"--since {since} is after --until {until}")
     day = since
@@ -353,6 +368,22 @@ def _sync_hf(run: Run, request: Request, should_stop: StopCheck) -> bool:
             return True
         day += dt.timedelta(days=1)
     return False
+
+
+def _hf_since(watermark: object, until: dt.date) -> dt.date:
+    """The first day a turn fetches: the recent days, reaching back to the last day
+    fetched when the hub was away for a while, and SYNC_HF_BACKFILL_DAYS on the first
+    turn ever (or when the last day fetched is older than that)."""
+    recent = until - dt.timedelta(days=max(settings.SYNC_HF_DAYS - 1, 0))
+    oldest = until - dt.timedelta(days=max(settings.SYNC_HF_BACKFILL_DAYS - 1, 0))
+    last = watermark.get("last_day") if isinstance(watermark, dict) else None
+    try:
+        last_day = dt.date.fromisoformat(last) if isinstance(last, str) else None
+    except ValueError:
+        last_day = None
+    if last_day is None:
+        return min(recent, oldest)
+    return min(recent, max(last_day, oldest))
 
 
 _RUNNERS: dict[str, Callable[[Run, Request, StopCheck], bool]] = {
