@@ -107,6 +107,20 @@ class TestEmbeddingJob:
         embed.run(now + embed.CLAIM)
         assert Embedding.objects.filter(vector__isnull=True).count() == 0
 
+    def test_a_long_run_says_how_far_it_has_got(
+        self,
+        corpus: None,
+        words_encoder: WordsEncoder,
+        monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture,
+    ) -> None:
+        monkeypatch.setattr(embed, "BATCH", 1)
+        monkeypatch.setattr(embed, "PROGRESS_EVERY", 0.0)
+        assert embed.run(timezone.now()) == "embedded 4 papers"
+        said = [r.getMessage() for r in caplog.records if "papers embedded" in r.getMessage()]
+        assert said[0] == "search.embed: 1 / 4 papers embedded"
+        assert said[-1] == "search.embed: 4 / 4 papers embedded"
+
     def test_without_a_model_the_job_says_what_to_do(self, corpus: None) -> None:
         assert "build-model" in embed.run(timezone.now())
 

@@ -66,6 +66,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     # Hubs started by tests sync nothing unless a test says so (the default syncs the
     # Hugging Face daily list, which tests must never reach).
     env["DAILYPAPERS_SYNC_SOURCES"] = "none"
+    # Nor do they build the search model (~10 s a start) unless a test asks for it.
+    env["DAILYPAPERS_SEARCH_MODEL_AUTOBUILD"] = "0"
     env.update(extra)
     return env
 

@@ -32,7 +32,12 @@ PROMISED_DELAY = 10.0
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[Server]]]:
     with scratch_database() as db_env:
-        env = clean_env(DAILYPAPERS_SECRET_KEY="one-key-for-every-node-" + "x" * 40, **db_env)
+        env = clean_env(
+            DAILYPAPERS_SECRET_KEY="one-key-for-every-node-" + "x" * 40,
+            # Each web node builds its own search model at start; the worker embeds.
+            DAILYPAPERS_SEARCH_MODEL_AUTOBUILD="1",
+            **db_env,
+        )
         nodes: list[Server] = []
         worker = None
         try:
@@ -79,3 +84,15 @@ def test_a_paper_imported_through_one_node_is_found_through_the_other(
     assert arxiv_id in _search(node_a, title)
     status, _, page = get(f"{node_b.url}/papers/{arxiv_id}")
     assert status == 200 and entry["paper"]["title"].split()[0] in page
+
+    # By meaning too, once the worker has embedded the day (the model takes ~10 s to
+    # build on the worker's first start, then a day embeds in seconds).
+    query = urllib.parse.urlencode({"q": title})
+    deadline = time.monotonic() + 180
+    while True:
+        status, _, html = get(f"{node_b.url}/search?{query}")
+        if "by words and meaning" in html and "indexed by meaning so far" not in html:
+            break
+        assert time.monotonic() < deadline, "node b never searched by meaning"
+        time.sleep(1)
+    assert f"/papers/{arxiv_id}" in html

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 
@@ -24,6 +25,8 @@ from dailypapers.search import conf, documents, encoder
 from dailypapers.search.models import Embedding
 
 log = logging.getLogger(__name__)
+# Seconds between progress lines of a long embedding run.
+PROGRESS_EVERY = 10.0
 
 BATCH = 64
 CLAIM = dt.timedelta(minutes=10)
@@ -134,6 +137,8 @@ def run(
     if model is None:
         return "no model file: run `dailypapers search build-model` (search works by words)"
     total = 0
+    said_at = time.monotonic()
+    goal: int | None = None
     while not should_stop() and (max_papers is None or total < max_papers):
         size = BATCH if max_papers is None else min(BATCH, max_papers - total)
         handled = embed_batch(model, timezone.now(), size)
@@ -142,6 +147,11 @@ def run(
         total += handled
         if progress:
             progress(total)
+        elif time.monotonic() - said_at >= PROGRESS_EVERY:
+            # A long first run (a whole import) says how far it has got.
+            goal = goal if goal is not None else total + pending()
+            log.warning("search.embed: %s / %s papers embedded", f"{total:,}", f"{goal:,}")
+            said_at = time.monotonic()
     return f"embedded {total} papers"
 
 

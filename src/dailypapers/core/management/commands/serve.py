@@ -66,6 +66,10 @@ class Command(BaseCommand):
         if options["sample"]:
             # An empty hub starts with a few weeks of real daily lists (ingest.sample).
             call_command("sample", "load", stdout=self.stdout)
+        if not options["worker"]:
+            # Without a worker beside it, this node builds its own search model (the
+            # worker would otherwise, on its first start): ~10 s, once per data folder.
+            call_command("search", "ensure-model", stdout=self.stdout, stderr=self.stderr)
         shown_host = "localhost" if host in {"127.0.0.1", "0.0.0.0", "::"} else host  # noqa: S104
         url_host = f"[{shown_host}]" if ":" in shown_host else shown_host
         if not os.environ.get("DAILYPAPERS_BASE_URL"):

@@ -9,11 +9,11 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from dailypapers.core.bootstrap import ensure_database
-from dailypapers.search import conf, embed, engine, follow, index, modelbuild
+from dailypapers.search import conf, embed, encoder, engine, follow, index, modelbuild
 from dailypapers.search.querylang import Filters
 from dailypapers.search.views import entry
 
-ACTIONS = ("reindex", "catch-up", "status", "embed", "build-model")
+ACTIONS = ("reindex", "catch-up", "status", "embed", "build-model", "ensure-model")
 
 
 class Command(BaseCommand):
@@ -122,6 +122,16 @@ class Command(BaseCommand):
         summary = embed.run(timezone.now(), max_papers=options["max"], progress=progress)
         bar.close()
         self.stdout.write(summary)
+
+    def do_ensure_model(self, options: dict[str, Any]) -> None:
+        """Build the encoder when it is missing and building is on (what `serve
+        --no-worker` does at start, as a node without a worker of its own must)."""
+        if encoder.available() or not conf.model_autobuild():
+            return
+        try:
+            modelbuild.build(conf.model_dir(), force=False, wait=True, say=self.stderr.write)
+        except modelbuild.BuildError as exc:
+            self.stderr.write(f"search by meaning stays off on this node: {exc}")
 
     def do_build_model(self, options: dict[str, Any]) -> None:
         try:
