@@ -97,9 +97,7 @@ def known_items() -> Collection:
         row = json.loads(line)
         queries[str(row["id"])] = row["query"]
         qrels[str(row["id"])] = {row["arxiv_id"]: 1}
-    return Collection(
-        "known-items", queries, qrels, import_path=SHARED / "hf-daily-papers"
-    )
+    return Collection("known-items", queries, qrels, import_path=SHARED / "hf-daily-papers")
 
 
 COLLECTIONS = {"cranfield": cranfield, "scifact": scifact, "known-items": known_items}

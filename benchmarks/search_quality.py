@@ -30,6 +30,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -131,7 +132,9 @@ def _setup(collection: Collection, fresh: bool) -> None:
             ]
             for start in range(0, len(records), 500):
                 upsert_papers(records[start : start + 500])
-        print(f"{collection.name}: imported in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        print(
+            f"{collection.name}: imported in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
     follow.catch_up()
     started = time.perf_counter()
     message = embed.run(timezone.now())
@@ -219,13 +222,39 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
 
         return run
 
+    def configured(variant: str) -> Callable[[str], list[int]]:
+        """``hub[fusion.ALPHA=0.3,feedback.TOP_DOCS=3]``: the hub with settings changed."""
+        from dailypapers.search import feedback
+
+        modules = {"fusion": fusion, "lexical": lexical, "feedback": feedback, "engine": engine}
+        base, _, settings = variant.rstrip("]").partition("[")
+        changes: list[tuple[object, str, object]] = []
+        for setting in settings.split(";"):
+            key, _, value = setting.partition("=")
+            module, _, attr = key.strip().partition(".")
+            changes.append((modules[module], attr, json.loads(value)))
+        inner = runners[base]
+
+        def run(text: str) -> list[int]:
+            with contextlib.ExitStack() as stack:
+                for module, attr, value in changes:
+                    stack.enter_context(patched(module, **{attr: value}))
+                return inner(text)
+
+        return run
+
     bm25: Bm25 | None = None
     vectors: dict[str, object] = {}
 
     def plain(text: str) -> list[tuple[int, float]]:
         nonlocal bm25
         if bm25 is None:
-            bm25 = Bm25({pk: f"{t} {a}" for pk, t, a in Paper.objects.values_list("pk", "title", "abstract")})
+            bm25 = Bm25(
+                {
+                    pk: f"{t} {a}"
+                    for pk, t, a in Paper.objects.values_list("pk", "title", "abstract")
+                }
+            )
         return bm25.search(text, 300)
 
     def meaning(text: str) -> list[tuple[int, float]]:
@@ -248,6 +277,9 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
         "hub-no-proximity": switched(PROXIMITY_WEIGHT=0.0),
         "hub-no-feedback": no_feedback(),
     }
+    for variant in variants:
+        if "[" in variant:
+            runners[variant] = configured(variant)
     runs: dict[str, Run] = {}
     for variant in variants:
         started = time.perf_counter()
@@ -257,7 +289,50 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
         }
         took = (time.perf_counter() - started) / max(len(collection.queries), 1) * 1000
         print(f"{name}: {variant} ({took:.1f} ms a query)", file=sys.stderr)
+    if name == "scifact":
+        to_pk = {doc: pk for pk, doc in to_doc.items()}
+        check = similar_check(collection, to_pk)
+        print(f"{name}: similar papers {json.dumps(check)}", file=sys.stderr)
+        runs["_similar"] = check  # type: ignore[assignment]
     return runs
+
+
+def similar_check(collection: Collection, to_pk: dict[str, int], k: int = 10) -> dict[str, float]:
+    """Papers judged relevant to the same claim: are they each other's similar papers?
+
+    For every ordered pair (a, b) of papers relevant to one claim: is b among a's k
+    nearest by the production ``neighbours.similar`` (meaning, else words), and by
+    words alone (``lexical.like``)? Against chance: k / (papers - 1).
+    """
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import follow, neighbours
+
+    index = follow.current()
+    groups = [
+        [to_pk[d] for d, g in judged.items() if g > 0 and d in to_pk]
+        for judged in collection.qrels.values()
+    ]
+    groups = [g for g in groups if len(g) > 1]
+    hits = {"similar": 0, "words": 0}
+    pairs = 0
+    for group in groups:
+        for a in group:
+            paper = Paper.objects.get(pk=a)
+            shown = {p.pk for p in neighbours.similar(paper, k).papers}
+            worded = {pk for pk, _ in index.like(neighbours._as_doc(paper), k)} if index else set()
+            for b in group:
+                if b != a:
+                    pairs += 1
+                    hits["similar"] += b in shown
+                    hits["words"] += b in worded
+    total = Paper.objects.count()
+    return {
+        "claims": len(groups),
+        "pairs": pairs,
+        f"similar papers: share in top {k}": round(hits["similar"] / max(pairs, 1), 4),
+        f"words alone: share in top {k}": round(hits["words"] / max(pairs, 1), 4),
+        f"random: share in top {k}": round(k / max(total - 1, 1), 5),
+    }
 
 
 # -- the parent: children, tables, tests ---------------------------------------------
@@ -277,26 +352,40 @@ def child(name: str, variants: Sequence[str], fresh: bool, model_dir: str) -> di
         env["DAILYPAPERS_SEARCH_MODEL_DIR"] = model_dir
     out = folder / "runs.json"
     command = [sys.executable, __file__, "--child", name, "--variants", ",".join(variants)]
-    subprocess.run([*command, *(["--fresh"] if fresh else []), "--out", str(out)], env=env, check=True)
+    subprocess.run(
+        [*command, *(["--fresh"] if fresh else []), "--out", str(out)], env=env, check=True
+    )
     runs: dict[str, Run] = json.loads(out.read_text())
+    similar = runs.pop("_similar", None)
+    if similar:
+        print(f"{name}: similar papers: {json.dumps(similar)}")
     return runs
 
 
 def report(collection: Collection, runs: dict[str, Run]) -> dict[str, object]:
-    splits = {"tune": collection.tune(), "held-out": collection.held(), "all": list(collection.queries)}
+    splits = {
+        "tune": collection.tune(),
+        "held-out": collection.held(),
+        "all": list(collection.queries),
+    }
     table: dict[str, object] = {}
     for variant, run in runs.items():
         row: dict[str, object] = {}
         for split, queries in splits.items():
             scores = per_query(run, collection.qrels, queries)
-            cell: dict[str, object] = {m: round(mean(scores, m), 4) for m in ("ndcg@10", "recall@100", "mrr@10")}
+            cell: dict[str, object] = {
+                m: round(mean(scores, m), 4) for m in ("ndcg@10", "recall@100", "mrr@10")
+            }
             for base in ("bm25", "convex"):
                 if base in runs and base != variant:
                     other = per_query(runs[base], collection.qrels, queries)
                     metric = "mrr@10" if collection.name == "known-items" else "ndcg@10"
                     common = sorted(scores)
                     cell[f"p vs {base}"] = round(
-                        randomization([scores[q][metric] for q in common], [other[q][metric] for q in common]), 4
+                        randomization(
+                            [scores[q][metric] for q in common], [other[q][metric] for q in common]
+                        ),
+                        4,
                     )
             row[split] = cell
         table[variant] = row
@@ -313,10 +402,13 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    variants = [v for v in args.variants.split(",") if v]
-    unknown = set(variants) - set(VARIANTS)
+    # Variants are separated by commas; settings inside [] by semicolons.
+    variants = [v for v in re.split(r",(?![^\[]*\])", args.variants) if v]
+    unknown = {v for v in variants if "[" not in v} - set(VARIANTS)
     if unknown:
-        raise SystemExit(f"unknown variants: {', '.join(sorted(unknown))}; known: {', '.join(VARIANTS)}")
+        raise SystemExit(
+            f"unknown variants: {', '.join(sorted(unknown))}; known: {', '.join(VARIANTS)}"
+        )
     if args.child:
         Path(args.out).write_text(json.dumps(collect(args.child, variants, args.fresh)))
         return
@@ -329,14 +421,13 @@ def main() -> None:
         results[name] = table
         if not args.json:
             print(f"\n{name}: {len(collection.queries)} queries (tune = odd ids, held-out = even)")
-            print(f"{'ranker':<26} {'split':<9} {'nDCG@10':>8} {'R@100':>7} {'MRR@10':>7} {'p/bm25':>7} {'p/convex':>8}")
+            heads = ("nDCG@10", "R@100", "MRR@10", "p/bm25", "p/convex")
+            print(f"{'ranker':<26} {'split':<9} " + " ".join(f"{h:>8}" for h in heads))
             for variant, row in table.items():
                 for split, cell in row.items():  # type: ignore[attr-defined]
-                    print(
-                        f"{variant:<26} {split:<9} {cell['ndcg@10']:>8.4f} {cell['recall@100']:>7.4f}"
-                        f" {cell['mrr@10']:>7.4f} {cell.get('p vs bm25', float('nan')):>7.4f}"
-                        f" {cell.get('p vs convex', float('nan')):>8.4f}"
-                    )
+                    keys = ("ndcg@10", "recall@100", "mrr@10", "p vs bm25", "p vs convex")
+                    values = " ".join(f"{cell.get(k, float('nan')):>8.4f}" for k in keys)
+                    print(f"{variant:<26} {split:<9} {values}")
     if args.json:
         json.dump(results, sys.stdout, indent=1)
         print()
