@@ -1,321 +1,436 @@
-"""Search quality on Cranfield: nDCG@10, MAP and recall@100 for lexical, dense and hybrid.
+"""Search quality on three collections: nDCG@10, recall@100 and MRR@10 of every ranking.
 
-    .venv/bin/python benchmarks/search_quality.py [--model-dir DIR] [--max-tokens N] [--json]
+    .venv/bin/python benchmarks/search_quality.py [--collections cranfield,scifact,known-items]
+        [--variants hub,hub-lexical,bm25,dense,rrf,convex,...] [--json] [--fresh]
 
-Runs the production pieces (the tantivy schema, analysers and query builder of
-dailypapers.search.lexical, the ONNX encoder, the fusion functions) on the 1,400
-Cranfield abstracts and 225 queries. Settings are chosen on the odd-numbered
-queries (tuning half) and reported on the even-numbered ones (held-out half), so
-the held-out figure is not fitted to its own queries. Document vectors are
-cached in benchmarks/out/ (keyed by the model file), so a second run takes seconds.
-Without a model file only the lexical figures are printed.
+Each collection is imported into a scratch hub of its own (benchmarks/out/quality/NAME:
+its SQLite database, lexical index and vectors, kept for the next run) through the
+normal import path, indexed and embedded by the hub's own code, and its queries are
+run, in a child process per collection, through ``engine.search``: the function the
+web page and /api/papers/search call. Baselines beside it:
+
+- ``bm25``: plain BM25 (k1 1.2, b 0.75) over title + abstract, the index's stemmer and
+  English stop words, every query word once per occurrence; nothing else;
+- ``dense``: the hub's model alone (query vector against every paper vector);
+- ``rrf``: reciprocal-rank fusion (k = 60) of bm25 and dense;
+- ``convex``: min-max scaled bm25 and dense, 0.5 each ("plain convex fusion").
+
+``hub`` and ``hub-lexical`` (meaning off) are the production search; the ``hub-no-*``
+variants switch one ranking feature off to see what it is worth. Settings are chosen
+on the odd query ids of each collection ("tune") and reported on the even ones
+("held-out"). Paired randomization tests (10,000 rounds, two-sided) compare every
+variant with bm25 and with convex on each split.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import math
 import os
+import random
+import re
+import subprocess
 import sys
-import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
 sys.path.insert(0, str(BENCH_DIR.parent / "src"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dailypapers.settings")
-os.environ.setdefault("DAILYPAPERS_DATA_DIR", str(BENCH_DIR / "out" / "quality-data"))
 
-import django  # noqa: E402
+from _quality_data import COLLECTIONS, Collection, Qrels, made_up_id  # noqa: E402
 
-django.setup()
-
-from dailypapers.search import feedback, fusion, lexical  # noqa: E402
-from dailypapers.search.documents import Doc, embedding_text  # noqa: E402
-from dailypapers.search.querylang import Filters, ParsedQuery  # noqa: E402
-
-CRANFIELD = Path("/work/shared/data/cranfield")
-DEPTH = 300
-Run = dict[int, list[tuple[int, float]]]
-Qrels = dict[int, dict[int, int]]
+OUT = BENCH_DIR / "out" / "quality"
+DEPTH = 100
+Run = dict[str, list[str]]
+BASELINES = ("bm25", "dense", "rrf", "convex")
+ABLATIONS = (
+    "hub-no-question-words",
+    "hub-no-proximity",
+    "hub-no-feedback",
+)
+VARIANTS = ("hub", "hub-lexical", *BASELINES, *ABLATIONS)
 
 
-def _fields(path: Path) -> list[dict[str, str]]:
-    """SMART format: ``.I n`` starts a record, ``.X`` starts field X."""
-    records: list[dict[str, str]] = []
-    key = ""
-    for line in path.read_text().splitlines():
-        if line.startswith(".I"):
-            records.append({"I": line[2:].strip()})
-            key = ""
-        elif len(line) == 2 and line.startswith("."):
-            key = line[1]
-            records[-1][key] = ""
-        elif key:
-            records[-1][key] += line + " "
-    return records
+# -- measuring -----------------------------------------------------------------------
 
 
-def load() -> tuple[list[Doc], dict[int, str], Qrels]:
-    docs = [
-        Doc(
-            id=int(r["I"]),
-            arxiv_id=r["I"],
-            title=" ".join(r.get("T", "").split()),
-            abstract=" ".join(r.get("W", "").split()),
-            authors=" ".join(r.get("A", "").split()),
-            categories="",
-            organization="",
-            has_code=False,
-            on_daily=False,
-            published=None,
-            modified_at=None,  # type: ignore[arg-type]
-        )
-        for r in _fields(CRANFIELD / "cran.all.1400")
-    ]
-    # The judgments number the queries 1..225 in file order, not by their .I.
-    queries = {
-        n: " ".join(r.get("W", "").split())
-        for n, r in enumerate(_fields(CRANFIELD / "cran.qry"), 1)
-    }
-    qrels: Qrels = {}
-    for line in (CRANFIELD / "cranqrel").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 3:
-            query, doc, grade = int(parts[0]), int(parts[1]), int(parts[2])
-            # Grade 1 is a complete answer, 4 of minimum interest, -1 of none.
-            qrels.setdefault(query, {})[doc] = 5 - grade if 1 <= grade <= 4 else 0
-    return docs, queries, qrels
-
-
-def metrics(run: Run, qrels: Qrels, queries: Sequence[int]) -> dict[str, float]:
-    ndcg = ap = recall = 0.0
-    counted = 0
+def per_query(run: Run, qrels: Qrels, queries: Sequence[str]) -> dict[str, dict[str, float]]:
+    """nDCG@10, recall@100 and MRR@10 of each query that has a relevant document."""
+    out: dict[str, dict[str, float]] = {}
     for q in queries:
         judged = qrels.get(q, {})
         relevant = {d for d, g in judged.items() if g > 0}
         if not relevant:
             continue
-        counted += 1
-        ranked = [d for d, _ in run.get(q, [])]
+        ranked = run.get(q, [])
         dcg = sum(judged.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
         ideal = sorted((g for g in judged.values() if g > 0), reverse=True)[:10]
-        ndcg += dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-        hits, precision_sum = 0, 0.0
-        for i, d in enumerate(ranked):
-            if d in relevant:
-                hits += 1
-                precision_sum += hits / (i + 1)
-        ap += precision_sum / len(relevant)
-        recall += len(relevant & set(ranked[:100])) / len(relevant)
-    return {"ndcg@10": ndcg / counted, "map": ap / counted, "recall@100": recall / counted}
+        first = next((i for i, d in enumerate(ranked[:10]) if d in relevant), None)
+        out[q] = {
+            "ndcg@10": dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal)),
+            "recall@100": len(relevant & set(ranked[:100])) / len(relevant),
+            "mrr@10": 0.0 if first is None else 1 / (first + 1),
+        }
+    return out
 
 
-def build_index(docs: list[Doc], folder: Path) -> lexical.LexicalIndex:
-    index = lexical.LexicalIndex(folder)
-    writer = index.writer(threads=1)
-    lexical.LexicalIndex.put(writer, docs)
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    return index
+def mean(scores: dict[str, dict[str, float]], metric: str) -> float:
+    return sum(s[metric] for s in scores.values()) / max(len(scores), 1)
 
 
-def lexical_run(
-    index: lexical.LexicalIndex, queries: dict[int, str], weights: dict[str, float] | None = None
-) -> Run:
-    if weights:
-        lexical.FIELD_WEIGHTS.update(weights)
-    # Queries go in whole: the 250-character limit is the search box's, not the ranker's.
-    return {
-        q: index.search(ParsedQuery(raw=text, words=text.split()), Filters(), DEPTH)
-        for q, text in queries.items()
-    }
+def randomization(a: list[float], b: list[float], rounds: int = 10_000) -> float:
+    """Two-sided paired randomization test: p-value of mean(a) - mean(b)."""
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    observed = abs(sum(diffs))
+    if not diffs or observed == 0:
+        return 1.0
+    rng = random.Random(0)
+    hits = 0
+    for _ in range(rounds):
+        total = sum(d if rng.random() < 0.5 else -d for d in diffs)
+        hits += abs(total) >= observed - 1e-12
+    return (hits + 1) / (rounds + 1)
 
 
-Vectors = dict[int, np.ndarray]
+# -- the child: one collection in one scratch hub ------------------------------------
 
 
-def dense_run(
-    docs: list[Doc], queries: dict[int, str], model_dir: Path, max_tokens: int = 0
-) -> tuple[Run, float, Vectors, Vectors]:
-    """Dense ranking; ``max_tokens`` (when set) cuts documents shorter than the encoder does."""
-    from dailypapers.search.encoder import BATCH, MAX_TOKENS, MODEL_FILE, Encoder
+def _setup(collection: Collection, fresh: bool) -> None:
+    """Import, index and embed the collection in the data folder of this process."""
+    from django.core.management import call_command
+    from django.utils import timezone
 
-    encoder = Encoder(model_dir)
-    digest = hashlib.sha256((model_dir / MODEL_FILE).read_bytes()).hexdigest()[:12]
-    window = ""
-    if max_tokens and max_tokens != MAX_TOKENS:
-        encoder.tokenizer.enable_truncation(max_tokens)
-        window = f"-{max_tokens}"
-    # Vectors depend on how many texts share a call (encoder.BATCH): part of the key.
-    cache = BENCH_DIR / "out" / f"cranfield-vectors-{digest}{window}-b{BATCH}.npy"
-    rate = 0.0
-    if cache.exists():
-        doc_vectors = np.load(cache)
-    else:
-        texts = [embedding_text(d.title, d.abstract) for d in docs]
+    from dailypapers.papers.models import Paper
+    from dailypapers.papers.records import PaperRecord
+    from dailypapers.papers.services import upsert_papers
+    from dailypapers.search import dense, embed, follow
+
+    call_command("migrate", verbosity=0)
+    if not Paper.objects.exists() or fresh:
         started = time.perf_counter()
-        doc_vectors = encoder.encode(texts)
-        rate = len(texts) / (time.perf_counter() - started)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        np.save(cache, doc_vectors)
-    ids = np.array([d.id for d in docs])
-    query_vectors = encoder.encode(list(queries.values()))
-    run: Run = {}
-    for q, vector in zip(queries, query_vectors, strict=True):
-        scores = doc_vectors @ vector
-        top = np.argsort(-scores)[:DEPTH]
-        run[q] = [(int(ids[i]), float(scores[i])) for i in top]
-    by_doc = {d.id: doc_vectors[n] for n, d in enumerate(docs)}
-    by_query = dict(zip(queries, query_vectors, strict=True))
-    return run, rate, by_doc, by_query
-
-
-def second_pass(
-    index: lexical.LexicalIndex,
-    docs: list[Doc],
-    queries: dict[int, str],
-    first: Run,
-    first_lexical: Run,
-    doc_vectors: Vectors,
-    query_vectors: Vectors,
-) -> Run:
-    """engine._second_pass on this collection: the same feedback functions and fusion."""
-    by_id = {d.id: d for d in docs}
-    ids = np.array(list(doc_vectors))
-    matrix = np.stack([doc_vectors[i] for i in ids])
-    run: Run = {}
-    for q in queries:
-        top = [pk for pk, _ in first[q][: feedback.TOP_DOCS]]
-        extra = feedback.expansion(index, [f"{by_id[pk].title} {by_id[pk].abstract}" for pk in top])
-        lex = index.expanded(first_lexical[q], extra, Filters(), DEPTH)
-        nearest = [pk for pk, _ in first[q][: feedback.TOP_VECTORS]]
-        vector = feedback.expanded_vector(query_vectors[q], [doc_vectors[pk] for pk in nearest])
-        if feedback.RESCORE_CANDIDATES:
-            pool = [pk for pk, _ in first[q]]
-            pool_scores = np.stack([doc_vectors[pk] for pk in pool]) @ vector
-            order = np.argsort(-pool_scores, kind="stable")[:DEPTH]
-            semantic = [(pool[i], float(pool_scores[i])) for i in order]
+        if collection.import_path is not None:
+            subprocess.run(
+                [str(Path(sys.executable).parent / "dailypapers"), "import",
+                 str(collection.import_path)],
+                check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
         else:
-            scores = matrix @ vector
-            best = np.argsort(-scores)[:DEPTH]
-            semantic = [(int(ids[i]), float(scores[i])) for i in best]
-        run[q] = fusion.fuse(lex, semantic, fusion.ALPHA_FEEDBACK)
-    return run
+            records = [
+                PaperRecord(
+                    arxiv_id=made_up_id(n),
+                    title=title or "(untitled)",
+                    abstract=abstract,
+                    source="benchmark",
+                    location=f"{collection.name}:{doc}",
+                )
+                for n, (doc, title, abstract) in enumerate(collection.docs)
+            ]
+            for start in range(0, len(records), 500):
+                upsert_papers(records[start : start + 500])
+        print(
+            f"{collection.name}: imported in {time.perf_counter() - started:.0f} s", file=sys.stderr
+        )
+    follow.catch_up()
+    started = time.perf_counter()
+    message = embed.run(timezone.now())
+    dense.sync()
+    print(f"{collection.name}: {message} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
 @contextlib.contextmanager
-def plain_words() -> Iterator[None]:
-    """The query builder without question-word removal and proximity bonus (for comparison)."""
-    saved = lexical.QUESTION_WORDS, lexical.PROXIMITY_WEIGHT
-    lexical.QUESTION_WORDS, lexical.PROXIMITY_WEIGHT = frozenset(), 0.0
+def patched(module: object, **values: object) -> Iterator[None]:
+    saved = {name: getattr(module, name) for name in values}
+    for name, value in values.items():
+        setattr(module, name, value)
     try:
         yield
     finally:
-        lexical.QUESTION_WORDS, lexical.PROXIMITY_WEIGHT = saved
+        for name, value in saved.items():
+            setattr(module, name, value)
 
 
-def fused(
-    lex: Run,
-    den: Run,
-    how: Callable[[list[tuple[int, float]], list[tuple[int, float]]], list[tuple[int, float]]],
-) -> Run:
-    return {q: how(lex[q], den.get(q, [])) for q in lex}
+class Bm25:
+    """Plain BM25 over title + abstract with the index's analyser (stems, no stop words)."""
+
+    def __init__(self, docs: dict[int, str], k1: float = 1.2, b: float = 0.75) -> None:
+        from dailypapers.search.lexical import STEM
+
+        self.analyse = STEM.analyze
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        self.length: dict[int, int] = {}
+        for pk, text in docs.items():
+            counts = Counter(self.analyse(text))
+            self.length[pk] = sum(counts.values())
+            for term, n in counts.items():
+                self.postings.setdefault(term, []).append((pk, n))
+        self.average = sum(self.length.values()) / max(len(self.length), 1)
+        self.total = len(docs)
+
+    def search(self, text: str, k: int) -> list[tuple[int, float]]:
+        scores: dict[int, float] = {}
+        for term, count in Counter(self.analyse(text)).items():
+            postings = self.postings.get(term, [])
+            if not postings:
+                continue
+            idf = math.log(1 + (self.total - len(postings) + 0.5) / (len(postings) + 0.5))
+            for pk, tf in postings:
+                norm = tf + self.k1 * (1 - self.b + self.b * self.length[pk] / self.average)
+                scores[pk] = scores.get(pk, 0.0) + count * idf * tf * (self.k1 + 1) / norm
+        return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
+
+
+def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
+    """Run every variant on one collection; the rankings by the collection's doc ids."""
+    import django
+
+    django.setup()
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import dense, engine, fusion, lexical
+
+    collection = COLLECTIONS[name]()
+    _setup(collection, fresh)
+    if collection.import_path is not None:
+        to_doc = dict(Paper.objects.values_list("pk", "arxiv_id"))
+    else:
+        made_up = {made_up_id(n): doc for n, (doc, _, _) in enumerate(collection.docs)}
+        to_doc = {pk: made_up[a] for pk, a in Paper.objects.values_list("pk", "arxiv_id")}
+
+    def hub(use_dense: bool = True) -> Callable[[str], list[int]]:
+        def run(text: str) -> list[int]:
+            result = engine.search(text, limit=DEPTH, use_dense=use_dense)
+            return [hit.paper.pk for hit in result.hits]
+
+        return run
+
+    def no_feedback(use_dense: bool = True) -> Callable[[str], list[int]]:
+        def run(text: str) -> list[int]:
+            with patched(engine, _second_pass=lambda *args, **kwargs: args[4]):
+                return hub(use_dense)(text)
+
+        return run
+
+    def switched(use_dense: bool = True, **values: object) -> Callable[[str], list[int]]:
+        def run(text: str) -> list[int]:
+            with patched(lexical, **values):
+                return hub(use_dense)(text)
+
+        return run
+
+    def configured(variant: str) -> Callable[[str], list[int]]:
+        """``hub[fusion.ALPHA=0.3,feedback.TOP_DOCS=3]``: the hub with settings changed."""
+        from dailypapers.search import feedback
+
+        modules = {"fusion": fusion, "lexical": lexical, "feedback": feedback, "engine": engine}
+        base, _, settings = variant.rstrip("]").partition("[")
+        changes: list[tuple[object, str, object]] = []
+        for setting in settings.split(";"):
+            key, _, value = setting.partition("=")
+            module, _, attr = key.strip().partition(".")
+            changes.append((modules[module], attr, json.loads(value)))
+        inner = runners[base]
+
+        def run(text: str) -> list[int]:
+            with contextlib.ExitStack() as stack:
+                for module, attr, value in changes:
+                    stack.enter_context(patched(module, **{attr: value}))
+                return inner(text)
+
+        return run
+
+    bm25: Bm25 | None = None
+    vectors: dict[str, object] = {}
+
+    def plain(text: str) -> list[tuple[int, float]]:
+        nonlocal bm25
+        if bm25 is None:
+            bm25 = Bm25(
+                {
+                    pk: f"{t} {a}"
+                    for pk, t, a in Paper.objects.values_list("pk", "title", "abstract")
+                }
+            )
+        return bm25.search(text, 300)
+
+    def meaning(text: str) -> list[tuple[int, float]]:
+        if text not in vectors:
+            encoded = dense.encode_query(text)
+            vectors[text] = encoded[1].nearest(encoded[0], 300) if encoded else []
+        return vectors[text]  # type: ignore[return-value]
+
+    def ids(ranking: list[tuple[int, float]]) -> list[int]:
+        return [pk for pk, _ in ranking]
+
+    runners: dict[str, Callable[[str], list[int]]] = {
+        "hub": hub(),
+        "hub-lexical": hub(use_dense=False),
+        "bm25": lambda text: ids(plain(text)),
+        "dense": lambda text: ids(meaning(text)),
+        "rrf": lambda text: ids(fusion.rrf([plain(text), meaning(text)])),
+        "convex": lambda text: ids(fusion.convex(plain(text), meaning(text), 0.5)),
+        "hub-no-question-words": switched(QUESTION_WORDS=frozenset()),
+        "hub-no-proximity": switched(PROXIMITY_WEIGHT=0.0),
+        "hub-no-feedback": no_feedback(),
+    }
+    for variant in variants:
+        if "[" in variant:
+            runners[variant] = configured(variant)
+    runs: dict[str, Run] = {}
+    for variant in variants:
+        started = time.perf_counter()
+        runs[variant] = {
+            q: [to_doc[pk] for pk in runners[variant](text)[:DEPTH] if pk in to_doc]
+            for q, text in collection.queries.items()
+        }
+        took = (time.perf_counter() - started) / max(len(collection.queries), 1) * 1000
+        print(f"{name}: {variant} ({took:.1f} ms a query)", file=sys.stderr)
+    if name == "scifact":
+        to_pk = {doc: pk for pk, doc in to_doc.items()}
+        check = similar_check(collection, to_pk)
+        print(f"{name}: similar papers {json.dumps(check)}", file=sys.stderr)
+        runs["_similar"] = check  # type: ignore[assignment]
+    return runs
+
+
+def similar_check(collection: Collection, to_pk: dict[str, int], k: int = 10) -> dict[str, float]:
+    """Papers judged relevant to the same claim: are they each other's similar papers?
+
+    For every ordered pair (a, b) of papers relevant to one claim: is b among a's k
+    nearest by the production ``neighbours.similar`` (meaning, else words), and by
+    words alone (``lexical.like``)? Against chance: k / (papers - 1).
+    """
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import follow, neighbours
+
+    index = follow.current()
+    groups = [
+        [to_pk[d] for d, g in judged.items() if g > 0 and d in to_pk]
+        for judged in collection.qrels.values()
+    ]
+    groups = [g for g in groups if len(g) > 1]
+    hits = {"similar": 0, "words": 0}
+    pairs = 0
+    for group in groups:
+        for a in group:
+            paper = Paper.objects.get(pk=a)
+            shown = {p.pk for p in neighbours.similar(paper, k).papers}
+            worded = {pk for pk, _ in index.like(neighbours._as_doc(paper), k)} if index else set()
+            for b in group:
+                if b != a:
+                    pairs += 1
+                    hits["similar"] += b in shown
+                    hits["words"] += b in worded
+    total = Paper.objects.count()
+    return {
+        "claims": len(groups),
+        "pairs": pairs,
+        f"similar papers: share in top {k}": round(hits["similar"] / max(pairs, 1), 4),
+        f"words alone: share in top {k}": round(hits["words"] / max(pairs, 1), 4),
+        f"random: share in top {k}": round(k / max(total - 1, 1), 5),
+    }
+
+
+# -- the parent: children, tables, tests ---------------------------------------------
+
+
+def child(name: str, variants: Sequence[str], fresh: bool, model_dir: str) -> dict[str, Run]:
+    folder = OUT / name
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
+        "DAILYPAPERS_DATA_DIR": str(folder),
+        "DAILYPAPERS_SEARCH_FOLLOW_INTERVAL": "3600",
+    }
+    env.pop("DAILYPAPERS_DATABASE_URL", None)
+    if model_dir:
+        env["DAILYPAPERS_SEARCH_MODEL_DIR"] = model_dir
+    out = folder / "runs.json"
+    command = [sys.executable, __file__, "--child", name, "--variants", ",".join(variants)]
+    subprocess.run(
+        [*command, *(["--fresh"] if fresh else []), "--out", str(out)], env=env, check=True
+    )
+    runs: dict[str, Run] = json.loads(out.read_text())
+    similar = runs.pop("_similar", None)
+    if similar:
+        print(f"{name}: similar papers: {json.dumps(similar)}")
+    return runs
+
+
+def report(collection: Collection, runs: dict[str, Run]) -> dict[str, object]:
+    splits = {
+        "tune": collection.tune(),
+        "held-out": collection.held(),
+        "all": list(collection.queries),
+    }
+    table: dict[str, object] = {}
+    for variant, run in runs.items():
+        row: dict[str, object] = {}
+        for split, queries in splits.items():
+            scores = per_query(run, collection.qrels, queries)
+            cell: dict[str, object] = {
+                m: round(mean(scores, m), 4) for m in ("ndcg@10", "recall@100", "mrr@10")
+            }
+            for base in ("bm25", "convex"):
+                if base in runs and base != variant:
+                    other = per_query(runs[base], collection.qrels, queries)
+                    metric = "mrr@10" if collection.name == "known-items" else "ndcg@10"
+                    common = sorted(scores)
+                    cell[f"p vs {base}"] = round(
+                        randomization(
+                            [scores[q][metric] for q in common], [other[q][metric] for q in common]
+                        ),
+                        4,
+                    )
+            row[split] = cell
+        table[variant] = row
+    return table
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-dir", type=Path, default=None)
-    parser.add_argument(
-        "--max-tokens",
-        type=int,
-        default=0,
-        help="cut documents at this many word pieces (default: the encoder's window)",
-    )
+    parser.add_argument("--collections", default=",".join(COLLECTIONS))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--model-dir", default=os.environ.get("DAILYPAPERS_SEARCH_MODEL_DIR", ""))
+    parser.add_argument("--fresh", action="store_true", help="import the collections again")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    from dailypapers.search import conf, encoder
-
-    model_dir = args.model_dir or conf.model_dir()
-    docs, queries, qrels = load()
-    tune = [q for q in queries if q % 2 == 1]
-    held = [q for q in queries if q % 2 == 0]
-    everything = list(queries)
-    report: dict[str, dict[str, dict[str, float]]] = {}
-
-    def record(name: str, run: Run) -> None:
-        report[name] = {
-            "tune": metrics(run, qrels, tune),
-            "held-out": metrics(run, qrels, held),
-            "all": metrics(run, qrels, everything),
-        }
-
-    folder = tempfile.TemporaryDirectory()
-    index = build_index(docs, Path(folder.name))
-    # Field weights: chosen on the tuning half.
-    best_weights, best_score, lex = {}, -1.0, {}
-    for title in (1.0, 1.5, 2.0, 3.0):
-        for authors in (0.5, 1.0):
-            weights = {"title": title, "abstract": 1.0, "authors": authors}
-            run = lexical_run(index, queries, weights)
-            score = metrics(run, qrels, tune)["ndcg@10"]
-            if score > best_score:
-                best_weights, best_score, lex = weights, score, run
-    record("lexical, all fields 1.0", lexical_run(index, queries, dict.fromkeys(best_weights, 1.0)))
-    lexical.FIELD_WEIGHTS.update(best_weights)
-    with plain_words():
-        plain = lexical_run(index, queries)
-        record("lexical, question words kept, no proximity", plain)
-    record(f"lexical (title {best_weights['title']}, authors {best_weights['authors']})", lex)
-
-    if encoder.available(model_dir):
-        den, rate, doc_vectors, query_vectors = dense_run(docs, queries, model_dir, args.max_tokens)
-        record("dense (MiniLM-L6 int8)", den)
-        record("hybrid: RRF k=60", fused(lex, den, lambda a, b: fusion.rrf([a, b])))
-        best_alpha, best = 0.5, -1.0
-        for alpha in [i / 20 for i in range(21)]:
-            run = {q: fusion.convex(lex[q], den.get(q, []), alpha) for q in lex}
-            score = metrics(run, qrels, tune)["ndcg@10"]
-            if score > best:
-                best_alpha, best = alpha, score
-        record(
-            f"hybrid: convex alpha={best_alpha:.2f} (tuned)",
-            fused(lex, den, lambda a, b: fusion.convex(a, b, best_alpha)),
+    # Variants are separated by commas; settings inside [] by semicolons.
+    variants = [v for v in re.split(r",(?![^\[]*\])", args.variants) if v]
+    unknown = {v for v in variants if "[" not in v} - set(VARIANTS)
+    if unknown:
+        raise SystemExit(
+            f"unknown variants: {', '.join(sorted(unknown))}; known: {', '.join(VARIANTS)}"
         )
-        first = fused(lex, den, fusion.fuse)
-        record(f"hybrid: fuse (alpha={fusion.ALPHA})", first)
-        with plain_words():
-            plain_first = fused(plain, den, fusion.fuse)
-            record(
-                "hybrid + feedback, question words kept, no proximity",
-                second_pass(index, docs, queries, plain_first, plain, doc_vectors, query_vectors),
-            )
-        record(
-            "hybrid: fuse + feedback (production)",
-            second_pass(index, docs, queries, first, lex, doc_vectors, query_vectors),
-        )
-        if rate:
-            print(f"document embedding: {rate:.1f} docs/s (Cranfield abstracts)", file=sys.stderr)
-    else:
-        print(f"no model file in {model_dir}: lexical only", file=sys.stderr)
-    folder.cleanup()
-
-    if args.json:
-        json.dump(report, sys.stdout, indent=1)
-        print()
+    if args.child:
+        Path(args.out).write_text(json.dumps(collect(args.child, variants, args.fresh)))
         return
-    print(f"{'ranker':<54} {'split':<9} {'nDCG@10':>8} {'MAP':>7} {'R@100':>7}")
-    for name, splits in report.items():
-        for split, m in splits.items():
-            scores = f"{m['ndcg@10']:>8.4f} {m['map']:>7.4f} {m['recall@100']:>7.4f}"
-            print(f"{name:<54} {split:<9} {scores}")
+    results: dict[str, object] = {}
+    for name in [c for c in args.collections.split(",") if c]:
+        if name not in COLLECTIONS:
+            raise SystemExit(f"unknown collection {name}; known: {', '.join(COLLECTIONS)}")
+        collection = COLLECTIONS[name]()
+        table = report(collection, child(name, variants, args.fresh, args.model_dir))
+        results[name] = table
+        if not args.json:
+            print(f"\n{name}: {len(collection.queries)} queries (tune = odd ids, held-out = even)")
+            heads = ("nDCG@10", "R@100", "MRR@10", "p/bm25", "p/convex")
+            print(f"{'ranker':<26} {'split':<9} " + " ".join(f"{h:>8}" for h in heads))
+            for variant, row in table.items():
+                for split, cell in row.items():  # type: ignore[attr-defined]
+                    keys = ("ndcg@10", "recall@100", "mrr@10", "p vs bm25", "p vs convex")
+                    values = " ".join(f"{cell.get(k, float('nan')):>8.4f}" for k in keys)
+                    print(f"{variant:<26} {split:<9} {values}")
+    if args.json:
+        json.dump(results, sys.stdout, indent=1)
+        print()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from django.db.models import F, QuerySet
 from dailypapers.core import arxiv_ids
 from dailypapers.papers.models import Paper
 from dailypapers.search import dense, encoder, feedback, follow, fusion, highlight, querylang
-from dailypapers.search.lexical import LexicalIndex
+from dailypapers.search.lexical import LexicalIndex, subject_words
 from dailypapers.search.querylang import Filters, ParsedQuery
 
 Sort = Literal["relevance", "upvotes", "date"]
@@ -144,7 +144,12 @@ def _second_pass(
         semantic = vectors.nearest(moved, CANDIDATES)
     if meanwhile is not None:
         meanwhile()
-    return fusion.fuse(lexical.result(), semantic, fusion.ALPHA_FEEDBACK)
+    words = len(subject_words(parsed.words))
+    second = fusion.fuse(lexical.result(), semantic, fusion.alpha_for(words, fusion.ALPHA_FEEDBACK))
+    if feedback.FIRST_PASS_WEIGHT > 0:
+        # The first pass's order keeps a say: expansion drifts when its top results miss.
+        second = fusion.convex(second, ranked, 1 - feedback.FIRST_PASS_WEIGHT)
+    return second
 
 
 def _existing(ids: list[int]) -> set[int]:
@@ -253,9 +258,18 @@ def search(
     if exact:
         allowed = {pk for pk, _ in lexical}
         semantic = [(pk, s) for pk, s in semantic if pk in allowed]
-    ranked = fusion.fuse(lexical, semantic)
+    ranked = fusion.fuse(
+        lexical, semantic, fusion.alpha_for(len(subject_words(parsed.words)), fusion.ALPHA)
+    )
     checked: tuple[set[int], set[int]] | None = None
-    if encoded is not None and index is not None and parsed.words and not exact and ranked:
+    if (
+        feedback.ENABLED
+        and encoded is not None
+        and index is not None
+        and parsed.words
+        and not exact
+        and ranked
+    ):
         first = [pk for pk, _ in ranked]
 
         def check_first() -> None:

@@ -20,6 +20,11 @@ import numpy.typing as npt
 
 from dailypapers.search.lexical import STEM, LexicalIndex
 
+# Off: measured on three collections (benchmarks/SEARCH.md, "Three collections") it
+# won on Cranfield (+0.03 nDCG@10 on the tuning half) and lost on SciFact (-0.04) and
+# on the known-item queries (MRR@10 -0.05), so by the rule a ranking feature follows
+# (no loss anywhere) it does not run. It needs the query's vector (hybrid only).
+ENABLED = False
 TOP_DOCS = 2  # results whose words expand the lexical query
 TOP_VECTORS = 5  # results whose vectors move the query vector
 TERMS = 20
@@ -30,6 +35,8 @@ VECTOR_WEIGHT = 4.0
 # The moved query vector re-scores the first pass's candidates (both rankers' ~600)
 # instead of searching all vectors again.
 RESCORE_CANDIDATES = True
+# The first pass's fused ranking mixed into the second's (0: the second pass alone).
+FIRST_PASS_WEIGHT = 0.0
 
 
 def expansion(index: LexicalIndex, top: Sequence[str]) -> dict[str, float]:

@@ -23,6 +23,20 @@ RRF_K = 60
 ALPHA = 0.45
 # The feedback pass's lists (see feedback.py) are fused with their own weight.
 ALPHA_FEEDBACK = 0.6
+# Query-dependent fusion: the lexical weight above is the one of a query of SHORT_WORDS
+# subject words or fewer; from there it moves by LONG_SHIFT (negative: towards meaning)
+# in even steps up to LONG_WORDS words and stays there for longer queries.
+SHORT_WORDS = 3
+LONG_WORDS = 12
+LONG_SHIFT = 0.0
+
+
+def alpha_for(words: int, alpha: float) -> float:
+    """The lexical weight for a query of ``words`` subject words (question words aside)."""
+    if words <= SHORT_WORDS or LONG_SHIFT == 0:
+        return alpha
+    share = min(words - SHORT_WORDS, LONG_WORDS - SHORT_WORDS) / (LONG_WORDS - SHORT_WORDS)
+    return min(max(alpha + LONG_SHIFT * share, 0.0), 1.0)
 
 
 def rrf(
@@ -62,8 +76,9 @@ def _best_first(scores: dict[int, float]) -> list[tuple[int, float]]:
     return [(doc, -negated) for negated, doc in ordered]
 
 
-def fuse(lexical: Ranking, dense: Ranking, alpha: float = ALPHA) -> list[tuple[int, float]]:
+def fuse(lexical: Ranking, dense: Ranking, alpha: float | None = None) -> list[tuple[int, float]]:
     """The production fusion: whichever list is missing, the other alone."""
+    alpha = ALPHA if alpha is None else alpha
     if not dense:
         return list(lexical)
     if not lexical:

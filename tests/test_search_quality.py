@@ -1,0 +1,39 @@
+"""Ranking settings that benchmarks/search_quality.py chose, and its known-item set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dailypapers.search import fusion
+from tests.shared import SHARED_DATA
+
+KNOWN_ITEMS = Path(__file__).resolve().parent.parent / "benchmarks" / "known_items"
+
+
+def test_fusion_reads_its_weight_when_called() -> None:
+    # The weight used to be bound when the module loaded: a changed setting was ignored.
+    lexical = [(1, 3.0), (2, 1.0)]
+    dense = [(2, 0.9), (1, 0.1)]
+    saved = fusion.ALPHA
+    try:
+        fusion.ALPHA = 0.9
+        assert fusion.fuse(lexical, dense)[0][0] == 1
+        fusion.ALPHA = 0.1
+        assert fusion.fuse(lexical, dense)[0][0] == 2
+    finally:
+        fusion.ALPHA = saved
+
+
+def test_every_known_item_names_one_real_daily_paper() -> None:
+    papers: set[str] = set()
+    folder = SHARED_DATA / "hf-daily-papers"
+    for path in sorted(folder.glob("api-*/*.json")):
+        papers.update(entry["paper"]["id"] for entry in json.loads(path.read_text()))
+    papers.update(json.loads((folder / "paperexplorer-2023-11_2024-04.json").read_text()))
+    rows = [json.loads(line) for line in (KNOWN_ITEMS / "daily-papers.jsonl").open()]
+    assert len(rows) >= 100
+    assert len({row["id"] for row in rows}) == len(rows)
+    missing = [row["arxiv_id"] for row in rows if row["arxiv_id"] not in papers]
+    assert missing == []
+    assert all(len(row["query"].split()) >= 4 for row in rows)
