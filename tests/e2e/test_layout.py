@@ -173,9 +173,11 @@ def _luminance(css_color: str) -> float:
 
 
 def _shoot(tab: Tab, hub: Hub, name: str) -> None:
-    tab.page.screenshot(
-        path=str(hub.screens / f"{name}-{tab.width}-{tab.scheme}.png"), full_page=True
-    )
+    """The whole page, and on a phone also the first screen as a reader sees it."""
+    stem = f"{name}-{tab.width}-{tab.scheme}"
+    tab.page.screenshot(path=str(hub.screens / f"{stem}.png"), full_page=True)
+    if tab.width == PHONE["width"]:
+        tab.page.screenshot(path=str(hub.screens / f"{stem}-first-screen.png"))
 
 
 def test_daily_list(tab: Tab, hub: Hub) -> None:
@@ -215,9 +217,14 @@ def test_daily_list(tab: Tab, hub: Hub) -> None:
     expect(first.locator(".stars")).to_contain_text("45")
     signup = _box(page, "main .digest-box")
     assert signup["y"] < _box(page, ".card")["y"], "the subscribe box is not above the list"
-    expect(page.locator(".site-header").get_by_role("link", name="Submit")).to_have_count(1)
-    expect(page.locator(".site-header").get_by_role("link", name="Digest")).to_have_count(1)
     _shoot(tab, hub, "daily")
+    header_links = page.locator(".site-header").get_by_role("link")
+    if tab.width == PHONE["width"]:
+        expect(header_links.filter(has_text="Submit")).to_be_hidden()
+        page.get_by_text("Menu", exact=True).click()  # the menu opens without JavaScript
+    expect(header_links.filter(has_text="Submit")).to_be_visible()
+    expect(header_links.filter(has_text="Digest")).to_be_visible()
+    _no_sideways_scroll(page, "the daily list with the menu open")
     tab.check_clean()
 
 
