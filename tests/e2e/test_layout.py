@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, FloatRect, Page, Route, ViewportSize, expect
 
 from tests.e2e.hub import (
     CHROMIUM,
@@ -40,8 +40,8 @@ pytestmark = [
 ]
 
 OLDER, LATEST = "2026-04-06", "2026-04-07"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 # A paper of LATEST with an organization (with an avatar upstream), an AI summary
 # and GitHub stars.
 PAPER = "2604.04911"
@@ -93,7 +93,7 @@ class Tab:
         assert self.errors == [], f"browser errors: {self.errors}"
 
 
-def _open(browser: Browser, hub: Hub, viewport: dict[str, int], scheme: str) -> Iterator[Tab]:
+def _open(browser: Browser, hub: Hub, viewport: ViewportSize, scheme: str) -> Iterator[Tab]:
     phone = viewport["width"] < 600
     context = browser.new_context(
         viewport=viewport,
@@ -141,7 +141,7 @@ def _no_sideways_scroll(page: Page, what: str) -> None:
     assert scroll <= client, f"{what} scrolls sideways: {scroll} > {client}"
 
 
-def _box(page: Page, selector: str) -> dict[str, float]:
+def _box(page: Page, selector: str) -> FloatRect:
     box = page.locator(selector).first.bounding_box()
     assert box is not None, f"{selector} is not shown"
     return box

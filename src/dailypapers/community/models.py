@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
 _LINKING_WORDS = frozenset({"of", "the", "and", "for", "&"})
 
 

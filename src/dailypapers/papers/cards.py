@@ -136,6 +136,6 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -
 def render(items: Iterable[Submission], voted: set[int], request: HttpRequest) -> SafeString:
     token = get_token(request)
     next_path = request.get_full_path()
-    hint = "" if request.user.is_authenticated else mark_safe(' title="Log in to upvote"')  # noqa: S308
+    hint = "" if request.user.is_authenticated else mark_safe(' title="Log in to upvote"')
     html = "".join(_card(sub, sub.paper_id in voted, token, next_path, hint) for sub in items)
     return mark_safe(html)  # noqa: S308 - every card is built by format_html
