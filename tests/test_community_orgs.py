@@ -155,10 +155,11 @@ class TestPage:
         assert "<i>Lab</i>" not in html
         assert "&lt;i&gt;Lab&lt;/i&gt;" in html
 
-    def test_avatar_image_or_initials(self, client: Client) -> None:
+    def test_initials_and_no_hot_linked_avatar(self, client: Client) -> None:
         make_org("Lab One", avatar_url="https://img.example.org/a.png")
         make_org("Other Place")
-        assert 'src="https://img.example.org/a.png"' in body(client.get("/orgs/lab-one"))
+        html = body(client.get("/orgs/lab-one"))
+        assert "img.example.org" not in html and ">LO</span>" in html
         html = body(client.get("/orgs/other-place"))
         assert "<img" not in html.split("<main", 1)[1]
         assert ">OP</span>" in html

@@ -197,12 +197,12 @@ class TestEndpoint:
             "/papers/2604.00001/upvote", {"vote": "1", "next": "/papers/trending?page=2"}
         )
         assert response.status_code == 302
-        assert response["Location"] == "/login?next=%2Fpapers%2Ftrending%3Fpage%3D2"
+        assert response["Location"] == "/login?next=%2Fpapers%2Ftrending%3Fpage%3D2&why=upvote"
         response = client.post(
             "/papers/2604.00001/upvote", {"vote": "1"}, headers={"Accept": "application/json"}
         )
         assert response.status_code == 401
-        assert response.json()["login_url"] == "/login?next=%2Fpapers%2F2604.00001"
+        assert response.json()["login_url"] == "/login?next=%2Fpapers%2F2604.00001&why=upvote"
         assert not Upvote.objects.exists()
 
     def test_next_never_leaves_the_site(self, logged_in: Client) -> None:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+_LINKING_WORDS = frozenset({"of", "the", "and", "for", "&"})
+
 
 class Organization(models.Model):
     """A lab, company or community that papers are linked to."""
@@ -51,7 +53,9 @@ class Organization(models.Model):
     @property
     def initials(self) -> str:
         words = [w for w in self.name.replace("-", " ").split() if w]
-        return "".join(w[0] for w in words[:2]).upper() or self.slug[:2].upper()
+        # "University of Tokyo" is UT, not UO.
+        named = [w for w in words if w.lower() not in _LINKING_WORDS] or words
+        return "".join(w[0] for w in named[:2]).upper() or self.slug[:2].upper()
 
 
 class Membership(models.Model):

@@ -17,23 +17,23 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from dailypapers.papers.models import Submission
+from dailypapers.papers.models import Paper, Submission
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
+def _meta(sub: Submission) -> tuple[str, SafeString]:
+    """The card's summary line and its line of facts (authors, organization, dates...)."""
     paper = sub.paper
-    votes: int = sub.votes  # type: ignore[attr-defined]
     authors: int = sub.num_authors  # type: ignore[attr-defined]
     meta = [format_html("<span>{}</span>", _plural(authors, "author"))]
     org = paper.organization
     if org is not None:
         meta.append(
             format_html(
-                '<span>· <a class="org" href="/orgs/{}" title="{}"><span class="initials" '
+                '<span><a class="org" href="/orgs/{}" title="{}"><span class="initials" '
                 'aria-hidden="true">{}</span> {}</a></span>',
                 quote(org.slug),
                 org.name,
@@ -45,7 +45,7 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
         local = timezone.localtime(paper.published_at)
         meta.append(
             format_html(
-                '<span>· Published <time datetime="{}">{} {}, {}</time></span>',
+                '<span>Published <time datetime="{}">{} {}, {}</time></span>',
                 local.isoformat(),
                 local.strftime("%b"),
                 local.day,
@@ -54,7 +54,7 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
         )
     meta.append(
         format_html(
-            '<span>· <a href="/papers/{}#discussion">{}</a></span>',
+            '<span><a href="/papers/{}#discussion">{}</a></span>',
             paper.arxiv_id,
             _plural(paper.num_comments, "comment"),
         )
@@ -64,33 +64,58 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
         if sub.submitter_id is not None and sub.submitter_name:
             meta.append(
                 format_html(
-                    '<span>· Submitted by <a href="/users/{}">{}</a></span>',
+                    '<span>Submitted by <a href="/users/{}">{}</a></span>',
                     sub.submitter_name,
                     shown_name,
                 )
             )
         else:
-            meta.append(format_html("<span>· Submitted by {}</span>", shown_name))
+            meta.append(format_html("<span>Submitted by {}</span>", shown_name))
     if paper.github_repo:
+        stars = paper.github_stars
         meta.append(
             format_html(
-                '<span>· <a href="{}" rel="noopener nofollow">Code</a></span>', paper.github_repo
+                '<span><a href="{}" rel="noopener nofollow">Code</a>{}</span>',
+                paper.github_repo,
+                format_html(' <span class="stars" title="GitHub stars">★ {}</span>', stars)
+                if stars
+                else "",
             )
         )
-    excerpt = format_html('<p class="excerpt">{}</p>', paper.excerpt) if paper.abstract else ""
+    return _summary(paper), mark_safe("\n      ".join(meta))  # noqa: S308 - format_html parts
+
+
+def _summary(paper: Paper) -> str:
+    """One line under the title: the imported AI summary, labelled, else the abstract's start."""
+    if paper.ai_summary:
+        return format_html(
+            '<p class="summary" title="{}"><span class="ai-label" title="Summary written by a '
+            'machine, not the authors">AI summary</span>{}</p>',
+            paper.ai_summary,
+            paper.ai_summary,
+        )
+    if paper.abstract:
+        return format_html('<p class="excerpt">{}</p>', paper.excerpt)
+    return ""
+
+
+def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -> str:
+    paper = sub.paper
+    votes: int = sub.votes  # type: ignore[attr-defined]
+    summary, meta = _meta(sub)
     return format_html(
-        '<article class="card" aria-labelledby="t-{pk}">\n'
+        '<article class="card" id="c-{pk}" aria-labelledby="t-{pk}">\n'
         '  <div class="votes"><form class="upvote" method="post" action="/papers/{id}/upvote"'
         ' data-upvote><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-        '<input type="hidden" name="next" value="{next}">'
+        '<input type="hidden" name="next" value="{next}#c-{pk}">'
         '<input type="hidden" name="vote" value="{wish}">'
-        '<button type="submit" aria-pressed="{pressed}"><span aria-hidden="true">▲</span>'
+        '<button type="submit" aria-pressed="{pressed}"{hint}><span aria-hidden="true">▲</span>'
         '<span class="visually-hidden">Upvote</span></button> '
         '<span class="count">{votes}</span></form>'
         '<span class="visually-hidden"> upvotes</span></div>\n'
         '  <div class="body">\n'
         '    <h3 id="t-{pk}"><a href="/papers/{id}">{title}</a></h3>\n'
-        "    {excerpt}\n"
+        "    {summary}\n"
         '    <p class="meta">{meta}</p>\n'
         "  </div>\n"
         "</article>\n",
@@ -100,15 +125,17 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str) -> str:
         next=next_path,
         wish="0" if voted else "1",
         pressed="true" if voted else "false",
+        hint=hint,
         votes=votes,
         title=paper.title,
-        excerpt=excerpt,
-        meta=mark_safe("\n      ".join(meta)),  # noqa: S308 - each part built by format_html
+        summary=summary,
+        meta=meta,
     )
 
 
 def render(items: Iterable[Submission], voted: set[int], request: HttpRequest) -> SafeString:
     token = get_token(request)
     next_path = request.get_full_path()
-    html = "".join(_card(sub, sub.paper_id in voted, token, next_path) for sub in items)
+    hint = "" if request.user.is_authenticated else mark_safe(' title="Log in to upvote"')
+    html = "".join(_card(sub, sub.paper_id in voted, token, next_path, hint) for sub in items)
     return mark_safe(html)  # noqa: S308 - every card is built by format_html

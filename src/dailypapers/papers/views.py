@@ -209,7 +209,7 @@ def upvote(request: HttpRequest, ref: str) -> HttpResponse:
         return not_found(request, message="No such paper on this hub.")
     back = _back_url(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
-        login_url = f"{settings.LOGIN_URL}?{urlencode({'next': back})}"
+        login_url = f"{settings.LOGIN_URL}?{urlencode({'next': back, 'why': 'upvote'})}"
         if _wants_json(request):
             return JsonResponse({"error": "log in to vote", "login_url": login_url}, status=401)
         return HttpResponseRedirect(login_url)

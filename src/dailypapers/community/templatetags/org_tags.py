@@ -75,14 +75,12 @@ def paper_org_controls(context: template.Context, paper: Paper) -> SafeString | 
 
 @register.simple_tag
 def org_avatar(org: Organization, size: str = "") -> SafeString:
-    """The organization's avatar image when it has one (http or https), else its initials."""
+    """The organization's initials.
+
+    The avatar URLs point at other sites (the upstream's CDN, gravatar, whatever an
+    organization's admin typed): shown as images they would be broken offline and would
+    tell a third party about every visitor. Until the hub keeps copies of its own, the
+    initials stand in.
+    """
     css = f"org-avatar {size}".strip()
-    url = org.avatar_url
-    if url.startswith(("https://", "http://")):
-        return format_html(
-            '<img class="{}" src="{}" alt="" width="48" height="48" loading="lazy" '
-            'referrerpolicy="no-referrer">',
-            css,
-            url,
-        )
     return format_html('<span class="{} initials" aria-hidden="true">{}</span>', css, org.initials)
