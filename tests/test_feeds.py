@@ -270,3 +270,48 @@ def test_a_private_collection_page_advertises_no_feed() -> None:
     owner.login(username="reader", password="pw-123456789")
     html = get("/users/reader/collections/secret-list", owner).content.decode()  # type: ignore[attr-defined]
     assert "application/rss+xml" not in html
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def test_robots_txt_points_at_the_sitemap() -> None:
+    response = get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    text = response.content.decode()  # type: ignore[attr-defined]
+    assert text.startswith("User-agent: *\n")
+    assert f"Sitemap: {BASE}/sitemap.xml" in text
+    assert "Disallow: /admin/" in text and "Disallow: /settings" in text
+
+
+def test_the_sitemap_lists_every_day_and_paper_by_month() -> None:
+    paper("2501.00001", published_at=utc(2025, 1, 2))  # on no daily list
+    index_root = ET.fromstring(get("/sitemap.xml").content)  # type: ignore[attr-defined]  # noqa: S314
+    assert index_root.tag == f"{SITEMAP}sitemapindex"
+    months = [e.text for e in index_root.iter(f"{SITEMAP}loc")]
+    assert months == [f"{BASE}/sitemap-2025-01.xml", f"{BASE}/sitemap-2026-04.xml"]
+    pages: list[str] = []
+    for month in months:
+        assert month is not None
+        response = get(month.removeprefix(BASE))
+        assert response["Content-Type"].startswith("application/xml")
+        root = ET.fromstring(response.content)  # type: ignore[attr-defined]  # noqa: S314
+        assert root.tag == f"{SITEMAP}urlset"
+        pages += [str(e.text) for e in root.iter(f"{SITEMAP}loc")]
+    assert pages == [
+        f"{BASE}/papers/2501.00001",
+        f"{BASE}/papers/date/2026-04-07",
+        f"{BASE}/papers/date/2026-04-08",
+        f"{BASE}/papers/2604.00001",
+        f"{BASE}/papers/2604.00002",
+        f"{BASE}/papers/2604.00003",
+    ]
+    for page in pages:
+        assert get(page.removeprefix(BASE)).status_code == 200, page
+
+
+def test_a_month_sitemap_of_a_bad_month_is_404() -> None:
+    assert get("/sitemap-2026-13.xml").status_code == 404
+    empty = ET.fromstring(get("/sitemap-1999-01.xml").content)  # type: ignore[attr-defined]  # noqa: S314
+    assert list(empty) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, register_converter
 
-from dailypapers.feeds import views
+from dailypapers.feeds import crawl, views
 
 
 class FeedFormat:
@@ -39,4 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.collection,
         name="feed-collection",
     ),
+    path("robots.txt", crawl.robots, name="robots"),
+    path("sitemap.xml", crawl.sitemap_index, name="sitemap"),
+    path("sitemap-<str:value>.xml", crawl.sitemap_month, name="sitemap-month"),
 ]
