@@ -245,6 +245,10 @@ def test_feeds_are_cached_and_public() -> None:
     response = get(url)
     assert "public" in response["Cache-Control"]
     assert response["Access-Control-Allow-Origin"] == "*"
+    again = get(url)  # from the cache: still public, so never a cookie
+    assert again.content == response.content  # type: ignore[attr-defined]
+    assert "public" in again["Cache-Control"]
+    assert not response.cookies and not again.cookies
     paper("2604.00010", submitted_at=utc(2026, 4, 9, 9))
     assert f"{BASE}/papers/2604.00010" not in ids(url)  # the cached copy
     cache.clear()
@@ -252,6 +256,7 @@ def test_feeds_are_cached_and_public() -> None:
 
 
 def test_feeds_answer_get_and_head_only() -> None:
+    assert Client().head("/papers/feed.rss").status_code == 200
     assert Client().post("/papers/feed.rss").status_code == 405
 
 
