@@ -10,6 +10,8 @@ urlpatterns = [
     path("admin/login/", accounts_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("dailypapers.api.urls")),
+    # Before the pages: /papers/<path:ref> would take a list's /feed.rss for a paper id.
+    path("", include("dailypapers.feeds.urls")),
     path("", include("dailypapers.accounts.urls")),
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.search.urls")),
