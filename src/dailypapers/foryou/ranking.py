@@ -293,9 +293,7 @@ def rank(
             personal[i] += W_ORGANIZATION
         if c.paper_id in profile.less_ids:
             personal[i] -= 10.0
-    order = np.argsort(-personal, kind="stable")
-    personal_rank = np.empty(n, dtype=np.float64)
-    personal_rank[order] = np.arange(n)
+    personal_rank = tied_ranks(personal)
     if fuse:
         list_rank = np.arange(n, dtype=np.float64)
         fused = PERSONAL_WEIGHT / (FUSION_K + personal_rank) + 1.0 / (FUSION_K + list_rank)
@@ -319,6 +317,23 @@ def rank(
         )
         out.append(Ranked(c.paper_id, float(fused[int(i)]), reason))
     return out
+
+
+def tied_ranks(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """0-based ranks, best first; equal scores share their average rank.
+
+    Papers the profile says nothing about tie, and must not be ordered among
+    themselves by the personal side too (that would count the list's order twice).
+    """
+    order = np.argsort(-score, kind="stable")
+    ranks = np.empty(len(score), dtype=np.float64)
+    sorted_scores = score[order]
+    start = 0
+    for end in range(1, len(score) + 1):
+        if end == len(score) or sorted_scores[end] != sorted_scores[start]:
+            ranks[order[start:end]] = (start + end - 1) / 2.0
+            start = end
+    return ranks
 
 
 def _reason(
