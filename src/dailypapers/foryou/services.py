@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from dailypapers.foryou import queries
+from dailypapers.core import claims
+from dailypapers.foryou import queries, ranking
 from dailypapers.foryou.models import LessLike, Preference, Profile
 from dailypapers.papers.models import Paper
 
@@ -48,8 +53,6 @@ def store_profile(
     found = queries.signals(user, now)
     negatives = queries.negatives(user) if len(found) >= 5 else []
     vectors = queries.vectors_of([*(s.paper_id for s in found), *negatives])
-    from dailypapers.foryou import ranking
-
     profile = ranking.build(
         found,
         vectors,
@@ -75,7 +78,77 @@ def store_profile(
     return True
 
 
-def _bytes(vector: np.ndarray | None) -> bytes | None:
+def _bytes(vector: npt.NDArray[np.float32] | None) -> bytes | None:
     if vector is None:
         return None
     return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+# -- the worker: profiles of active readers, kept fresh -----------------------------------
+
+ACTIVE = dt.timedelta(days=30)  # readers signed in within this are "active"
+REFRESH = dt.timedelta(hours=6)  # a profile older than this is computed again
+CLAIM = dt.timedelta(minutes=10)
+BATCH = 50
+
+
+def _due(now: dt.datetime, size: int) -> tuple[list[int], list[int]]:
+    """(active readers without a profile, profiles to take over: old, unclaimed or run out)."""
+    active = (
+        get_user_model()
+        .objects.filter(is_active=True, last_login__gte=now - ACTIVE)
+        .exclude(foryou_preference__enabled=False)
+    )
+    new = list(
+        active.filter(foryou_profile__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    if len(new) >= size:
+        return new, []
+    old = list(
+        Profile.objects.filter(user__in=active)
+        .filter(Q(computed_at__isnull=True) | Q(computed_at__lt=now - REFRESH))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("computed_at", "pk")
+        .values_list("user_id", flat=True)[: size - len(new)]
+    )
+    return new, old
+
+
+def claim_batch(now: dt.datetime, size: int = BATCH) -> tuple[str, list[int]]:
+    """Claim readers whose profile is due; two workers never get the same reader."""
+    new, old = _due(now, size)
+    token = claims.new_holder()
+    until = now + CLAIM
+    Profile.objects.bulk_create(
+        [Profile(user_id=pk, claimed_by=token, claimed_until=until) for pk in new],
+        ignore_conflicts=True,
+    )
+    if old:
+        # The conditional update is the claim: only one worker's update matches a row.
+        Profile.objects.filter(user_id__in=old).filter(
+            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        ).update(claimed_by=token, claimed_until=until)
+    mine = list(
+        Profile.objects.filter(user_id__in=[*new, *old], claimed_by=token).values_list(
+            "user_id", flat=True
+        )
+    )
+    return token, mine
+
+
+def refresh_profiles(
+    now: dt.datetime, should_stop: Callable[[], bool] = lambda: False, *, limit: int | None = None
+) -> int:
+    """Compute the due profiles of active readers, a claimed batch at a time; returns how many."""
+    done = 0
+    users = get_user_model().objects
+    while not should_stop() and (limit is None or done < limit):
+        token, mine = claim_batch(now)
+        if not mine:
+            break
+        for user in users.filter(pk__in=mine):
+            store_profile(user, now, claim=token)
+            done += 1
+    return done
