@@ -8,6 +8,7 @@ about what the hub does with vectors, not about the vectors. The offline evaluat
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 
 from dailypapers.digests.models import Subscription
 from dailypapers.foryou import queries, services
-from dailypapers.foryou.models import LessLike, Preference, Profile
+from dailypapers.foryou.models import LessLike, LibraryItem, Preference, Profile
 from dailypapers.papers import services as paper_services
 from dailypapers.papers.models import Paper
 from dailypapers.search import dense, embed, encoder
@@ -311,3 +312,56 @@ class TestProfile:
             queries.fingerprint(queries.signals(reader, timezone.now()), queries.follows(reader))
             != stored.signals
         )
+
+
+class TestLibrary:
+    BIBTEX = """@misc{a, title = {Protein folding study 0}, eprint = {%s}, archivePrefix = {arXiv}}
+@article{b, title={Elsewhere}, url={https://arxiv.org/abs/%sv2}}
+@misc{c, title = {Not here}, eprint = {2301.99999}}
+@misc{d, title = {Old style}, note = {arXiv:hep-th/9901001}}
+"""
+
+    def test_a_bibtex_upload_seeds_the_ranking(
+        self, hub: dict[str, Paper], reader: User, signed_in: Client
+    ) -> None:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        text = self.BIBTEX % (hub["old-protein-0"].arxiv_id, hub["old-protein-1"].arxiv_id)
+        response = signed_in.post(
+            "/for-you/library",
+            {"library": SimpleUploadedFile("lib.bib", text.encode(), "application/x-bibtex")},
+        )
+        page = body(response)
+        assert response.status_code == 200
+        assert "Found 4 arXiv ids: 2 of 4 papers are on this hub" in page
+        assert "2 are not on this hub" in page
+        assert LibraryItem.objects.filter(user=reader).count() == 2
+        ranked = body(signed_in.get(f"/for-you/date/{DAY}"))
+        assert titles_in_order(ranked)[0] == "Protein folding with diffusion"
+        assert "papers in your library" in ranked
+
+    def test_an_id_list_and_csl_json_are_read_too(
+        self, hub: dict[str, Paper], reader: User, signed_in: Client
+    ) -> None:
+        ids = f"{hub['robots'].arxiv_id}\narXiv:{hub['quantum'].arxiv_id}\n"
+        assert "2 of 2 papers" in body(signed_in.post("/for-you/library", {"ids": ids}))
+        csl = json.dumps([{"id": "x", "URL": f"http://arxiv.org/abs/{hub['hopper'].arxiv_id}"}])
+        assert "1 of 1 paper" in body(signed_in.post("/for-you/library", {"ids": csl}))
+        assert LibraryItem.objects.filter(user=reader).count() == 3
+
+    def test_bad_uploads_get_a_clear_error_and_change_nothing(
+        self, hub: dict[str, Paper], reader: User, signed_in: Client
+    ) -> None:
+        response = signed_in.post("/for-you/library", {"ids": "no ids in here at all"})
+        assert response.status_code == 400 and "No arXiv ids found" in body(response)
+        Preference.objects.create(user=reader, enabled=False)
+        response = signed_in.post("/for-you/library", {"ids": hub["robots"].arxiv_id})
+        assert response.status_code == 400 and "Personalization is off" in body(response)
+        assert not LibraryItem.objects.exists()
+
+    def test_switching_off_deletes_the_library(
+        self, hub: dict[str, Paper], reader: User, signed_in: Client
+    ) -> None:
+        signed_in.post("/for-you/library", {"ids": hub["robots"].arxiv_id})
+        signed_in.post("/for-you/settings", {"personalize": "off"})
+        assert not LibraryItem.objects.exists()

@@ -67,3 +67,21 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"for-you profile of user {self.user_id}"
+
+
+class LibraryItem(models.Model):
+    """A paper of the reader's own library (an uploaded BibTeX file or arXiv id list)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="foryou_library"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper"], name="foryou_library_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: paper {self.paper_id} in their library"

@@ -21,7 +21,7 @@ from django.utils import timezone
 from dailypapers.community.models import AuthorClaim, CollectionItem, Comment
 from dailypapers.core import periods
 from dailypapers.foryou import ranking
-from dailypapers.foryou.models import LessLike, Preference, Profile
+from dailypapers.foryou.models import LessLike, LibraryItem, Preference, Profile
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
 
@@ -107,6 +107,13 @@ def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
         .order_by("-created_at")
         .values_list("author__paper_id", "created_at")[:cap],
         "wrote",
+        now,
+    )
+    raw += _ages(
+        LibraryItem.objects.filter(user_id=uid)
+        .order_by("-created_at")
+        .values_list("paper_id", "created_at")[:cap],
+        "imported",
         now,
     )
     raw += _ages(

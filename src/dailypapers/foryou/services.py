@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dailypapers.core import claims
 from dailypapers.foryou import queries, ranking
-from dailypapers.foryou.models import LessLike, Preference, Profile
+from dailypapers.foryou.models import LessLike, LibraryItem, Preference, Profile
 from dailypapers.papers.models import Paper
 
 
@@ -31,11 +31,13 @@ def less_like(user: AbstractBaseUser, paper: Paper, *, undo: bool = False) -> bo
 
 @transaction.atomic
 def set_enabled(user: AbstractBaseUser, enabled: bool) -> None:
-    """Turn personalization on or off; off deletes the profile and the "less like this" marks."""
+    """Turn personalization on or off; off deletes the profile, the library and the
+    "less like this" marks."""
     Preference.objects.update_or_create(user_id=user.pk, defaults={"enabled": enabled})
     if not enabled:
         Profile.objects.filter(user_id=user.pk).delete()
         LessLike.objects.filter(user_id=user.pk).delete()
+        LibraryItem.objects.filter(user_id=user.pk).delete()
 
 
 def store_profile(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from dailypapers.core import arxiv_ids, periods
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
-from dailypapers.foryou import queries, services
+from dailypapers.foryou import library, queries, services
 from dailypapers.papers import cards
 from dailypapers.papers import queries as paper_queries
 
@@ -133,3 +133,25 @@ def switch(request: HttpRequest) -> HttpResponse:
     assert user.is_authenticated
     services.set_enabled(user, wanted)
     return HttpResponseRedirect(safe_next(request, "/settings"))
+
+
+@login_required
+@require_POST
+def upload_library(request: HttpRequest) -> HttpResponse:
+    """Seed interests from a BibTeX file, CSL JSON or arXiv id list (file or pasted)."""
+    user = request.user
+    assert user.is_authenticated
+    upload = request.FILES.get("library")
+    try:
+        if upload is not None:
+            if upload.size is not None and upload.size > library.MAX_BYTES:
+                raise library.LibraryError("The file is larger than 2 MB.")
+            text = library.decode(upload.read(library.MAX_BYTES + 1))
+        else:
+            text = request.POST.get("ids", "")[: library.MAX_BYTES]
+        if not queries.enabled(user):
+            raise library.LibraryError("Personalization is off: turn it on first.")
+        done = library.add(user, text)
+    except library.LibraryError as exc:
+        return render(request, "foryou/library.html", {"error": str(exc)}, status=400)
+    return render(request, "foryou/library.html", {"done": done})
