@@ -213,8 +213,9 @@ def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
         score = vectors[listed] @ w[:-1]
         return [listed[i] for i in np.argsort(-score, kind="stable")]
 
-    def foryou_profile(reader: Reader, *, authors: bool) -> ranking.Profile:
-        key = ("profile" if authors else "profile-vectors", reader.name)
+    def foryou_profile(reader: Reader, *, authors: bool, fuse: bool) -> ranking.Profile:
+        # One per method, so that each method's time includes fitting its own.
+        key = (f"profile-{authors}-{fuse}", reader.name)
         if key not in caches:
             signals = [
                 ranking.Signal(
@@ -238,7 +239,7 @@ def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
 
     def foryou_with(*, authors: bool, fuse: bool) -> Method:
         def method(reader: Reader, day: dt.date, listed: list[int]) -> list[int]:
-            profile = foryou_profile(reader, authors=authors)
+            profile = foryou_profile(reader, authors=authors, fuse=fuse)
             candidates = [ranking.Candidate(p, data.items[p].authors) for p in listed]
             return [r.paper_id for r in ranking.rank(profile, candidates, vec, fuse=fuse)]
 
@@ -363,7 +364,8 @@ def main() -> None:
     scores, seconds = evaluate(data, vectors, people)
     best = "for you"
     print(
-        f"\n{'method':<26} {'nDCG@10':>8} {'hit@10':>8}  {'p nDCG':>8} {'p hit':>8} {'ms/list':>8}"
+        f"\n{'method':<26} {'nDCG@10':>8} {'hit@10':>8}  {'p nDCG':>8} {'p hit':>8} "
+        f"{'ms/reader':>9}"
     )
     for name, metrics in scores.items():
         cells = []
@@ -372,14 +374,15 @@ def main() -> None:
                 cells.append(f"{'':>8}")
             else:
                 cells.append(f"{sign_flip_p(scores[best][metric] - metrics[metric]):>8.4f}")
-        per_list = 1000 * seconds[name] / max(test_days, 1)
+        per_reader = 1000 * seconds[name] / max(len(people), 1)
         print(
             f"{name:<26} {metrics['nDCG@10'].mean():>8.4f} {metrics['hit@10'].mean():>8.4f}  "
-            f"{cells[0]} {cells[1]} {per_list:>8.2f}"
+            f"{cells[0]} {cells[1]} {per_reader:>9.1f}"
         )
     print(
         "\nMeans over readers (each reader's mean over their test days). p: paired sign-flip "
-        f"permutation test of 'for you' against the row, over {len(people)} readers."
+        f"permutation test of 'for you' against the row, over {len(people)} readers. "
+        "ms/reader: fitting the reader's profile or model, and ranking all their test days."
     )
     show_reasons(data, vectors, people, min(args.reasons, len(people)))
 
