@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from _common import HF_DAILY, OUT_DIR, print_machine
 from dailypapers.foryou import ranking
+from dailypapers.papers import trending as trending_formula
 
 K = 10
 Vectors = npt.NDArray[np.float32]
@@ -54,6 +55,7 @@ class Item:
     abstract: str
     authors: tuple[str, ...]
     upvotes: int
+    submitted: dt.datetime
 
 
 @dataclass
@@ -83,6 +85,11 @@ def load(folder: Path) -> Data:
                     paper.get("summary", ""),
                     tuple(a["name"].strip() for a in paper.get("authors", []) if a.get("name")),
                     int(paper.get("upvotes") or 0),
+                    dt.datetime.fromisoformat(
+                        (paper.get("submittedOnDailyAt") or f"{day}T00:00:00").replace(
+                            "Z", "+00:00"
+                        )
+                    ),
                 )
             )
             listed.append(pid)
@@ -187,6 +194,16 @@ def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
     caches: dict[tuple[str, str], object] = {}
 
     def trending(reader: Reader, day: dt.date, listed: list[int]) -> list[int]:
+        # The hub's trending formula (papers/trending.py) at the end of the list's day.
+        now = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
+        return sorted(
+            listed,
+            key=lambda p: trending_formula.sort_key(
+                data.items[p].upvotes, data.items[p].submitted, data.items[p].arxiv_id, now
+            ),
+        )
+
+    def recorded(reader: Reader, day: dt.date, listed: list[int]) -> list[int]:
         return list(listed)
 
     def popularity(reader: Reader, day: dt.date, listed: list[int]) -> list[int]:
@@ -246,7 +263,8 @@ def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
         return method
 
     return {
-        "trending (list order)": trending,
+        "recorded list order": recorded,
+        "trending (hub formula)": trending,
         "popularity (upvotes)": popularity,
         "zotero-arxiv-daily": zotero,
         "arxiv-sanity SVM": svm,
@@ -347,11 +365,18 @@ def main() -> None:
     )
     parser.add_argument("--min-papers", type=int, default=5)
     parser.add_argument("--reasons", type=int, default=4, help="readers whose reasons to show")
+    parser.add_argument(
+        "--half",
+        choices=("all", "even", "odd"),
+        default="all",
+        help="every reader, or every other one (the fusion weight was chosen on 'even')",
+    )
     args = parser.parse_args()
     print_machine()
     data = load(args.data)
     vectors, how = vectors_for(data, args.model_dir)
     people = readers(data, args.min_papers)
+    people = {"all": people, "even": people[0::2], "odd": people[1::2]}[args.half]
     test_days = sum(len(r.tests) for r in people)
     print(
         f"\nData: {args.data.name}: {len(data.items)} papers on {len(data.days)} daily lists; "

@@ -50,8 +50,13 @@ HALF_LIFE_DAYS = 60.0
 MIN_POSITIVES = 5
 MIN_NEGATIVES = 10
 # Reciprocal rank fusion: 1 / (FUSION_K + rank), personal order weighted against the list's.
+# Chosen on half of the simulated readers of benchmarks/foryou_eval.py (docs/foryou.md):
+# the list's first paper stays in the reader's first few when the profile says nothing.
 FUSION_K = 20.0
-PERSONAL_WEIGHT = 3.0
+PERSONAL_WEIGHT = 6.0
+# A "like papers you ..." reason needs this cosine to the profile (MiniLM: unrelated
+# papers of one field are often at 0.3).
+LIKE_COSINE = 0.45
 # Feature weights of the personal score (cosine is in [-1, 1], affinities in [0, 1]).
 W_COSINE = 1.0
 W_MODEL = 0.5
@@ -359,7 +364,7 @@ def _reason(
         return f"matches your saved search “{candidate.search}”"
     if candidate.organization:
         return f"from {candidate.organization}, which you follow"
-    if nearest >= 0 and cosine >= 0.35:
+    if nearest >= 0 and cosine >= LIKE_COSINE:
         pk = profile.paper_ids[nearest]
         title, kind = profile.papers.get(pk, ("", "upvoted"))
         verb = KIND_VERB.get(kind, "you read")
