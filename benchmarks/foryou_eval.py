@@ -258,7 +258,9 @@ def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
         def method(reader: Reader, day: dt.date, listed: list[int]) -> list[int]:
             profile = foryou_profile(reader, authors=authors, fuse=fuse)
             candidates = [ranking.Candidate(p, data.items[p].authors) for p in listed]
-            return [r.paper_id for r in ranking.rank(profile, candidates, vec, fuse=fuse)]
+            return [
+                r.paper_id for r in ranking.rank(profile, candidates, vec, fuse=fuse, explain=0)
+            ]
 
         return method
 
@@ -354,6 +356,37 @@ def show_reasons(data: Data, vectors: Vectors, people: list[Reader], how_many: i
             print(f"       {r.reason or '(list order)'}")
 
 
+def timings(rounds: int = 20) -> None:
+    """What a page and the worker pay per reader, at sizes a busy hub has (random vectors)."""
+    rng = np.random.default_rng(5)
+    pool = rng.normal(size=(4000, 384)).astype(np.float32)
+    pool /= np.linalg.norm(pool, axis=1, keepdims=True)
+    vec = {i: pool[i] for i in range(len(pool))}
+    authors = [tuple(f"a{int(x)}" for x in rng.integers(0, 3000, 6)) for _ in range(len(pool))]
+    signals = [
+        ranking.Signal(i, "upvoted", float(i % 200), f"t{i}", authors[i]) for i in range(500)
+    ]
+    print("\nCost per reader (median of", rounds, "runs; random unit vectors, 384 dims):")
+    for label, fit in (("profile, no linear model", False), ("profile + linear model", True)):
+        took = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            profile = ranking.build(signals, vec, negatives=list(range(500, 1100)), fit=fit)
+            took.append(time.perf_counter() - started)
+        print(f"  {label:<34} 500 signals, 600 negatives: {1000 * np.median(took):7.1f} ms")
+    for size in (60, 1000):
+        candidates = [ranking.Candidate(i, authors[i]) for i in range(1100, 1100 + size)]
+        took = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            ranking.rank(profile, candidates, vec, explain=50)
+            took.append(time.perf_counter() - started)
+        print(
+            f"  {'rank ' + str(size) + ', explain 50':<34} {'':>26} "
+            f"{1000 * np.median(took):7.1f} ms"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=HF_DAILY / "api-2026-03_2026-08")
@@ -410,6 +443,7 @@ def main() -> None:
         "ms/reader: fitting the reader's profile or model, and ranking all their test days."
     )
     show_reasons(data, vectors, people, min(args.reasons, len(people)))
+    timings()
 
 
 if __name__ == "__main__":

@@ -308,7 +308,7 @@ def ranked_period(
         if a in profile.authors or a in profile.followed_authors
     }
     names = author_names(shown_authors)
-    ranked = ranking.rank(profile, candidates, vectors, names=names)
+    ranked = ranking.rank(profile, candidates, vectors, names=names, explain=offset + limit)
     by_id = {s.paper_id: s for s in subs}
     entries = [
         Entry(by_id[r.paper_id], r.reason, r.paper_id in profile.less_ids)

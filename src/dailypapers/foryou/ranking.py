@@ -49,6 +49,9 @@ KIND_VERB = {
 HALF_LIFE_DAYS = 60.0
 MIN_POSITIVES = 5
 MIN_NEGATIVES = 10
+# The linear model is fitted on at most this many of each (the strongest positives).
+MODEL_POSITIVES = 300
+MODEL_NEGATIVES = 300
 # Reciprocal rank fusion: 1 / (FUSION_K + rank), personal order weighted against the list's.
 # Chosen on half of the simulated readers of benchmarks/foryou_eval.py (docs/foryou.md):
 # the list's first paper stays in the reader's first few when the profile says nothing.
@@ -140,13 +143,16 @@ def logistic(
     w = np.zeros(d + 1)
     reg = np.full(d + 1, 1.0 / c)
     reg[-1] = 0.0
-    for _ in range(8):
+    x32 = xb.astype(np.float32)
+    for _ in range(6):
         p = 1.0 / (1.0 + np.exp(-(xb @ w)))
         grad = xb.T @ (sample * (p - y)) + reg * w
-        hess = (xb * (sample * p * (1 - p))[:, None]).T @ xb + np.diag(reg + 1e-6)
+        # The Hessian in float32: the costly product, and regularized well enough.
+        curvature = (sample * p * (1 - p)).astype(np.float32)
+        hess = (x32 * curvature[:, None]).T @ x32 + np.diag(reg + 1e-6)
         step = np.linalg.solve(hess, grad)
         w -= step
-        if float(np.abs(step).max()) < 1e-6:
+        if float(np.abs(step).max()) < 1e-4:
             break
     return w[:-1].astype(np.float32), float(w[-1])
 
@@ -215,12 +221,15 @@ def build(
         and len(ids) >= MIN_POSITIVES
         and len(neg) >= MIN_NEGATIVES
     ):
-        x = np.vstack([profile.vectors, np.stack([vectors[pk] for pk in neg])])
-        y = np.concatenate([np.ones(len(ids)), np.zeros(len(neg))]).astype(np.float32)
+        strongest = sorted(range(len(ids)), key=lambda n: -weight_of[ids[n]])[:MODEL_POSITIVES]
+        pos_x = profile.vectors[strongest]
+        neg = neg[:MODEL_NEGATIVES]
+        x = np.vstack([pos_x, np.stack([vectors[pk] for pk in neg])])
+        y = np.concatenate([np.ones(len(pos_x)), np.zeros(len(neg))]).astype(np.float32)
         # Both classes weigh the same in total, whatever their sizes.
-        sample = np.concatenate([np.full(len(ids), len(neg) / len(ids)), np.ones(len(neg))]).astype(
-            np.float32
-        )
+        sample = np.concatenate(
+            [np.full(len(pos_x), len(neg) / len(pos_x)), np.ones(len(neg))]
+        ).astype(np.float32)
         profile.weights, profile.bias = logistic(x, y, sample)
     return profile
 
@@ -244,42 +253,34 @@ def rank(
     *,
     fuse: bool = True,
     names: dict[str, str] | None = None,
+    explain: int | None = None,
 ) -> list[Ranked]:
     """``candidates`` in the list's own order (best first), ranked for the reader.
 
-    ``names``: how to show the authors in reasons (the keys may be slugs).
+    ``names``: how to show the authors in reasons (the keys may be slugs). ``explain``:
+    give reasons to the first this many only (the rest of a long list is not shown).
     """
     n = len(candidates)
     if n == 0:
         return []
     have = [c.paper_id in vectors for c in candidates]
-    matrix = np.zeros((n, next(iter(vectors.values())).shape[0] if vectors else 1), np.float32)
-    for i, c in enumerate(candidates):
-        if have[i]:
-            matrix[i] = vectors[c.paper_id]
+    dim = next(iter(vectors.values())).shape[0] if vectors else 1
+    zero = np.zeros(dim, dtype=np.float32)
+    matrix = np.stack([vectors.get(c.paper_id, zero) for c in candidates]).astype(np.float32)
     personal = np.zeros(n, dtype=np.float64)
     cosine = np.zeros(n, dtype=np.float64)
-    nearest: list[int] = [-1] * n
-    close_count = np.zeros(n, dtype=np.int64)
     if profile.mean is not None and profile.vectors is not None:
         cosine = np.where(have, matrix @ profile.mean, 0.0)
         personal += W_COSINE * cosine
-        sims = matrix @ profile.vectors.T  # candidates x reader's papers
-        nearest = [int(j) for j in sims.argmax(axis=1)]
-        close_count = (sims >= 0.5).sum(axis=1)
     if profile.weights is not None:
         logits = matrix @ profile.weights + profile.bias
         personal += np.where(have, W_MODEL * np.tanh(logits / 4.0), 0.0)
     if profile.less is not None:
         penalty = (matrix @ profile.less.T).max(axis=1)
         personal -= np.where(have, W_LESS * np.clip(penalty, 0.0, None) ** 2, 0.0)
-    author_parts: list[tuple[float, str, bool]] = []
-    cat_parts: list[tuple[float, str]] = []
-    for i, c in enumerate(candidates):
-        hit = _author_hit(profile, c.authors)
-        author_parts.append(hit)
-        personal[i] += W_AUTHOR * hit[0]
-        cat = max(
+    author_parts = [_author_hit(profile, c.authors) for c in candidates]
+    cat_parts = [
+        max(
             (
                 (
                     profile.categories.get(k, 0.0)
@@ -290,25 +291,38 @@ def rank(
             ),
             default=(0.0, ""),
         )
-        cat_parts.append(cat)
-        personal[i] += W_CATEGORY * cat[0]
-        if c.search:
-            personal[i] += W_SEARCH
-        if c.organization:
-            personal[i] += W_ORGANIZATION
-        if c.paper_id in profile.less_ids:
-            personal[i] -= 10.0
+        for c in candidates
+    ]
+    less = np.asarray([c.paper_id in profile.less_ids for c in candidates], dtype=bool)
+    personal += W_AUTHOR * np.asarray([hit[0] for hit in author_parts])
+    personal += W_CATEGORY * np.asarray([cat[0] for cat in cat_parts])
+    personal += W_SEARCH * np.asarray([bool(c.search) for c in candidates], dtype=np.float64)
+    personal += W_ORGANIZATION * np.asarray(
+        [bool(c.organization) for c in candidates], dtype=np.float64
+    )
+    personal -= 10.0 * less
     personal_rank = tied_ranks(personal)
     if fuse:
         list_rank = np.arange(n, dtype=np.float64)
         fused = PERSONAL_WEIGHT / (FUSION_K + personal_rank) + 1.0 / (FUSION_K + list_rank)
-        fused -= np.asarray([10.0 if c.paper_id in profile.less_ids else 0.0 for c in candidates])
+        fused -= 10.0 * less
     else:
         fused = personal
     final = np.argsort(-fused, kind="stable")
-    out = []
+    # The nearest of the reader's papers, for the reasons of the papers shown only.
+    shown = final[:explain] if explain is not None else final
+    nearest = np.full(n, -1, dtype=np.int64)
+    close_count = np.zeros(n, dtype=np.int64)
+    if profile.vectors is not None and len(shown):
+        sims = matrix[shown] @ profile.vectors.T  # shown papers x reader's papers
+        nearest[shown] = sims.argmax(axis=1)
+        close_count[shown] = (sims >= 0.5).sum(axis=1)
+    out: list[Ranked] = []
     for i in final:
         c = candidates[int(i)]
+        if nearest[int(i)] < 0 and explain is not None and len(out) >= explain:
+            out.append(Ranked(c.paper_id, float(fused[int(i)]), ""))
+            continue
         reason = _reason(
             profile,
             c,
@@ -316,7 +330,7 @@ def rank(
             author_parts[int(i)],
             cat_parts[int(i)],
             float(cosine[int(i)]),
-            nearest[int(i)],
+            int(nearest[int(i)]),
             int(close_count[int(i)]),
             int(i),
         )
@@ -330,14 +344,9 @@ def tied_ranks(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     Papers the profile says nothing about tie, and must not be ordered among
     themselves by the personal side too (that would count the list's order twice).
     """
-    order = np.argsort(-score, kind="stable")
-    ranks = np.empty(len(score), dtype=np.float64)
-    sorted_scores = score[order]
-    start = 0
-    for end in range(1, len(score) + 1):
-        if end == len(score) or sorted_scores[end] != sorted_scores[start]:
-            ranks[order[start:end]] = (start + end - 1) / 2.0
-            start = end
+    _, inverse, counts = np.unique(-score, return_inverse=True, return_counts=True)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ranks: npt.NDArray[np.float64] = (starts + (counts - 1) / 2.0)[inverse].astype(np.float64)
     return ranks
 
 
