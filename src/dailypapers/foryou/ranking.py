@@ -301,7 +301,9 @@ def rank(
         [bool(c.organization) for c in candidates], dtype=np.float64
     )
     personal -= 10.0 * less
-    personal_rank = tied_ranks(personal)
+    # Rounded: sums of float32 products differ in the last bits with how BLAS splits the
+    # work, and papers the profile says nothing about must still tie.
+    personal_rank = tied_ranks(np.round(personal, 6))
     if fuse:
         list_rank = np.arange(n, dtype=np.float64)
         fused = PERSONAL_WEIGHT / (FUSION_K + personal_rank) + 1.0 / (FUSION_K + list_rank)
