@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "dailypapers.api",
     "dailypapers.digests",
     "dailypapers.search",
+    "dailypapers.foryou",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("dailypapers.digests.urls")),
     path("", include("dailypapers.search.urls")),
     path("", include("dailypapers.community.urls")),
+    path("", include("dailypapers.foryou.urls")),
     path("", include("dailypapers.papers.urls")),
     # Last: /<username> is a short link to a profile, for whatever no page above took.
     path("<str:username>", accounts_views.profile_alias, name="profile-alias"),

@@ -79,6 +79,11 @@ def _render_period(
         }
         for kind, label in TABS
     ]
+    if request.user.is_authenticated:
+        # The same period ranked for this reader (the foryou app's page).
+        tabs.append(
+            {"label": "For you", "url": f"/for-you{_period_url(period)[7:]}", "active": False}
+        )
     context: dict[str, Any] = {
         "period": period,
         "page": page,
