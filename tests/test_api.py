@@ -398,7 +398,6 @@ def test_trending_within_a_period(client: Client, monkeypatch: pytest.MonkeyPatc
         ("limit=101", "limit"),
         ("limit=-1", "limit"),
         ("limit=ten", "limit"),
-        ("limit=", "limit"),
         ("limit=1e3", "limit"),
         ("p=-1", "p "),
         ("p=x", "p "),
@@ -441,7 +440,7 @@ def test_head_is_allowed(client: Client) -> None:
         assert response["Content-Type"] == "application/json"
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 @pytest.mark.parametrize("url", ["/api/daily_papers", "/api/papers/2604.00001"])
 def test_other_methods_are_405(method: str, url: str) -> None:
     paper("2604.00001", submitted_at=utc(2026, 4, 7, 1))

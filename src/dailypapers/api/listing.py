@@ -10,10 +10,9 @@ import datetime as dt
 
 from dailypapers.api.params import DailyQuery
 from dailypapers.papers import queries
-from dailypapers.papers.models import Submission
 
 
-def entries(query: DailyQuery, now: dt.datetime) -> list[Submission]:
+def entries(query: DailyQuery, now: dt.datetime) -> queries.Page:
     if query.sort == "trending":
         return queries.trending(
             now,
@@ -22,7 +21,7 @@ def entries(query: DailyQuery, now: dt.datetime) -> list[Submission]:
             period=query.period,
             submitter=query.submitter,
             with_authors=True,
-        ).items
+        )
     if query.period is not None:
         return queries.daily_list(
             query.period,
@@ -30,7 +29,5 @@ def entries(query: DailyQuery, now: dt.datetime) -> list[Submission]:
             limit=query.limit,
             submitter=query.submitter,
             with_authors=True,
-        ).items
-    return queries.recent_papers(
-        offset=query.offset, limit=query.limit, submitter=query.submitter
-    ).items
+        )
+    return queries.recent_papers(offset=query.offset, limit=query.limit, submitter=query.submitter)
