@@ -35,6 +35,7 @@ ENTRY_KEYS = {
     "summary",
     "thumbnail",
     "numComments",
+    "isAuthorParticipating",
     "submittedOnDailyAt",
     "upvotes",
 }
@@ -165,7 +166,8 @@ def test_optional_keys_are_left_out_rather_than_null(client: Client) -> None:
 def test_timestamps_use_the_upstream_format(client: Client) -> None:
     full_paper(submitted_at=utc(2026, 4, 7, 2, 36, 53, 761_999), published_at=utc(2026, 4, 6))
     [entry] = get_json(client, "/api/daily_papers")
-    assert entry["publishedAt"] == "2026-04-07T02:36:53.761Z"
+    # The upstream writes the arXiv time as New York wall-clock time marked "Z".
+    assert entry["publishedAt"] == "2026-04-05T20:00:00.000Z"
     assert entry["paper"]["submittedOnDailyAt"] == "2026-04-07T02:36:53.761Z"
     assert entry["submittedOnDailyAt"] == "2026-04-07T02:36:53.761Z"
     assert entry["paper"]["publishedAt"] == "2026-04-06T00:00:00.000Z"
@@ -175,7 +177,8 @@ def test_timestamps_are_utc_whatever_the_site_time_zone(client: Client, settings
     settings.TIME_ZONE = "America/New_York"
     full_paper(submitted_at=utc(2026, 4, 7, 12, 0, 0, 5_000))
     [entry] = get_json(client, "/api/daily_papers?date=2026-04-07")
-    assert entry["publishedAt"] == "2026-04-07T12:00:00.005Z"
+    assert entry["submittedOnDailyAt"] == "2026-04-07T12:00:00.005Z"
+    assert entry["publishedAt"] == "2026-04-05T20:00:00.000Z"
     assert TIMESTAMP.match(entry["paper"]["publishedAt"])
 
 
@@ -289,8 +292,9 @@ def test_without_a_period_the_newest_entries_come_first(client: Client) -> None:
 
 @pytest.mark.usefixtures("two_weeks")
 def test_date_lists_that_day_most_upvoted_first(client: Client) -> None:
-    # The upstream's answer for a day is ordered by upvotes; ties go to the earlier one.
-    expected = ["2604.00003", "2604.00002", "2604.00004"]
+    # The upstream's answer for a day is ordered by upvotes; ties go to the newer paper
+    # on arXiv, then (these have no arXiv date) to the later submission.
+    expected = ["2604.00003", "2604.00004", "2604.00002"]
     assert _ids(get_json(client, "/api/daily_papers?date=2026-04-07")) == expected
     assert _ids(get_json(client, "/api/daily_papers?date=2026-04-07&sort=publishedAt")) == expected
     assert get_json(client, "/api/daily_papers?date=2026-04-08") == []
@@ -299,7 +303,7 @@ def test_date_lists_that_day_most_upvoted_first(client: Client) -> None:
 @pytest.mark.usefixtures("two_weeks")
 def test_week_and_month(client: Client) -> None:
     week = _ids(get_json(client, "/api/daily_papers?week=2026-W15"))
-    assert week == ["2604.00003", "2604.00002", "2604.00004", "2604.00001"]
+    assert week == ["2604.00003", "2604.00004", "2604.00002", "2604.00001"]
     assert _ids(get_json(client, "/api/daily_papers?week=2026-W16")) == ["2604.00005"]
     assert _ids(get_json(client, "/api/daily_papers?month=2026-03")) == ["2603.00001"]
     assert len(get_json(client, "/api/daily_papers?month=2026-04")) == 5
@@ -334,7 +338,7 @@ def test_pages_and_limit(client: Client) -> None:
     assert get_json(client, "/api/daily_papers?date=2026-04-07&limit=2&p=5") == []
     assert get_json(client, "/api/daily_papers?sort=trending&limit=2&p=5") == []
     day = _ids(get_json(client, "/api/daily_papers?date=2026-04-07&limit=2&p=1"))
-    assert day == ["2604.00004"]
+    assert day == ["2604.00002"]
 
 
 def test_default_limit_is_50(client: Client) -> None:
@@ -580,7 +584,8 @@ def test_official_client_reads_the_daily_list_and_papers(hf_api: tuple[Any, list
     assert first.authors[1].user.username == "zbhpku"
     assert first.authors[1].hidden is False
     assert first.published_at == utc(2026, 4, 6)
-    assert first.submitted_at == utc(2026, 4, 7, 2, 36, 53, 761_000)
+    # As from the upstream: the client reads the entry's publishedAt, the arXiv time.
+    assert first.submitted_at == utc(2026, 4, 5, 20)
     assert first.submitted_by.username == "submitter"
     assert first.submitted_by.fullname == "Sub Mitter"
     assert first.organization.name == "klingteam"
