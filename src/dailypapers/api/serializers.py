@@ -234,4 +234,24 @@ def paper_object(paper: Paper) -> Json:
         submission = None
     out = _paper(paper, submission)
     out["numComments"] = paper.num_comments
+    out.update(linked_repos_counts())
     return out
+
+
+def linked_repos() -> Json:
+    """``/api/arxiv/<id>/repos``: the models, datasets and Spaces citing a paper. The hub
+    mirrors no repositories (yet), so the lists are empty, in the upstream's shape."""
+    return {"models": [], "datasets": [], "spaces": []}
+
+
+def linked_repos_counts() -> Json:
+    """The ``paper_info`` keys of linked repositories, empty but present, so the official
+    client reports "none" (``[]`` and 0) rather than "not asked" (None)."""
+    return {
+        "linkedModels": [],
+        "numTotalModels": 0,
+        "linkedDatasets": [],
+        "numTotalDatasets": 0,
+        "linkedSpaces": [],
+        "numTotalSpaces": 0,
+    }

@@ -6,4 +6,5 @@ urlpatterns = [
     path("daily_papers", views.daily_papers, name="api-daily-papers"),
     path("papers/", include("dailypapers.search.api_urls")),
     path("papers/<path:ref>", views.paper, name="api-paper"),
+    path("arxiv/<path:ref>/repos", views.arxiv_repos, name="api-arxiv-repos"),
 ]

@@ -80,3 +80,15 @@ def paper(request: HttpRequest, ref: str) -> HttpResponse:
     if found is None:
         return error(f"no paper {parsed.id} on this hub", 404)
     return JsonResponse(serializers.paper_object(found))
+
+
+@public_read
+@cached_for_everyone
+def arxiv_repos(request: HttpRequest, ref: str) -> HttpResponse:
+    """The repositories citing a paper: ``{"models": [], "datasets": [], "spaces": []}``."""
+    parsed = arxiv_ids.parse(ref)
+    if parsed is None:
+        return error(f"{ref[:100]!r} is not an arXiv id", 404)
+    if queries.paper_by_id(parsed.id) is None:
+        return error(f"no paper {parsed.id} on this hub", 404)
+    return JsonResponse(serializers.linked_repos())
