@@ -250,3 +250,14 @@ def test_ties_in_upvotes_go_to_the_paper_newer_on_arxiv() -> None:
     ids = [e["paper"]["id"] for e in day("2026-04-10")]
     # Newer on arXiv first; at the same arXiv time the later submission first.
     assert ids == ["2604.00002", "2604.00003", "2604.00001"]
+
+
+def test_very_long_author_lists_are_kept_by_name_only() -> None:
+    sent = upstream()
+    sent["paper"]["authors"] = [
+        {"_id": f"{n:024x}", "name": f"Author {n}", "hidden": n == 5} for n in range(1_001)
+    ]
+    load(sent)
+    authors = day("2026-04-10")[0]["paper"]["authors"]
+    assert len(authors) == 1_000  # the hidden one is not known without the list as sent
+    assert authors[0]["name"] == "Author 0" and authors[0]["_id"] != f"{0:024x}"

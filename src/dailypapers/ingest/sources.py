@@ -234,6 +234,9 @@ _USER_KEYS = {
 _AUTHOR_KEYS = {"_id": str, "name": str, "status": str, "statusLastChangedAt": str, "hidden": bool}
 _MAX_TEXT = 500
 _MAX_MEDIA = 20
+# Longer author lists are kept by name only (``PaperAuthor``), not as sent: it bounds
+# what one entry stores (real lists stay below: the longest of the recorded days has 573).
+MAX_KEPT_AUTHORS = 1_000
 
 
 def _kept_text(value: str) -> str:
@@ -263,8 +266,10 @@ def _object_id(value: object) -> str:
 def _hf_author_entries(paper: dict[str, Any]) -> list[dict[str, Any]]:
     """The upstream's author list as sent: ids, hidden authors, claim status, accounts."""
     authors = paper.get("authors")
+    if not isinstance(authors, list) or len(authors) > MAX_KEPT_AUTHORS:
+        return []
     out = []
-    for author in authors[:MAX_AUTHORS] if isinstance(authors, list) else []:
+    for author in authors:
         kept = _kept(author, _AUTHOR_KEYS)
         if "user" in as_dict(author):
             user = _kept(author["user"], _USER_KEYS)
