@@ -149,3 +149,14 @@ def test_an_empty_limit_is_the_default_everywhere(url: str) -> None:
     three_papers()
     response = Client().get(url)
     assert response.status_code == 200, response.content
+
+
+def test_paged_search_links_the_next_page() -> None:
+    for n in range(3):
+        paper(f"2604.0000{n + 1}", title=f"Graph networks part {n}", submitted_at=utc(2026, 4, 7))
+    first = Client().get("/api/papers/search", {"q": "graph networks", "limit": "2"})
+    assert len(first.json()) == 2
+    assert 'rel="next"' in first["Link"] and "p=1" in first["Link"]
+    last = Client().get("/api/papers/search", {"q": "graph networks", "limit": "2", "p": "1"})
+    assert len(last.json()) == 1
+    assert "Link" not in last
