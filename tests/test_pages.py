@@ -27,13 +27,23 @@ def titles(html: str) -> list[str]:
 
 
 class TestDailyList:
-    def test_cards_are_ordered_by_upvotes_then_submission_time(self, client: Client) -> None:
+    def test_cards_are_ordered_by_upvotes_then_arxiv_then_submission_time(
+        self, client: Client
+    ) -> None:
         paper("2604.00001", title="Late tie", submitted_at=utc(2026, 4, 7, 9), upvotes=5)
         paper("2604.00002", title="Top", submitted_at=utc(2026, 4, 7, 12), upvotes=50)
         paper("2604.00003", title="Early tie", submitted_at=utc(2026, 4, 7, 1), upvotes=5)
         paper("2604.00004", title="Other day", submitted_at=utc(2026, 4, 6, 12), upvotes=99)
+        paper(
+            "2604.00005",
+            title="Newer on arXiv",
+            submitted_at=utc(2026, 4, 7, 0),
+            upvotes=5,
+            published_at=utc(2026, 4, 6),
+        )
         html = body(client.get("/papers/date/2026-04-07"))
-        assert titles(html) == ["Top", "Early tie", "Late tie"]
+        # As the upstream: ties go to the paper newer on arXiv, then the later submission.
+        assert titles(html) == ["Top", "Newer on arXiv", "Late tie", "Early tie"]
 
     def test_local_votes_count_on_top_of_imported_ones(self, client: Client) -> None:
         paper("2604.00001", title="A", submitted_at=utc(2026, 4, 7, 9), upvotes=5)

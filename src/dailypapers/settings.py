@@ -47,6 +47,12 @@ MIDDLEWARE = [
     # 400 for NUL, lone surrogates and non-UTF-8 bytes in the address, query or form.
     "dailypapers.core.web.RejectUnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for text responses (static files are precompressed by WhiteNoise above).
+    "django.middleware.gzip.GZipMiddleware",
+    # CORS, preflights and JSON errors under /api/ (dailypapers.api.middleware).
+    "dailypapers.api.middleware.ApiMiddleware",
+    # ETag from the body where a view set none, and 304 for a matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

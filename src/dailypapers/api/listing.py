@@ -2,35 +2,106 @@
 
 With a date, week or month the default order is the upstream's: most upvoted first,
 the same as the hub's own daily pages. Without one it is the newest entries first.
+
+A paper the upstream listed on two days is on both days' lists here too: its
+``Submission`` holds the latest day, an ``EarlierListing`` each earlier one. Those
+are rare, so they are merged in only for periods that have one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q
 
 from dailypapers.api.params import DailyQuery
 from dailypapers.papers import queries
-from dailypapers.papers.models import Submission
+from dailypapers.papers.models import EarlierListing, Submission
+
+Entry = Submission | EarlierListing
 
 
-def entries(query: DailyQuery, now: dt.datetime) -> list[Submission]:
+@dataclass(frozen=True)
+class Listing:
+    items: list[Entry]
+    has_next: bool
+
+
+def _page(page: queries.Page) -> Listing:
+    return Listing(list(page.items), page.has_next)
+
+
+def entries(query: DailyQuery, now: dt.datetime) -> Listing:
     if query.sort == "trending":
-        return queries.trending(
-            now,
-            offset=query.offset,
-            limit=query.limit,
-            period=query.period,
-            submitter=query.submitter,
-            with_authors=True,
-        ).items
+        return _page(
+            queries.trending(
+                now,
+                offset=query.offset,
+                limit=query.limit,
+                period=query.period,
+                submitter=query.submitter,
+                with_authors=True,
+            )
+        )
     if query.period is not None:
-        return queries.daily_list(
-            query.period,
-            offset=query.offset,
-            limit=query.limit,
-            submitter=query.submitter,
-            with_authors=True,
-        ).items
-    return queries.recent_papers(
-        offset=query.offset, limit=query.limit, submitter=query.submitter
-    ).items
+        return _daily(query)
+    return _page(
+        queries.recent_papers(offset=query.offset, limit=query.limit, submitter=query.submitter)
+    )
+
+
+def _earlier(query: DailyQuery) -> list[EarlierListing]:
+    assert query.period is not None
+    start, end = query.period.bounds()
+    qs = EarlierListing.objects.filter(
+        Q(paper__submission__isnull=True) | Q(paper__submission__hidden=False),
+        submitted_at__gte=start,
+        submitted_at__lt=end,
+    )
+    if query.submitter:
+        qs = qs.filter(submitter_name=query.submitter)
+    return list(
+        qs.select_related("paper", "paper__organization")
+        .prefetch_related("paper__authors")
+        .annotate(votes=F("paper__upvotes_imported") + F("paper__upvotes_local"))
+    )
+
+
+def _order(entry: Any) -> tuple[Any, ...]:
+    published = entry.paper.published_at
+    return (
+        -entry.votes,
+        published is None,
+        -(published.timestamp() if published else 0),
+        -entry.submitted_at.timestamp(),
+        entry.paper.arxiv_id,
+    )
+
+
+def _daily(query: DailyQuery) -> Listing:
+    assert query.period is not None
+    earlier = _earlier(query)
+    if not earlier:
+        return _page(
+            queries.daily_list(
+                query.period,
+                offset=query.offset,
+                limit=query.limit,
+                submitter=query.submitter,
+                with_authors=True,
+            )
+        )
+    # Everything up to the end of the requested page, merged in the daily order.
+    head = queries.daily_list(
+        query.period,
+        offset=0,
+        limit=query.offset + query.limit,
+        submitter=query.submitter,
+        with_authors=True,
+    )
+    merged: list[Entry] = sorted([*head.items, *earlier], key=_order)
+    items = merged[query.offset : query.offset + query.limit]
+    total = head.total + len(earlier)
+    return Listing(items, query.offset + len(items) < total)

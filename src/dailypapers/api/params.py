@@ -61,6 +61,7 @@ def daily_query(params: QueryDict) -> DailyQuery:
         period=_period(params),
         submitter=submitter.strip() if submitter else None,
         sort="trending" if sort == "trending" else "publishedAt",
-        page=integer(params, "p", 0, 0, MAX_PAGE),
-        limit=integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        # Empty means the default, as on every endpoint (``?limit=`` from a form).
+        page=integer(params, "p", 0, 0, MAX_PAGE, empty_ok=True),
+        limit=integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, empty_ok=True),
     )

@@ -9,14 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from dailypapers.community.models import Organization
+from dailypapers.core.text import slugify_name
 from dailypapers.core.timefmt import iso_z
-from dailypapers.papers.models import Paper, Submission
+from dailypapers.papers.models import EarlierListing, Paper, Submission
 
 Json = dict[str, Any]
 
 THUMBNAIL_URL = "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png"
+# The upstream's entry-level ``publishedAt`` is the arXiv time written as New York
+# wall-clock time with a "Z" (arXiv's own zone; 2,489 of 2,489 recorded entries).
+ARXIV_ZONE = ZoneInfo("America/New_York")
 
 # The upstream's ``_id``s are 24-hex ObjectIds. Ours are derived from primary keys so
 # they stay the same between requests; the kind prefix keeps an author's id from
@@ -50,22 +55,71 @@ def _user(username: str, fullname: str) -> Json:
     }
 
 
-def _submitter(submission: Submission) -> Json | None:
-    if not submission.submitter_name:
+Entry = Submission | EarlierListing
+
+
+def _submitter(submission: Entry, key: str = "submittedOnDailyBy") -> Json | None:
+    """The submitter as the upstream sent them (``key`` names which of its two shapes),
+    else built from the name; None when the entry has no submitter."""
+    name = submission.submitter_name
+    if not name:
         return None
-    return _user(submission.submitter_name, submission.submitter_fullname)
+    kept = submission.hf_extra.get(key) if isinstance(submission.hf_extra, dict) else None
+    if isinstance(kept, dict) and name in (kept.get("user"), kept.get("name")):
+        # The upstream's entry-level submitter has no "user", which is where the official
+        # client reads the username from: it is added.
+        return {**kept, "user": name}
+    return _user(name, submission.submitter_fullname)
 
 
-def _organization(org: Organization) -> Json:
+def _organization(paper: Paper, org: Organization) -> Json:
+    """The organization: the upstream's ``_id`` and spelling of ``name`` when the paper
+    came from there, the hub's current full name and avatar."""
+    kept = paper.hf_extra.get("organization") if isinstance(paper.hf_extra, dict) else None
     out: Json = {"_id": object_id(_ORGANIZATION, org.pk), "name": org.slug, "fullname": org.name}
+    if isinstance(kept, dict) and slugify_name(str(kept.get("name", ""))) == org.slug:
+        out["name"] = kept["name"]
+        if kept.get("_id"):
+            out["_id"] = kept["_id"]
     if org.avatar_url:
         out["avatar"] = org.avatar_url
     return out
 
 
+def _kept_authors(paper: Paper, rows: list[Any]) -> list[Json] | None:
+    """The upstream's author list, when the hub's list is still the same authors: with
+    hidden authors, ids and claim status as sent, and the accounts claimed here."""
+    kept = paper.hf_extra.get("authors") if isinstance(paper.hf_extra, dict) else None
+    if not isinstance(kept, list):
+        return None
+    visible = [a for a in kept if not a.get("hidden")]
+    if [" ".join(str(a.get("name", "")).split()) for a in visible] != [r.name for r in rows]:
+        return None
+    out = []
+    claimed = iter(rows)
+    for author in kept:
+        entry: Json = dict(author)
+        if not author.get("hidden"):
+            row = next(claimed)
+            user = author.get("user")
+            upstream_handle = user.get("user") if isinstance(user, dict) else None
+            if row.hf_user != upstream_handle:
+                entry.pop("user", None)
+                entry.pop("status", None)
+                entry.pop("statusLastChangedAt", None)
+                if row.hf_user:
+                    entry = {"_id": entry.get("_id"), "user": _user(row.hf_user, row.name)} | entry
+        out.append(entry)
+    return out
+
+
 def _authors(paper: Paper) -> list[Json]:
+    rows = list(paper.authors.all())
+    kept = _kept_authors(paper, rows)
+    if kept is not None:
+        return kept
     authors = []
-    for author in paper.authors.all():
+    for author in rows:
         out: Json = {"_id": object_id(_AUTHOR, author.pk)}
         if author.hf_user:
             out["user"] = _user(author.hf_user, author.name)
@@ -73,6 +127,10 @@ def _authors(paper: Paper) -> list[Json]:
         out["hidden"] = False
         authors.append(out)
     return authors
+
+
+def _extra(paper: Paper) -> Json:
+    return paper.hf_extra if isinstance(paper.hf_extra, dict) else {}
 
 
 def _links(paper: Paper) -> Json:
@@ -91,9 +149,12 @@ def _links(paper: Paper) -> Json:
     return out
 
 
-def _paper(paper: Paper, submission: Submission | None) -> Json:
+def _paper(paper: Paper, submission: Entry | None) -> Json:
     submitter = _submitter(submission) if submission else None
+    extra = _extra(paper)
     out: Json = {"id": paper.arxiv_id, "authors": _authors(paper)}
+    if extra.get("mediaUrls"):
+        out["mediaUrls"] = list(extra["mediaUrls"])
     if paper.published_at:
         out["publishedAt"] = _timestamp(paper.published_at)
     if submission:
@@ -103,38 +164,64 @@ def _paper(paper: Paper, submission: Submission | None) -> Json:
         out["submittedOnDailyBy"] = submitter
     out["summary"] = paper.abstract
     out["upvotes"] = paper.upvotes
-    out["discussionId"] = object_id(_DISCUSSION, paper.pk)
+    out["discussionId"] = extra.get("discussionId") or object_id(_DISCUSSION, paper.pk)
     out.update(_links(paper))
+    if paper.github_repo and extra.get("githubRepoAddedBy"):
+        out["githubRepoAddedBy"] = extra["githubRepoAddedBy"]
+    if paper.ai_summary and extra.get("ai_summary_model"):
+        out["ai_summary_model"] = extra["ai_summary_model"]
     if paper.organization:
-        out["organization"] = _organization(paper.organization)
+        out["organization"] = _organization(paper, paper.organization)
     return out
 
 
-def daily_entry(submission: Submission) -> Json:
-    """One entry of ``/api/daily_papers``.
+def _listed_at(paper: Paper, submission: Entry) -> str:
+    """The entry-level ``publishedAt``: as the upstream sent it, else the arXiv time in
+    the upstream's way (New York wall-clock time marked "Z"), else the day on the list."""
+    kept = submission.hf_extra.get("publishedAt") if isinstance(submission.hf_extra, dict) else None
+    if isinstance(kept, str) and kept:
+        return kept
+    if paper.published_at is None:
+        return _timestamp(submission.submitted_at)
+    wall = paper.published_at.astimezone(ARXIV_ZONE).replace(tzinfo=dt.UTC)
+    return _timestamp(wall)
 
-    The top-level ``publishedAt`` is when the paper went on the daily list, as in the
-    upstream's older entries; the official client reads it as ``submitted_at``.
+
+def daily_entry(submission: Entry) -> Json:
+    """One entry of ``/api/daily_papers``, in the upstream's shape and key order.
+
+    The top-level ``publishedAt`` is the arXiv time as the upstream writes it (the
+    official client reads it as ``submitted_at``).
     """
     paper = submission.paper
-    submitter = _submitter(submission)
+    extra = _extra(paper)
+    submitter = _submitter(submission, "submittedBy")
     entry: Json = {
         "paper": _paper(paper, submission),
-        "publishedAt": _timestamp(submission.submitted_at),
+        "publishedAt": _listed_at(paper, submission),
         "title": paper.title,
         "summary": paper.abstract,
-        "thumbnail": THUMBNAIL_URL.format(id=paper.arxiv_id),
-        "numComments": paper.num_comments,
     }
+    if extra.get("mediaUrls"):
+        entry["mediaUrls"] = list(extra["mediaUrls"])
+    if extra.get("mediaUrl"):
+        entry["mediaUrl"] = extra["mediaUrl"]
+    entry["thumbnail"] = THUMBNAIL_URL.format(id=paper.arxiv_id)
+    entry["numComments"] = paper.num_comments
     if submitter:
         entry["submittedBy"] = submitter
     if paper.organization:
-        entry["organization"] = _organization(paper.organization)
+        entry["organization"] = _organization(paper, paper.organization)
+    participating = submission.hf_extra.get("isAuthorParticipating")
+    if not isinstance(participating, bool):
+        claimed = {a.hf_user for a in paper.authors.all() if a.hf_user}
+        participating = bool(submission.submitter_name) and submission.submitter_name in claimed
+    entry["isAuthorParticipating"] = participating
     # The official client reads these at the top level only, so they are repeated next
     # to the upstream's keys: ``upvotes`` because it is read with ``or`` (a paper with
     # no votes would come out as None), ``submittedOnDailyAt`` because the client takes
     # the top-level ``publishedAt`` as the paper's date when ``paper`` has none.
-    entry["submittedOnDailyAt"] = entry["publishedAt"]
+    entry["submittedOnDailyAt"] = _timestamp(submission.submitted_at)
     entry["upvotes"] = paper.upvotes
     entry.update(_links(paper))
     return entry
@@ -147,4 +234,24 @@ def paper_object(paper: Paper) -> Json:
         submission = None
     out = _paper(paper, submission)
     out["numComments"] = paper.num_comments
+    out.update(linked_repos_counts())
     return out
+
+
+def linked_repos() -> Json:
+    """``/api/arxiv/<id>/repos``: the models, datasets and Spaces citing a paper. The hub
+    mirrors no repositories (yet), so the lists are empty, in the upstream's shape."""
+    return {"models": [], "datasets": [], "spaces": []}
+
+
+def linked_repos_counts() -> Json:
+    """The ``paper_info`` keys of linked repositories, empty but present, so the official
+    client reports "none" (``[]`` and 0) rather than "not asked" (None)."""
+    return {
+        "linkedModels": [],
+        "numTotalModels": 0,
+        "linkedDatasets": [],
+        "numTotalDatasets": 0,
+        "linkedSpaces": [],
+        "numTotalSpaces": 0,
+    }

@@ -8,4 +8,5 @@ urlpatterns = [
     path("docs", docs.docs, name="api-docs"),
     path("papers/", include("dailypapers.search.api_urls")),
     path("papers/<path:ref>", views.paper, name="api-paper"),
+    path("arxiv/<path:ref>/repos", views.arxiv_repos, name="api-arxiv-repos"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from dailypapers.api import listing, params, serializers
 from dailypapers.core import arxiv_ids
-from dailypapers.core.pagecache import cached_for_visitors
+from dailypapers.core.pagecache import cached_for_everyone
 from dailypapers.papers import queries
 
 P = ParamSpec("P")
@@ -49,19 +49,29 @@ def public_read(view: View[P]) -> View[P]:
 
 
 @public_read
-@cached_for_visitors
+@cached_for_everyone
 def daily_papers(request: HttpRequest) -> HttpResponse:
     try:
         query = params.daily_query(request.GET)
     except params.ParamError as exc:
         return error(str(exc), 400)
-    entries = listing.entries(query, timezone.now())
-    data: list[Any] = [serializers.daily_entry(s) for s in entries]
-    return JsonResponse(data, safe=False)
+    page = listing.entries(query, timezone.now())
+    data: list[Any] = [serializers.daily_entry(s) for s in page.items]
+    response = JsonResponse(data, safe=False)
+    if page.has_next:
+        response["Link"] = next_link(request, query.page + 1)
+    return response
+
+
+def next_link(request: HttpRequest, page: int) -> str:
+    """``Link: <...>; rel="next"``: this address with ``p`` one further."""
+    params = request.GET.copy()
+    params["p"] = str(page)
+    return f'<{request.build_absolute_uri(request.path)}?{params.urlencode()}>; rel="next"'
 
 
 @public_read
-@cached_for_visitors
+@cached_for_everyone
 def paper(request: HttpRequest, ref: str) -> HttpResponse:
     parsed = arxiv_ids.parse(ref)
     if parsed is None:
@@ -70,3 +80,15 @@ def paper(request: HttpRequest, ref: str) -> HttpResponse:
     if found is None:
         return error(f"no paper {parsed.id} on this hub", 404)
     return JsonResponse(serializers.paper_object(found))
+
+
+@public_read
+@cached_for_everyone
+def arxiv_repos(request: HttpRequest, ref: str) -> HttpResponse:
+    """The repositories citing a paper: ``{"models": [], "datasets": [], "spaces": []}``."""
+    parsed = arxiv_ids.parse(ref)
+    if parsed is None:
+        return error(f"{ref[:100]!r} is not an arXiv id", 404)
+    if queries.paper_by_id(parsed.id) is None:
+        return error(f"no paper {parsed.id} on this hub", 404)
+    return JsonResponse(serializers.linked_repos())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import math
+import re
 from typing import Any
 
 from dailypapers.core import arxiv_ids, links
@@ -213,6 +214,128 @@ def _hf_organization(entry: dict[str, Any], paper: dict[str, Any]) -> Organizati
     )
 
 
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufeff]")
+# Profile fields of upstream users (authors' accounts and submitters) that are kept.
+_USER_KEYS = {
+    "_id": str,
+    "avatarUrl": str,
+    "isPro": bool,
+    "fullname": str,
+    "user": str,
+    "type": str,
+    "name": str,
+    "isHf": bool,
+    "isHfAdmin": bool,
+    "isMod": bool,
+    "followerCount": int,
+    "isUserFollowing": bool,
+}
+_AUTHOR_KEYS = {"_id": str, "name": str, "status": str, "statusLastChangedAt": str, "hidden": bool}
+_MAX_TEXT = 500
+_MAX_MEDIA = 20
+# Longer author lists are kept by name only (``PaperAuthor``), not as sent: it bounds
+# what one entry stores (real lists stay below: the longest of the recorded days has 573).
+MAX_KEPT_AUTHORS = 1_000
+
+
+def _kept_text(value: str) -> str:
+    return _CONTROLS.sub("", value)[:_MAX_TEXT]
+
+
+def _kept(value: object, keys: dict[str, type]) -> dict[str, Any]:
+    """The fields of an upstream object named in ``keys`` that have that type, in the
+    upstream's order; text without control characters and cut to a bounded length."""
+    out: dict[str, Any] = {}
+    for key, item in as_dict(value).items():
+        kind = keys.get(key)
+        if kind is None or type(item) is not kind:
+            continue
+        if isinstance(item, str):
+            item = _kept_text(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            item = min(max(item, 0), MAX_COUNT)
+        out[key] = item
+    return out
+
+
+def _object_id(value: object) -> str:
+    return value if isinstance(value, str) and _OBJECT_ID.fullmatch(value) else ""
+
+
+def _hf_author_entries(paper: dict[str, Any]) -> list[dict[str, Any]]:
+    """The upstream's author list as sent: ids, hidden authors, claim status, accounts."""
+    authors = paper.get("authors")
+    if not isinstance(authors, list) or len(authors) > MAX_KEPT_AUTHORS:
+        return []
+    out = []
+    for author in authors:
+        kept = _kept(author, _AUTHOR_KEYS)
+        if "user" in as_dict(author):
+            user = _kept(author["user"], _USER_KEYS)
+            if user:
+                # The upstream puts the account right after the author's _id.
+                kept = {k: v for k, v in kept.items() if k == "_id"} | {"user": user} | kept
+        if clean(kept.get("name")):
+            out.append(kept)
+    return out
+
+
+def _media(value: object) -> list[str]:
+    urls = value if isinstance(value, list) else []
+    return [u for u in (links.safe_url(url, 1000) for url in urls[:_MAX_MEDIA]) if u]
+
+
+def _hf_extra(entry: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
+    """``Paper.hf_extra``: the upstream's fields the hub does not model, as sent."""
+    extra: dict[str, Any] = {}
+    if discussion := _object_id(paper.get("discussionId")):
+        extra["discussionId"] = discussion
+    if media := _media(paper.get("mediaUrls") or entry.get("mediaUrls")):
+        extra["mediaUrls"] = media
+    if single := links.safe_url(entry.get("mediaUrl"), 1000):
+        extra["mediaUrl"] = single  # the 2024 shape: one URL per entry
+    for key in ("githubRepoAddedBy", "ai_summary_model"):
+        if isinstance(paper.get(key), str) and paper[key]:
+            extra[key] = _kept_text(paper[key])
+    if authors := _hf_author_entries(paper):
+        extra["authors"] = authors
+    org = as_dict(entry.get("organization")) or as_dict(paper.get("organization"))
+    if isinstance(org.get("name"), str) and org["name"]:
+        extra["organization"] = {"_id": _object_id(org.get("_id")), "name": _kept_text(org["name"])}
+    return extra
+
+
+def _entry_extra(entry: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
+    """``Submission.hf_extra``: the entry's submitter profiles, its own ``publishedAt``
+    and ``isAuthorParticipating``, as sent."""
+    extra: dict[str, Any] = {}
+    for key, holder in (("submittedOnDailyBy", paper), ("submittedBy", entry)):
+        if user := _kept(holder.get(key), _USER_KEYS):
+            extra[key] = user
+    listed = entry.get("publishedAt")
+    if isinstance(listed, str) and iso_date(listed, "publishedAt"):
+        extra["publishedAt"] = listed
+    if isinstance(entry.get("isAuthorParticipating"), bool):
+        extra["isAuthorParticipating"] = entry["isAuthorParticipating"]
+    return extra
+
+
+# arXiv's abstract layout, which the upstream passes on: a line break followed by
+# indentation starts a paragraph; any other line break is a hard wrap (the 2024 shape
+# still has them every 80 characters).
+_WRAP = re.compile(r"[ \t]*\n(?![ \t])")
+
+
+def hf_summary(value: object) -> str:
+    """An abstract from the Hugging Face API as written there: paragraph breaks (and
+    spacing) kept, hard wraps joined, control characters and outer whitespace dropped."""
+    if not isinstance(value, str):
+        return ""
+    text = _CONTROLS.sub("", value.replace("\r\n", "\n")).strip()
+    return _WRAP.sub(" ", text) if "\n" in text else text
+
+
 def hf_entry(entry: object, location: str, source: str = "hf-daily") -> PaperRecord:
     """One element of ``/api/daily_papers`` (2024 and 2026 shapes)."""
     if not isinstance(entry, dict):
@@ -222,7 +345,7 @@ def hf_entry(entry: object, location: str, source: str = "hf-daily") -> PaperRec
         raise BadRecord("entry has no 'paper' object")
     ident = require_id(paper.get("id"))
     title = require_title(paper.get("title"), entry.get("title"))
-    abstract = clean(paper.get("summary")) or clean(entry.get("summary"))
+    abstract = hf_summary(paper.get("summary")) or hf_summary(entry.get("summary"))
     published = iso_date(paper.get("publishedAt"), "paper.publishedAt")
     # The 2026 shape says when the paper went on the daily list; in the 2024 shape
     # the entry's own publishedAt is that moment (paper.publishedAt is arXiv's).
@@ -251,10 +374,12 @@ def hf_entry(entry: object, location: str, source: str = "hf-daily") -> PaperRec
         num_comments=count(entry.get("numComments")),
         organization=_hf_organization(entry, paper),
         observed_at=on_daily or published,
+        hf_extra=_hf_extra(entry, paper),
         submission=SubmissionRecord(
             submitted_at=on_daily,
             submitter_name=clean(submitter.get("user") or submitter.get("name")),
             submitter_fullname=clean(submitter.get("fullname")),
+            hf_extra=_entry_extra(entry, paper),
         )
         if on_daily
         else None,

@@ -53,6 +53,12 @@ class Paper(models.Model):
         null=True, blank=True, help_text="when the source described the paper this way"
     )
     withdrawn = models.BooleanField(default=False)
+    # Fields of the Hugging Face API the hub keeps as the upstream sent them and serves
+    # again (``api.serializers``): the upstream's ObjectIds (``discussionId``, authors'
+    # ``_id``), ``mediaUrls``, ``githubRepoAddedBy``, ``ai_summary_model``, the full
+    # author list (hidden authors, claim status, user profiles) and the organization's
+    # own spelling. Empty for papers that never came from there.
+    hf_extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
@@ -129,6 +135,8 @@ class Submission(models.Model):
     )
     source = models.CharField(max_length=32, default="local")
     hidden = models.BooleanField(default=False, help_text="hidden from the daily list")
+    # The upstream entry's submitter profiles and ``isAuthorParticipating``, as sent.
+    hf_extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -139,6 +147,35 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.arxiv_id} on {self.submitted_at:%Y-%m-%d}"
+
+
+class EarlierListing(models.Model):
+    """An earlier day the upstream listed a paper on, besides its ``Submission``.
+
+    The upstream lists a paper again when it is submitted again (rarely: 4 of 2,489
+    entries in the recorded days). The paper's ``Submission`` is its latest entry,
+    which the pages show; each earlier entry is kept here so that the API's daily
+    list of that day has it too, as the upstream's has.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="earlier_listings")
+    submitted_at = models.DateTimeField()
+    submitter_name = models.CharField(max_length=100, blank=True)
+    submitter_fullname = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=32, default="hf-daily")
+    hf_extra = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["submitted_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "submitted_at"], name="earlier_listing_once_per_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id} also on {self.submitted_at:%Y-%m-%d}"
 
 
 class Upvote(models.Model):

@@ -61,6 +61,15 @@ def cards(with_authors: bool = False) -> QuerySet[Submission]:
     return qs
 
 
+# The order of a daily list (also of ``api.listing``'s merged lists).
+DAILY_ORDER = (
+    F("votes").desc(),
+    F("paper__published_at").desc(nulls_last=True),
+    "-submitted_at",
+    "paper__arxiv_id",
+)
+
+
 def daily_list(
     period: periods.Period,
     *,
@@ -69,13 +78,14 @@ def daily_list(
     submitter: str | None = None,
     with_authors: bool = False,
 ) -> Page:
-    """A day's, week's or month's papers: most upvoted first, ties by earlier submission."""
+    """A day's, week's or month's papers: most upvoted first, ties as the upstream
+    orders them: the paper newer on arXiv first, then the later submission."""
     start, end = period.bounds()
     qs = cards(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
     if submitter:
         qs = qs.filter(submitter_name=submitter)
     total = qs.count()
-    ordered = qs.order_by(F("votes").desc(), "submitted_at", "paper__arxiv_id")
+    ordered = qs.order_by(*DAILY_ORDER)
     items = list(ordered[offset : offset + limit])
     return Page(items, total, offset, limit)
 

@@ -27,6 +27,8 @@ class SubmissionRecord:
     submitted_at: dt.datetime
     submitter_name: str = ""
     submitter_fullname: str = ""
+    # The upstream entry's fields kept as sent (``Submission.hf_extra``).
+    hf_extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +60,8 @@ class PaperRecord:
     # When the source saw the paper like this; breaks ties between records of equal
     # version and source.
     observed_at: dt.datetime | None = None
+    # Hugging Face fields kept as the upstream sent them (``Paper.hf_extra``).
+    hf_extra: dict[str, Any] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Records cross a process boundary by the thousand when files are parsed in
@@ -67,7 +71,9 @@ class PaperRecord:
         org, sub = self.organization, self.submission
         values[_ORGANIZATION] = (org.slug, org.name, org.avatar_url) if org else None
         values[_SUBMISSION] = (
-            (sub.submitted_at, sub.submitter_name, sub.submitter_fullname) if sub else None
+            (sub.submitted_at, sub.submitter_name, sub.submitter_fullname, sub.hf_extra)
+            if sub
+            else None
         )
         return _rebuild, (tuple(values),)
 

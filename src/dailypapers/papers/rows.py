@@ -45,10 +45,17 @@ NEW_PAPER_COLUMNS = (
     "updated_at_source",
     "observed_at",
     "ai_keywords",
+    "hf_extra",
 )
 # Author and submission rows; ``paper_id`` comes first, added by the writer.
 AUTHOR_COLUMNS = ("position", "name", "slug", "hf_user")
-SUBMISSION_COLUMNS = ("submitted_at", "submitter_name", "submitter_fullname", "source")
+SUBMISSION_COLUMNS = (
+    "submitted_at",
+    "submitter_name",
+    "submitter_fullname",
+    "source",
+    "hf_extra",
+)
 
 # How each database takes a date and a JSON value as a parameter. "sqlite" stores
 # naive UTC text (what Django writes for a UTC connection); "postgresql" takes
@@ -126,6 +133,7 @@ def pack(record: PaperRecord, when: Converter, as_json: Converter) -> Packed:
         None if r.updated_at_source is None else when(r.updated_at_source),
         None if r.observed_at is None else when(r.observed_at),
         as_json(r.ai_keywords or []),
+        as_json(r.hf_extra or {}),
     )
     authors = tuple(
         (position, name[:300], slug(name), hf_user[:100])
@@ -137,6 +145,7 @@ def pack(record: PaperRecord, when: Converter, as_json: Converter) -> Packed:
             sub.submitter_name[:100],
             sub.submitter_fullname[:200],
             r.source,
+            as_json(sub.hf_extra or {}),
         )
         if sub is not None
         else None

@@ -21,8 +21,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.community.models import Organization
+from dailypapers.papers import entries
 from dailypapers.papers import rows as paper_rows
-from dailypapers.papers.models import SOURCE_RANKS, Paper, PaperAuthor, Submission, Upvote
+from dailypapers.papers.models import (
+    SOURCE_RANKS,
+    EarlierListing,
+    Paper,
+    PaperAuthor,
+    Submission,
+    Upvote,
+)
 from dailypapers.papers.records import PaperRecord
 
 # Metadata fields a winning record overwrites and a losing one only fills in.
@@ -47,14 +55,23 @@ _PAPER_COLUMNS = (
     *_TEXT_FIELDS,
     *_VALUE_FIELDS,
     "ai_keywords",
+    "hf_extra",
     "organization_id",
     "upvotes_imported",
     "comments_imported",
 )
-_SUBMISSION_COLUMNS = ("id", "submitted_at", "submitter_name", "submitter_fullname", "source")
+_SUBMISSION_COLUMNS = (
+    "id",
+    "submitted_at",
+    "submitter_name",
+    "submitter_fullname",
+    "source",
+    "hf_extra",
+)
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Submissions made on this site; imports never move or rewrite them.
-LOCAL_SOURCE = "local"
+LOCAL_SOURCE = entries.LOCAL_SOURCE
 # Keeps every IN (...) list and multi-row statement well under SQLite's variable limit.
 _CHUNK = 500
 _MAX_PARAMS = 900
@@ -184,6 +201,8 @@ def _merge(paper: Row, record: PaperRecord, orgs: dict[str, int], wins: bool) ->
             put(name, value)
     if record.ai_keywords and (wins or not paper["ai_keywords"]):
         put("ai_keywords", record.ai_keywords)
+    if record.hf_extra and (wins or not paper["hf_extra"]):
+        put("hf_extra", record.hf_extra)
     if record.organization and (wins or paper["organization_id"] is None):
         put("organization_id", orgs[record.organization.slug])
     if wins and record.observed_at is not None:
@@ -219,43 +238,6 @@ def _merged_authors(stored: Authors, record: PaperRecord, wins: bool) -> Authors
     if not users:
         return base
     return [(name, user or users.get(paper_rows.slug(name), "")) for name, user in base]
-
-
-def _submission_changes(sub: Row, record: PaperRecord) -> set[str]:
-    """Apply a record's daily-list entry to the stored ``sub`` row; return changed fields.
-
-    A paper can be put on the list again on a later day (the upstream then moves
-    it), so among records of equal source rank the latest submission wins, whatever
-    order the files are read in. Entries made on this site are kept as they are.
-    """
-    incoming = record.submission
-    if incoming is None or sub["source"] == LOCAL_SOURCE:
-        return set()
-    mine = (_rank(sub["source"]), sub["submitted_at"])
-    wins = (_rank(record.source), incoming.submitted_at) >= mine
-    updates: list[tuple[str, object]] = [
-        ("submitter_name", incoming.submitter_name[:100]),
-        ("submitter_fullname", incoming.submitter_fullname[:200]),
-    ]
-    if wins:
-        updates += [("submitted_at", incoming.submitted_at), ("source", record.source)]
-    changed = set()
-    for name, value in updates:
-        if value and (wins or not sub[name]) and sub[name] != value:
-            sub[name] = value
-            changed.add(name)
-    return changed
-
-
-def _new_submission(paper_id: int, record: PaperRecord) -> Row:
-    assert record.submission is not None
-    return {
-        "paper_id": paper_id,
-        "submitted_at": record.submission.submitted_at,
-        "submitter_name": record.submission.submitter_name[:100],
-        "submitter_fullname": record.submission.submitter_fullname[:200],
-        "source": record.source,
-    }
 
 
 # -- plain-row SQL -----------------------------------------------------------------
@@ -589,7 +571,11 @@ def _stored(known: list[int]) -> tuple[dict[str, Row], dict[int, Authors]]:
             split = len(_PAPER_COLUMNS)
             row = dict(zip(_PAPER_COLUMNS, values[:split], strict=True))
             sub = values[split:]
-            row["submission"] = dict(zip(_SUBMISSION_COLUMNS, sub, strict=True)) if sub[0] else None
+            row["submission"] = (
+                {**dict(zip(_SUBMISSION_COLUMNS, sub, strict=True)), "paper_id": row["id"]}
+                if sub[0]
+                else None
+            )
             existing[row["arxiv_id"]] = row
     authors: dict[int, Authors] = {}
     for ids in _chunks([p["id"] for p in existing.values()]):
@@ -614,6 +600,7 @@ def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
     replaced: list[int] = []
     new_submissions: list[Row] = []
     changed_submissions: list[tuple[int, Row, set[str]]] = []
+    earlier: list[Row] = []
 
     for prepared in papers:
         paper = existing.get(prepared.arxiv_id)
@@ -632,10 +619,10 @@ def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
         sub_changed: set[str] = set()
         sub = paper["submission"]
         if record.submission and sub is None:
-            new_submissions.append(_new_submission(pk, record))
+            new_submissions.append(entries.new_submission(pk, record))
             sub_changed = {"new"}
         elif record.submission:
-            sub_changed = _submission_changes(sub, record)
+            sub_changed = entries.submission_changes(sub, record, earlier)
             if sub_changed:
                 changed_submissions.append((sub["id"], sub, sub_changed))
         if fields or authors != stored or sub_changed:
@@ -666,6 +653,10 @@ def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
         names = list(new_submissions[0])
         _insert_rows(Submission, names, _params(Submission, names, new_submissions), now)
     _update_rows(Submission, changed_submissions)
+    if earlier:
+        EarlierListing.objects.bulk_create(
+            [EarlierListing(**row) for row in earlier], ignore_conflicts=True
+        )
     if new_papers:
         _insert_new(new_papers, orgs, now)
         result.new += len(new_papers)

@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from dailypapers.api import serializers
-from dailypapers.api.views import error, public_read
+from dailypapers.api.views import error, next_link, public_read
 from dailypapers.core import arxiv_ids, status
 from dailypapers.core.timefmt import iso_z
 from dailypapers.papers import queries
@@ -68,7 +68,10 @@ def search(request: HttpRequest) -> HttpResponse:
             return JsonResponse([], safe=False)
         hit = Hit(found, 1.0, [], [])
         return JsonResponse([entry(found, hit)], safe=False)
-    return JsonResponse([entry(hit.paper, hit) for hit in result.hits], safe=False)
+    response = JsonResponse([entry(hit.paper, hit) for hit in result.hits], safe=False)
+    if result.offset + len(result.hits) < result.total:
+        response["Link"] = next_link(request, page + 1)
+    return response
 
 
 @public_read
