@@ -308,6 +308,36 @@ def _similar() -> Json:
     }
 
 
+def _repos() -> Json:
+    repo_list = {"type": "array", "items": {"type": "object"}}
+    return {
+        "get": {
+            "operationId": "paperRepos",
+            "summary": "Models, datasets and Spaces citing a paper",
+            "description": "The Hugging Face Hub's shape; this hub does not mirror linked "
+            "repositories yet, so the lists are empty for papers it holds.",
+            "parameters": [_REF_PARAM],
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": ["models", "datasets", "spaces"],
+                        "properties": {
+                            "models": repo_list,
+                            "datasets": repo_list,
+                            "spaces": repo_list,
+                        },
+                    },
+                    "The linked repositories.",
+                ),
+                # The input layer refuses unstorable text (NUL, lone surrogates) anywhere.
+                "400": _BAD_INPUT,
+                "404": _NOT_FOUND,
+            },
+        }
+    }
+
+
 def _self_description() -> Json:
     return {
         "get": {
@@ -348,6 +378,7 @@ def description() -> Json:
             "/api/papers/search": _search(),
             "/api/papers/{ref}": _paper(),
             "/api/papers/{ref}/similar": _similar(),
+            "/api/arxiv/{ref}/repos": _repos(),
             "/api/openapi.json": _self_description(),
             "/api/docs": _docs(),
         },
