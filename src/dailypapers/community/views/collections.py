@@ -23,6 +23,7 @@ from dailypapers.community.collection_forms import CollectionForm, clean_name
 from dailypapers.community.models import Collection
 from dailypapers.community.queries import collections as queries
 from dailypapers.community.services import collections as services
+from dailypapers.config import Rate
 from dailypapers.core import arxiv_ids, ratelimit
 from dailypapers.core.params import optional_int, page_number
 from dailypapers.core.redirects import safe_next
@@ -31,7 +32,7 @@ from dailypapers.papers.views import not_found
 
 PAGE_SIZE = 50
 # Writes per user, per client IP, and the window in seconds.
-DEFAULT_RATE_LIMIT = (60, 300, 600)
+DEFAULT_RATE_LIMIT = Rate(per_account=60, per_ip=300, seconds=600)
 
 
 def _viewer(request: HttpRequest) -> AbstractBaseUser | None:

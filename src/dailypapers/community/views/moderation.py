@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
+from dailypapers.config import Rate
 from dailypapers.core import arxiv_ids, params, ratelimit
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
@@ -30,7 +31,7 @@ from dailypapers.papers.views import not_found
 
 View = Callable[..., HttpResponse]
 # Flags per user, per client IP, and the window in seconds.
-DEFAULT_FLAG_RATE_LIMIT = (20, 60, 3600)
+DEFAULT_FLAG_RATE_LIMIT = Rate(per_account=20, per_ip=60, seconds=3600)
 
 
 def is_moderator(user: object) -> bool:
