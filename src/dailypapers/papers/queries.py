@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -15,24 +14,9 @@ from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from dailypapers.core import periods
+from dailypapers.core.web import Page
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
-
-
-@dataclass
-class Page:
-    items: list[Submission]
-    total: int
-    offset: int
-    limit: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
 
 
 def _authors_count() -> Subquery:
@@ -77,7 +61,7 @@ def daily_list(
     limit: int = 100,
     submitter: str | None = None,
     with_authors: bool = False,
-) -> Page:
+) -> Page[Submission]:
     """A day's, week's or month's papers: most upvoted first, ties as the upstream
     orders them: the paper newer on arXiv first, then the later submission."""
     start, end = period.bounds()
@@ -130,7 +114,7 @@ def trending(
     period: periods.Period | None = None,
     submitter: str | None = None,
     with_authors: bool = False,
-) -> Page:
+) -> Page[Submission]:
     """Papers ranked by the trending formula at the moment ``now``.
 
     Without a period, the candidates are the trending window; with one, the papers of
@@ -174,7 +158,9 @@ def paper_by_id(arxiv_id: str) -> Paper | None:
     return Paper.objects.filter(arxiv_id=arxiv_id).first()
 
 
-def recent_papers(*, offset: int = 0, limit: int = 50, submitter: str | None = None) -> Page:
+def recent_papers(
+    *, offset: int = 0, limit: int = 50, submitter: str | None = None
+) -> Page[Submission]:
     """Newest daily-list entries first, regardless of day (the API's default listing)."""
     qs = cards(with_authors=True)
     if submitter:

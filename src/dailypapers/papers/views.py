@@ -18,6 +18,7 @@ from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.core.text import clean
+from dailypapers.core.web import not_found, retry_minutes, too_many
 from dailypapers.papers import cards, queries, services, submitting
 from dailypapers.papers.forms import SubmitForm
 from dailypapers.papers.models import Paper
@@ -37,28 +38,6 @@ TABS: tuple[tuple[periods.Kind, str], ...] = (
 def _period_url(period: periods.Period) -> str:
     segment = {"day": "date", "week": "week", "month": "month"}[period.kind]
     return f"/papers/{segment}/{period.key}"
-
-
-def not_found(
-    request: HttpRequest,
-    exception: Exception | None = None,
-    *,
-    message: str = "",
-    query: str = "",
-) -> HttpResponse:
-    latest = queries.latest_day()
-    mentioned = arxiv_ids.find(query) if query else None
-    context = {
-        "message": message or "There is nothing at this address.",
-        "query": query,
-        "latest_url": _period_url(periods.day(latest)) if latest else "/papers",
-        "arxiv_id": mentioned.id if mentioned else "",
-    }
-    return render(request, "404.html", context, status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
 
 
 def _render_period(
@@ -220,15 +199,9 @@ def upvote(request: HttpRequest, ref: str) -> HttpResponse:
         return HttpResponseRedirect(login_url)
     wait = _upvote_limited(request)
     if wait:
-        response: HttpResponse
         if _wants_json(request):
-            response = JsonResponse({"error": "too many votes; try again later"}, status=429)
-        else:
-            response = HttpResponse(
-                "Too many votes; try again later.", status=429, content_type="text/plain"
-            )
-        response["Retry-After"] = str(wait)
-        return response
+            return too_many(wait, JsonResponse({"error": "too many votes; try again later"}))
+        return too_many(wait, "Too many votes; try again later.")
     wanted = {"1": True, "0": False}.get(request.POST.get("vote", ""))
     state = services.toggle_upvote(int(request.user.pk), paper.pk, wanted)
     if _wants_json(request):
@@ -331,12 +304,8 @@ def submit_paper(request: HttpRequest) -> HttpResponse:
     form = SubmitForm(request.POST)
     wait = _submit_limited(request)
     if wait:
-        retry_minutes = max(1, (wait + 59) // 60)
-        response = _submit_page(
-            request, form, status=429, limited=True, retry_minutes=retry_minutes
-        )
-        response["Retry-After"] = str(wait)
-        return response
+        page = _submit_page(request, form, limited=True, retry_minutes=retry_minutes(wait))
+        return too_many(wait, page)
     if not form.is_valid():
         return _submit_page(request, form, status=400)
     data = form.cleaned_data
