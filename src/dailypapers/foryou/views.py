@@ -72,7 +72,7 @@ def _page(request: HttpRequest, period: periods.Period) -> HttpResponse:
         }
         for e in result.entries
     ]
-    before, after = paper_queries.neighbours(period)
+    before, after = paper_queries.nearest_days(period)
     previous = periods.containing(period.kind, before) if before else None
     following = periods.containing(period.kind, after) if after else None
     tabs = [

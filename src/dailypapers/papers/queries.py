@@ -30,7 +30,7 @@ def _authors_count() -> Subquery:
     )
 
 
-def cards(with_authors: bool = False) -> QuerySet[Submission]:
+def card_entries(with_authors: bool = False) -> QuerySet[Submission]:
     """Visible daily-list entries with everything a card shows, in one query."""
     qs = (
         Submission.objects.filter(hidden=False)
@@ -65,7 +65,7 @@ def daily_list(
     """A day's, week's or month's papers: most upvoted first, ties as the upstream
     orders them: the paper newer on arXiv first, then the later submission."""
     start, end = period.bounds()
-    qs = cards(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
+    qs = card_entries(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
     if submitter:
         qs = qs.filter(submitter_name=submitter)
     total = qs.count()
@@ -84,7 +84,7 @@ def latest_day() -> dt.date | None:
     return periods.local_date(newest) if newest else None
 
 
-def neighbours(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
+def nearest_days(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
     """The nearest days before and after ``period`` that have papers."""
     start, end = period.bounds()
     visible = Submission.objects.filter(hidden=False)
@@ -139,7 +139,7 @@ def trending(
     )
     rows.sort(key=lambda r: trending_formula.sort_key(r[1], r[2], r[3], now))
     chosen = [r[0] for r in rows[offset : offset + limit]]
-    by_pk = {s.pk: s for s in cards(with_authors).filter(pk__in=chosen)}
+    by_pk = {s.pk: s for s in card_entries(with_authors).filter(pk__in=chosen)}
     return Page([by_pk[pk] for pk in chosen if pk in by_pk], len(rows), offset, limit)
 
 
@@ -162,7 +162,7 @@ def recent_papers(
     *, offset: int = 0, limit: int = 50, submitter: str | None = None
 ) -> Page[Submission]:
     """Newest daily-list entries first, regardless of day (the API's default listing)."""
-    qs = cards(with_authors=True)
+    qs = card_entries(with_authors=True)
     if submitter:
         qs = qs.filter(submitter_name=submitter)
     total = qs.count()

@@ -47,7 +47,7 @@ def _render_period(
     page = queries.daily_list(period, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     # Previous and next lead to the nearest period that has papers, never into empty
     # days (or past the newest list into the future).
-    before, after = queries.neighbours(period)
+    before, after = queries.nearest_days(period)
     previous = periods.containing(period.kind, before) if before else None
     following = periods.containing(period.kind, after) if after else None
     tabs = [
