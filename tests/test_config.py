@@ -43,12 +43,12 @@ class TestReaders:
             config.env_int("DAILYPAPERS_X", 1)
 
 
-def _start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """``dailypapers check`` with a clean environment plus ``env``."""
+def _start(tmp_path: Path, command: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """``dailypapers COMMAND`` with a clean environment plus ``env``."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
     clean.update(DAILYPAPERS_SYNC_SOURCES="none", DAILYPAPERS_SEARCH_MODEL_AUTOBUILD="0", **env)
     return subprocess.run(
-        [sys.executable, "-m", "dailypapers", "--data-dir", str(tmp_path), "check"],
+        [sys.executable, "-m", "dailypapers", "--data-dir", str(tmp_path), command],
         env=clean,
         capture_output=True,
         text=True,
@@ -58,17 +58,18 @@ def _start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "says"),
+    ("command", "name", "value", "says"),
     [
-        ("DAILYPAPERS_SYNC_TIMEOUT", "thirty", "must be a number, got 'thirty'"),
-        ("DAILYPAPERS_SUBMIT_ARXIV_TIMEOUT", "10s", "must be a number, got '10s'"),
-        ("DAILYPAPERS_PAGE_CACHE_SECONDS", "1.5", "must be an integer, got '1.5'"),
+        ("check", "DAILYPAPERS_SYNC_TIMEOUT", "thirty", "must be a number, got 'thirty'"),
+        ("check", "DAILYPAPERS_SUBMIT_ARXIV_TIMEOUT", "10s", "must be a number, got '10s'"),
+        ("check", "DAILYPAPERS_PAGE_CACHE_SECONDS", "1.5", "must be an integer, got '1.5'"),
+        ("serve", "DAILYPAPERS_PORT", "eighty", "must be an integer, got 'eighty'"),
     ],
 )
 def test_a_bad_value_stops_the_start_with_exit_78(
-    tmp_path: Path, name: str, value: str, says: str
+    tmp_path: Path, command: str, name: str, value: str, says: str
 ) -> None:
-    done = _start(tmp_path, **{name: value})
+    done = _start(tmp_path, command, **{name: value})
     assert done.returncode == 78, done.stderr
     assert f"dailypapers: configuration error: {name} {says}" in done.stderr
     assert "Traceback" not in done.stderr
