@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim
+from dailypapers.core import periods
 from dailypapers.core.models import RateLimitCounter
 from dailypapers.ingest import http
 from dailypapers.papers import submitting
@@ -153,7 +154,7 @@ class TestSuccess:
         assert asked.params["id_list"] == PAPER
         assert asked.headers["user-agent"].startswith("dailypapers/")
 
-        today = timezone.localdate().isoformat()
+        today = periods.local_date(sub.submitted_at).isoformat()
         daily = body(Client().get(f"/papers/date/{today}"))
         assert TITLE in daily
         assert 'Submitted by <a href="/users/ada">Ada Lovelace</a>' in daily
