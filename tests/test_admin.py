@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from dailypapers.community.models import AuthorClaim, ModerationAction, Organiza
 from dailypapers.community.services import claims
 from dailypapers.community.views import authors as author_views
 from dailypapers.papers.models import PaperAuthor
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from dailypapers.community.models import AuthorClaim, Comment, ModerationAction
 from dailypapers.community.services import comments as services
 from dailypapers.community.views import comments as views
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 PAPER = "2604.00001"
 PAGE = f"/papers/{PAPER}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from dailypapers.community.models import AuthorClaim, Membership, Organization
 from dailypapers.community.views import orgs as org_views
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

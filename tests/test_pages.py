@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from dailypapers.core import periods
 from dailypapers.papers import queries
 from dailypapers.papers.models import Paper, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.test import Client
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import upsert_papers
 from dailypapers.search import Filters, conf, documents, engine, follow, index, querylang
-from tests.factories import paper, record, utc
-from tests.shared import SHARED_DATA
+from tests.support.factories import paper, record, utc
+from tests.support.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dailypapers.ingest import sync
 from dailypapers.ingest.models import SyncRun, SyncState
-from tests.test_sync_replay import Replay, Reply, replay  # noqa: F401
+from tests.support.replay import Replay, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def _days_asked(server: Replay) -> list[str]:
 
 
 def test_the_first_turn_backfills_a_week_later_turns_the_recent_days(
-    replay: Replay,  # noqa: F811
+    replay: Replay,
     settings: Any,
     frozen_now: dt.datetime,
 ) -> None:

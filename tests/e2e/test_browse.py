@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.e2e.hub import (
+from tests.support.hub import (
     CHROMIUM,
     clean_env,
     cli,

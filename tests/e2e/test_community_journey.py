@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Expect, Locator, Page
 
-from tests.e2e.hub import (
+from tests.support.hub import (
     CHROMIUM,
     clean_env,
     cli,
@@ -24,8 +24,8 @@ from tests.e2e.hub import (
     scratch_database,
     start_server,
 )
-from tests.test_digest_sink import Sink, running_sink
-from tests.test_sync_replay import Replay
+from tests.support.mail import Sink, running_sink
+from tests.support.replay import Replay
 
 pytestmark = [
     pytest.mark.browser,

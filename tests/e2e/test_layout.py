@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, FloatRect, Page, Route, ViewportSize, expect
 
-from tests.e2e.hub import (
+from tests.support.hub import (
     CHROMIUM,
     clean_env,
     cli,
