@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import browser
 from tests.support.clock import Clock
 from tests.support.replay import replay
 
-__all__ = ["replay"]  # fixtures defined in tests/support, shared by every module
+__all__ = ["browser", "replay"]  # fixtures defined in tests/support, shared by every module
 
 NETGUARD = Path(__file__).with_name("netguard")
 

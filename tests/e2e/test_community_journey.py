@@ -20,7 +20,6 @@ from tests.support.hub import (
     clean_env,
     cli,
     daily_file,
-    launched_chromium,
     scratch_database,
     start_server,
 )
@@ -81,12 +80,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory, mail: Sink, arxiv: Replay) -> 
             yield server.url
         finally:
             server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 def _page(browser: Browser, *, javascript: bool) -> Iterator[Page]:
