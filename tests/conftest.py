@@ -1,9 +1,18 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.browser import browser
+from tests.support.clock import Clock
+from tests.support.replay import replay
+
+__all__ = ["browser", "replay"]  # fixtures defined in tests/support, shared by every module
 
 NETGUARD = Path(__file__).with_name("netguard")
 
@@ -42,3 +51,22 @@ def empty_page_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """``time.time()`` stands still until the test calls ``clock.advance(seconds)``."""
+    frozen = Clock()
+    monkeypatch.setattr(time, "time", frozen)
+    yield frozen
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    """``django.utils.timezone.now()`` gives one moment for the whole test, so a day
+    derived from it cannot change at midnight between two calls."""
+    from django.utils import timezone
+
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment

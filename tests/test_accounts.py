@@ -22,8 +22,9 @@ from dailypapers.accounts.models import LoginFailures, Profile
 from dailypapers.config import Rate
 from dailypapers.papers.models import Submission
 from dailypapers.papers.services import toggle_upvote
-from tests.factories import paper, utc
-from tests.test_digest_sink import Sink, running_sink, use_sink
+from tests.support.factories import paper, utc
+from tests.support.mail import Sink, link_in, running_sink, use_sink
+from tests.support.web import without_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -44,19 +45,6 @@ def mail(settings: Any) -> Iterator[Sink]:
 
 def member(username: str = "ada", email: str = "ada@example.org") -> User:
     return services.sign_up(username, email, PASSWORD)
-
-
-def without_tokens(response: HttpResponseBase) -> str:
-    """The page without its CSRF tokens, which differ from one answer to the next."""
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body(response))
-
-
-def link_in(sink: Sink, address: str) -> str:
-    (message,) = sink.to(address)
-    text = message.get_content()
-    found = re.search(r"https://papers\.example\.org(/\S+)", text)
-    assert found, text
-    return found.group(1)
 
 
 def signup_form(**changes: str) -> dict[str, str]:

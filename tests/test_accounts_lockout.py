@@ -21,8 +21,8 @@ from django.test import Client
 from dailypapers.accounts import mailing, services
 from dailypapers.accounts.models import LoginFailures
 from dailypapers.config import Rate
-from tests.test_accounts import link_in, without_tokens
-from tests.test_digest_sink import Sink, running_sink, use_sink
+from tests.support.mail import Sink, link_in, running_sink, use_sink
+from tests.support.web import without_tokens
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,6 @@ database has the last word, and its refusal must come back as a form error, not 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +19,8 @@ from django.db import connection
 from django.test import Client
 
 from dailypapers.config import Rate
+from tests.support.races import race_on_sqlite
 
-REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
 RACERS = 20
 
@@ -126,17 +123,11 @@ EXPECTED = {
 }
 
 
-# A fresh interpreter against a file database set up like production (WAL, busy
-# timeout, IMMEDIATE transactions), as in tests/test_upvotes.py.
-_SQLITE_RACE = """
-import json, django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from django.conf import settings
-from tests.test_accounts_races import race
-print(json.dumps(race(settings)))
-"""
+def race_on_a_fresh_database() -> dict[str, Any]:
+    """The race in a process of its own (see tests/support/races.py)."""
+    from django.conf import settings
+
+    return race(settings)
 
 
 def _jsonable(expected: dict[str, Any]) -> dict[str, Any]:
@@ -144,23 +135,7 @@ def _jsonable(expected: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_simultaneous_sign_ups_on_sqlite(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
-    env |= {
-        "DAILYPAPERS_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
-        "PYTHONPATH": str(REPO),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _SQLITE_RACE],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == _jsonable(EXPECTED)
+    assert race_on_sqlite(race_on_a_fresh_database, tmp_path) == _jsonable(EXPECTED)
 
 
 @pytest.mark.django_db(transaction=True)

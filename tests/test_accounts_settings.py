@@ -25,9 +25,8 @@ from dailypapers.community.services import collections
 from dailypapers.config import Rate
 from dailypapers.papers.models import PaperAuthor, Submission
 from dailypapers.papers.services import toggle_upvote
-from tests.factories import paper, utc
-from tests.test_accounts import link_in
-from tests.test_digest_sink import Sink, running_sink, use_sink
+from tests.support.factories import paper, utc
+from tests.support.mail import Sink, link_in, running_sink, use_sink
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,8 +18,9 @@ from dailypapers.ingest.pipeline import run_import
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from dailypapers.papers.serializers import THUMBNAIL_URL
 from dailypapers.papers.services import upsert_papers
-from tests.factories import paper, record, utc
-from tests.shared import SHARED_DATA
+from tests.support.factories import paper, record, utc
+from tests.support.shared import SHARED_DATA
+from tests.support.web import hang_up_on_live_server
 
 pytestmark = pytest.mark.django_db
 
@@ -556,21 +556,7 @@ def hf_api(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
         yield HfApi(endpoint=live_server.url, token=False), seen
     finally:
         request_started.disconnect(record_request)
-        _hang_up()
-
-
-def _hang_up() -> None:
-    """Close the client's kept-alive connections and wait for the server to finish them.
-
-    A server thread holds its database connection for as long as the client keeps the
-    socket open, which would keep the test database from being dropped.
-    """
-    from huggingface_hub import close_session
-
-    close_session()
-    for thread in threading.enumerate():
-        if "process_request_thread" in thread.name:
-            thread.join(timeout=10)
+        hang_up_on_live_server()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from dailypapers.papers.models import Paper
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.factories import paper, utc
-from tests.test_api import _hang_up
+from tests.support.factories import paper, utc
+from tests.support.web import hang_up_on_live_server
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +82,7 @@ def live_hub(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     try:
         yield str(live_server.url)
     finally:
-        _hang_up()
+        hang_up_on_live_server()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from dailypapers.ingest.pipeline import run_import
-from tests.shared import SHARED_DATA
+from tests.support.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 

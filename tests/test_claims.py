@@ -7,8 +7,6 @@ to every killed process in a container that has no init to reap it.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +18,9 @@ from dailypapers.core import claims
 from dailypapers.digests import sending
 from dailypapers.digests.models import DigestSend, SendStatus
 from dailypapers.ingest import sync
-from tests.factories import utc
-from tests.test_digest_sink import subscriber
+from tests.support.claims import ended_pid, holder_for, start_of
+from tests.support.digests import subscriber
+from tests.support.factories import utc
 
 SIGNED_UP = utc(2026, 4, 6, 12)
 DUE = utc(2026, 4, 7, 8)  # the next 08:00 UTC slot
@@ -29,33 +28,6 @@ DUE = utc(2026, 4, 7, 8)  # the next 08:00 UTC slot
 
 def state_of(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-
-
-def start_of(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
-    except FileNotFoundError:
-        return "0"
-
-
-def holder_for(pid: int, *, start: str | None = None, run: str = "", place: str = "") -> str:
-    """A holder of this machine for ``pid``, as that process would have written it."""
-    host, _, _, own_run, own_place = claims.new_holder().split(":")
-    return ":".join(
-        [
-            host,
-            str(pid),
-            start_of(pid) if start is None else start,
-            run or f"0badc0de-{own_run.split('-')[1]}",
-            place or own_place,
-        ]
-    )
-
-
-def ended_pid() -> int:
-    ended = subprocess.Popen([sys.executable, "-c", ""])
-    ended.wait()
-    return ended.pid
 
 
 @pytest.fixture

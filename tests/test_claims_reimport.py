@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from dailypapers.community.models import AuthorClaim
 from dailypapers.papers.models import Paper, PaperAuthor
 from dailypapers.papers.services import upsert_papers
-from tests.factories import record, utc
+from tests.support.factories import record, utc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

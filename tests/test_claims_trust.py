@@ -29,7 +29,7 @@ from dailypapers.community.models import (
 )
 from dailypapers.community.services import claims, orgs
 from dailypapers.papers.models import Organization, Paper, PaperAuthor
-from tests.factories import paper
+from tests.support.factories import paper
 
 pytestmark = pytest.mark.django_db
 

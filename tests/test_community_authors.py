@@ -16,12 +16,11 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim, ModerationAction
-from dailypapers.community.queries.authors import claimed_papers
 from dailypapers.community.services import claims
 from dailypapers.community.views import authors as author_views
 from dailypapers.config import Rate
-from dailypapers.papers.models import Organization, Paper, PaperAuthor
-from tests.factories import paper, utc
+from dailypapers.papers.models import Organization, PaperAuthor
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -383,19 +382,3 @@ class TestReview:
         for k in range(1, 12):
             AuthorClaim.objects.create(author=entry(position=k), user=make_user(f"u{k}"))
         assert count() == small
-
-
-class TestClaimedPapers:
-    def test_confirmed_claims_newest_first(self) -> None:
-        ada = make_user("ada")
-        paper("2604.00001", title="Old", published_at=utc(2025, 1, 1))
-        paper("2604.00002", title="New", published_at=utc(2026, 1, 1))
-        paper("2604.00003", title="Pending", published_at=utc(2026, 2, 1))
-        for arxiv_id in ("2604.00001", "2604.00002"):
-            AuthorClaim.objects.create(author=entry(arxiv_id), user=ada, status=CONFIRMED)
-        AuthorClaim.objects.create(author=entry("2604.00003"), user=ada)
-        found = claimed_papers(ada)
-        assert [p.title for p in found] == ["New", "Old"]
-        first_authors = found[0].first_authors  # type: ignore[attr-defined]
-        assert [a.name for a in first_authors] == ["Ada Lovelace", "Alan Turing"]
-        assert isinstance(found[0], Paper)

@@ -19,7 +19,7 @@ from dailypapers.community.services import collections as services
 from dailypapers.community.views import collections as views
 from dailypapers.config import Rate
 from dailypapers.papers.models import Paper
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -19,12 +19,11 @@ from django.utils import timezone
 from dailypapers.accounts.models import Profile
 from dailypapers.community.markdown import render, sanitize
 from dailypapers.community.models import AuthorClaim, Comment, ModerationAction
-from dailypapers.community.queries.comments import by_user
 from dailypapers.community.services import comments as services
 from dailypapers.community.views import comments as views
 from dailypapers.config import Rate
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 PAPER = "2604.00001"
 PAGE = f"/papers/{PAPER}"
@@ -566,22 +565,6 @@ class TestBadgesAndActions:
         assert 'type="text" name="reason"' in remove_form
         assert 'name="csrfmiddlewaretoken"' in remove_form
         assert f'<input type="hidden" name="next" value="{PAGE}">' in remove_form
-
-    def test_by_user_lists_visible_comments_newest_first(
-        self, ada: User, alan: User, target: Paper
-    ) -> None:
-        other = paper("2604.00002")
-        first = services.post(ada, target, "First")
-        gone = services.post(ada, other, "Gone")
-        last = services.post(ada, other, "Last")
-        services.post(alan, target, "Not ada's")
-        services.delete(ada, gone.pk)
-        with CaptureQueriesContext(connection) as queries:
-            found = by_user(ada)
-            titles = [c.paper.arxiv_id for c in found]
-        assert [c.pk for c in found] == [last.pk, first.pk]
-        assert titles == ["2604.00002", PAPER]
-        assert len(queries) == 1
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from dailypapers.community.models import AuthorClaim, Membership
 from dailypapers.community.views import orgs as org_views
 from dailypapers.config import Rate
 from dailypapers.papers.models import Organization, Paper, PaperAuthor, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

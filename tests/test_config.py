@@ -13,7 +13,7 @@ import pytest
 
 from dailypapers import config
 from dailypapers.config import ConfigError
-from tests.shared import REPO
+from tests.support.shared import REPO
 
 
 class TestReaders:

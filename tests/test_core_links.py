@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dailypapers.core import links
-from tests.shared import SHARED_DATA
+from tests.support.shared import SHARED_DATA
 
 HF = SHARED_DATA / "hf-daily-papers"
 

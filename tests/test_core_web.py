@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from dailypapers.core import web
 from dailypapers.papers import queries
 from dailypapers.papers.models import Paper
-from tests import factories
+from tests.support import factories
 
 rf = RequestFactory()
 

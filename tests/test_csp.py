@@ -13,7 +13,8 @@ from django.test import Client
 from dailypapers.digests import services as digest_services
 from dailypapers.digests import tokens
 from dailypapers.digests.models import Subscription
-from tests.e2e.hub import (
+from tests.support.hostile import DAY, PAPER, Hub, seed
+from tests.support.hub import (
     CHROMIUM,
     clean_env,
     cli,
@@ -22,7 +23,6 @@ from tests.e2e.hub import (
     scratch_database,
     start_server,
 )
-from tests.hostile import DAY, PAPER, Hub, seed
 
 pytestmark = pytest.mark.django_db
 

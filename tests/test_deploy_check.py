@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.hub import clean_env, cli
+from tests.support.hub import clean_env, cli
 
 PRODUCTION = {
     "DAILYPAPERS_HTTPS": "1",

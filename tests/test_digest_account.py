@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from dailypapers.accounts.services import profile_of
 from dailypapers.digests.models import Subscription
-from tests.test_digest_sink import Sink, running_sink, use_sink
+from tests.support.mail import Sink, running_sink, use_sink
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Browser
 
 from dailypapers.digests import sending
-from tests.e2e.hub import CHROMIUM, launched_chromium
-from tests.factories import paper, utc
-from tests.test_digest_send import DUE, SIGNED_UP, html_part
-from tests.test_digest_sink import running_sink, subscriber, use_sink
+from tests.support.digests import DUE, SIGNED_UP, subscriber
+from tests.support.factories import paper, utc
+from tests.support.hub import CHROMIUM, launched_chromium
+from tests.support.mail import html_part, running_sink, use_sink
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dailypapers.digests.models import DigestSend, Subscription
-from tests.factories import paper, utc
-from tests.test_digest_sink import Sink, running_sink, use_sink
+from tests.support.factories import paper, utc
+from tests.support.mail import Sink, running_sink, use_sink
 
 pytestmark = pytest.mark.django_db
 

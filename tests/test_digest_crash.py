@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from dailypapers.digests import schedule
-from tests.e2e.hub import clean_env, cli, scratch_database
-from tests.test_digest_sink import Sink, running_sink
+from tests.support.hub import clean_env, cli, scratch_database
+from tests.support.mail import Sink, running_sink
 
 SUBSCRIBERS = 120
 

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from dailypapers.digests import schedule, sending, tokens
 from dailypapers.digests.models import Subscription
-from tests.factories import paper, utc
-from tests.test_digest_sink import Sink, running_sink, subscriber, use_sink
+from tests.support.digests import subscriber
+from tests.support.factories import paper, utc
+from tests.support.mail import Sink, running_sink, use_sink
 
 pytestmark = pytest.mark.django_db
 

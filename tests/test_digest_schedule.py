@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dailypapers.digests import schedule
-from tests.factories import utc
+from tests.support.factories import utc
 
 
 def test_daily_slots_are_weekdays_at_the_local_hour() -> None:

@@ -6,7 +6,6 @@ import datetime as dt
 import smtplib
 from collections import Counter
 from collections.abc import Iterator
-from email.message import EmailMessage
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,14 +14,12 @@ import pytest
 from dailypapers.digests import sending
 from dailypapers.digests.mail import Mailer
 from dailypapers.digests.models import DigestSend, SendStatus, Subscription
-from tests.factories import paper, utc
-from tests.test_claims import holder_for
-from tests.test_digest_sink import Sink, free_port, running_sink, subscriber, use_sink
+from tests.support.claims import holder_for
+from tests.support.digests import DUE, SIGNED_UP, subscriber
+from tests.support.factories import paper, utc
+from tests.support.mail import Sink, free_port, html_part, running_sink, text_part, use_sink
 
 pytestmark = pytest.mark.django_db
-
-SIGNED_UP = utc(2026, 4, 6, 12)  # a Monday
-DUE = utc(2026, 4, 7, 8)  # Tuesday's 08:00 UTC slot: papers from Monday 08:00 on
 
 
 @pytest.fixture
@@ -56,18 +53,6 @@ def papers() -> None:
     )
     paper("2604.00003", title="Before the window", submitted_at=utc(2026, 4, 6, 7), upvotes=500)
     paper("2604.00004", title="After the slot", submitted_at=utc(2026, 4, 7, 9), upvotes=500)
-
-
-def text_part(message: EmailMessage) -> str:
-    part = message.get_body(("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
-def html_part(message: EmailMessage) -> str:
-    part = message.get_body(("html",))
-    assert part is not None
-    return str(part.get_content())
 
 
 class Links(HTMLParser):

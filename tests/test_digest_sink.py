@@ -1,139 +1,14 @@
-"""A real SMTP server for the digest tests (aiosmtpd on 127.0.0.1), and its own tests.
-
-The sink records every message it accepts and can be told, per address, to refuse
-at RCPT or DATA with any reply (421, 451, 550, ...) or to drop the connection
-after receiving a message without acknowledging it. Other digest test modules
-use ``running_sink`` and ``use_sink``.
-"""
+"""The SMTP sink of tests/support/mail.py refuses, drops and records as told."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import email
-import email.policy
 import smtplib
-import socket
-import threading
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-DROP = "drop"
-
-
-@dataclass(frozen=True)
-class Received:
-    sender: str
-    recipients: list[str]
-    message: EmailMessage
-
-
-class SinkHandler:
-    def __init__(self) -> None:
-        self.received: list[Received] = []
-        self.delay = 0.0
-        self._lock = threading.Lock()
-        self._rcpt_rules: dict[str, deque[str]] = defaultdict(deque)
-        self._data_rules: dict[str, deque[str]] = defaultdict(deque)
-
-    def _next(self, rules: dict[str, deque[str]], address: str) -> str | None:
-        with self._lock:
-            for key in (address.lower(), "*"):
-                if rules[key]:
-                    return rules[key].popleft()
-        return None
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
-    ) -> str:
-        reply = self._next(self._rcpt_rules, address)
-        if reply:
-            return reply
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        reply = self._next(self._data_rules, envelope.rcpt_tos[0])
-        if reply == DROP:
-            # Received the whole message, never acknowledged it: per RFC 5321 the
-            # message is not accepted, and the client sees the connection drop.
-            server.transport.close()
-            return "421 closing"
-        if reply:
-            return reply
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        with self._lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-
-class Sink:
-    def __init__(self, host: str, port: int, handler: SinkHandler) -> None:
-        self.host, self.port, self.handler = host, port, handler
-
-    @property
-    def url(self) -> str:
-        return f"smtp://{self.host}:{self.port}"
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return [r.message for r in self.handler.received]
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [r.message for r in self.handler.received if address in r.recipients]
-
-    def per_recipient(self) -> Counter[str]:
-        return Counter(a for r in self.handler.received for a in r.recipients)
-
-    def refuse(self, address: str, reply: str, *, times: int = 1, at: str = "rcpt") -> None:
-        """Answer ``reply`` (e.g. "550 5.1.1 no such user") to the next ``times`` tries."""
-        rules = self.handler._rcpt_rules if at == "rcpt" else self.handler._data_rules
-        rules[address.lower()].extend([reply] * times)
-
-    def drop(self, address: str, *, times: int = 1) -> None:
-        self.handler._data_rules[address.lower()].extend([DROP] * times)
-
-    def clear(self) -> None:
-        self.handler.received.clear()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextlib.contextmanager
-def running_sink() -> Iterator[Sink]:
-    handler = SinkHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield Sink("127.0.0.1", port, handler)
-    finally:
-        controller.stop()
-
-
-def use_sink(settings: Any, sink: Sink) -> None:
-    """Point Django's SMTP backend at ``sink`` (pytest-django swaps in locmem otherwise)."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
+from tests.support.mail import Sink, running_sink
 
 
 @pytest.fixture
@@ -171,22 +46,3 @@ def test_the_sink_drops_the_connection_without_accepting(sink: Sink) -> None:
     with pytest.raises(smtplib.SMTPServerDisconnected):
         _send(sink, "a@example.org")
     assert sink.messages == []
-
-
-def subscriber(
-    email_address: str,
-    *,
-    now: Any,
-    hour: int = 8,
-    time_zone: str = "UTC",
-    frequency: str = "daily",
-    categories: tuple[str, ...] = (),
-    organizations: tuple[str, ...] = (),
-) -> Any:
-    """A confirmed subscription made at ``now`` (its first digest is the next slot)."""
-    from dailypapers.digests import services
-    from dailypapers.digests.models import Subscription
-
-    choices = services.Choices(frequency, hour, time_zone, categories, organizations)
-    services.admin_subscribe([email_address], choices, confirmed=True, now=now)
-    return Subscription.objects.get(email=email_address)

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 
 from dailypapers.digests import sending, services
 from dailypapers.digests.models import Subscription
-from tests.factories import paper, utc
-from tests.test_digest_send import DUE, SIGNED_UP, text_part
-from tests.test_digest_sink import Sink, running_sink, use_sink
+from tests.support.digests import DUE, SIGNED_UP
+from tests.support.factories import paper, utc
+from tests.support.mail import Sink, running_sink, text_part, use_sink
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import re
 
 from django.core.management import get_commands
 
-from tests.shared import REPO
+from tests.support.shared import REPO
 
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 # Read by the code but not settings a person sets: the test runner's database name and

@@ -15,7 +15,7 @@ from django.test import Client
 
 from dailypapers.community.services import collections as collection_services
 from dailypapers.search import index
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

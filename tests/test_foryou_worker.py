@@ -1,6 +1,6 @@
 """The worker's For-you job: profiles of active readers, claimed by conditional update.
 
-Uses the stand-in encoder of test_foryou (the real model is not what is tested here).
+Uses the stand-in encoder of tests/support/foryou.py (the real model is not what is tested here).
 """
 
 from __future__ import annotations
@@ -16,10 +16,15 @@ from dailypapers.core import worker
 from dailypapers.foryou import services
 from dailypapers.foryou.models import Preference, Profile
 from dailypapers.papers.models import Paper
-from tests.test_foryou import hub, upvote  # noqa: F401 - the fixture
+from tests.support.foryou import seed_hub, upvote
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count()
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> dict[str, Paper]:
+    return seed_hub(monkeypatch)
 
 
 def readers(count: int, *, logged_in: dt.datetime | None) -> list[User]:
@@ -33,7 +38,7 @@ def readers(count: int, *, logged_in: dt.datetime | None) -> list[User]:
     return out
 
 
-def test_active_readers_get_profiles_and_others_do_not(hub: dict[str, Paper]) -> None:  # noqa: F811
+def test_active_readers_get_profiles_and_others_do_not(hub: dict[str, Paper]) -> None:
     now = timezone.now()
     active = readers(3, logged_in=now - dt.timedelta(days=1))
     idle = readers(2, logged_in=now - dt.timedelta(days=90)) + readers(1, logged_in=None)
@@ -49,7 +54,7 @@ def test_active_readers_get_profiles_and_others_do_not(hub: dict[str, Paper]) ->
     assert services.refresh_profiles(now + services.REFRESH + dt.timedelta(minutes=1)) == 2
 
 
-def test_two_workers_never_claim_the_same_reader(hub: dict[str, Paper]) -> None:  # noqa: F811
+def test_two_workers_never_claim_the_same_reader(hub: dict[str, Paper]) -> None:
     now = timezone.now()
     readers(5, logged_in=now)
     first_token, first = services.claim_batch(now, size=3)
@@ -63,7 +68,7 @@ def test_two_workers_never_claim_the_same_reader(hub: dict[str, Paper]) -> None:
     assert not services.store_profile(User.objects.get(pk=first[0]), now, claim=first_token)
 
 
-def test_the_job_is_registered(hub: dict[str, Paper]) -> None:  # noqa: F811
+def test_the_job_is_registered(hub: dict[str, Paper]) -> None:
     worker.discover()
     job = {j.name: j for j in worker.jobs()}["foryou.profiles"]
     readers(1, logged_in=timezone.now())

@@ -34,8 +34,8 @@ from hypothesis import strategies as st
 from dailypapers.digests import services as digest_services
 from dailypapers.digests import tokens
 from dailypapers.digests.models import Subscription
-from tests.hostile import DAY, PAPER, PASSWORD, UNICODE_DIGITS, Hub, seed
-from tests.test_sync_replay import Replay, Reply
+from tests.support.hostile import DAY, PAPER, PASSWORD, UNICODE_DIGITS, Hub, seed
+from tests.support.replay import Replay, Reply
 
 # Examples per URL pattern besides CLASSICS; each makes five requests (GET as a
 # visitor and as staff, POST as a visitor, a user and staff).

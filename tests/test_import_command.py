@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import io
 import json
 import os
 import pty
@@ -21,23 +20,14 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.core.management import call_command
 
 from dailypapers.papers.models import Paper
-from tests.shared import SHARED_DATA
+from tests.support.commands import run_import_command
+from tests.support.shared import SHARED_DATA
 
 HF = SHARED_DATA / "hf-daily-papers"
 DAILY_2026 = HF / "api-2026-03_2026-08"
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run_command(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("import", *args, "--no-progress", stdout=out, stderr=err)
-    except SystemExit as exc:
-        return int(exc.code or 0), out.getvalue(), err.getvalue()
-    return 0, out.getvalue(), err.getvalue()
 
 
 def entry(arxiv_id: str, title: str = "A title") -> dict[str, Any]:
@@ -61,11 +51,11 @@ def entry(arxiv_id: str, title: str = "A title") -> dict[str, Any]:
 def test_summary_and_exit_status_0() -> None:
     day = DAILY_2026 / "2026-04-07.json"
     count = len(json.loads(day.read_text()))
-    status, out, err = run_command(str(day))
+    status, out, err = run_import_command(str(day))
     assert status == 0
     assert out.strip() == f"Imported 1 files: {count} new, 0 updated, 0 unchanged, 0 skipped."
     assert "skipped" not in err
-    status, out, _ = run_command(str(day))
+    status, out, _ = run_import_command(str(day))
     assert status == 0
     assert out.strip() == f"Imported 1 files: 0 new, 0 updated, {count} unchanged, 0 skipped."
 
@@ -76,7 +66,7 @@ def test_exit_status_1_when_something_was_skipped(tmp_path: Path) -> None:
     path.write_text(
         json.dumps(entry("2604.00001")) + "\n{not json\n" + json.dumps(entry("2604.00003")) + "\n"
     )
-    status, out, err = run_command(str(path))
+    status, out, err = run_import_command(str(path))
     assert status == 1
     assert out.strip() == "Imported 1 files: 2 new, 0 updated, 0 unchanged, 1 skipped."
     assert f"skipped {path}:2: malformed JSON line" in err
@@ -88,13 +78,13 @@ def test_exit_status_1_when_something_was_skipped(tmp_path: Path) -> None:
 def test_exit_status_2_when_nothing_could_be_read(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("[{")
-    status, _, err = run_command(str(broken))
+    status, _, err = run_import_command(str(broken))
     assert status == 2
     assert f"skipped {broken}: malformed JSON" in err
     empty = tmp_path / "empty-folder"
     empty.mkdir()
     (empty / "notes.txt").write_text("not an import file")
-    assert run_command(str(empty))[0] == 2
+    assert run_import_command(str(empty))[0] == 2
 
 
 @pytest.mark.django_db
@@ -102,7 +92,7 @@ def test_a_missing_path_stops_before_anything_is_imported(tmp_path: Path) -> Non
     good = tmp_path / "good.json"
     good.write_text(json.dumps([entry("2604.00001")]))
     missing = tmp_path / "typo.json"
-    status, out, err = run_command(str(good), str(missing))
+    status, out, err = run_import_command(str(good), str(missing))
     assert status == 2
     assert f"{missing}: no such file or folder" in err
     assert out == ""
@@ -118,7 +108,7 @@ def test_folders_are_read_recursively_and_hidden_files_ignored(tmp_path: Path) -
     (tmp_path / ".hidden.json").write_text(json.dumps([entry("2604.00003")]))
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "x.json").write_text(json.dumps([entry("2604.00004")]))
-    status, out, _ = run_command(str(tmp_path))
+    status, out, _ = run_import_command(str(tmp_path))
     assert status == 0
     assert out.strip() == "Imported 2 files: 2 new, 0 updated, 0 unchanged, 0 skipped."
     assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == ["2604.00001", "2604.00002"]

@@ -20,8 +20,8 @@ from dailypapers.ingest.pipeline import ImportSummary, run_import
 from dailypapers.papers.models import Organization, Paper, PaperAuthor, Submission
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import UpsertResult, upsert_papers
-from tests.factories import utc
-from tests.shared import SHARED_DATA
+from tests.support.factories import hf_entry, utc
+from tests.support.shared import SHARED_DATA
 
 HF = SHARED_DATA / "hf-daily-papers"
 DAILY_2026 = HF / "api-2026-03_2026-08"
@@ -37,25 +37,6 @@ def read(path: Path) -> tuple[list[PaperRecord], list[Problem]]:
         [i for i in items if isinstance(i, PaperRecord)],
         [i for i in items if isinstance(i, Problem)],
     )
-
-
-def hf_entry(arxiv_id: str = "2604.00001", **paper: Any) -> dict[str, Any]:
-    """A daily-papers entry in the 2026 shape, small enough to read in a test."""
-    body: dict[str, Any] = {
-        "id": arxiv_id,
-        "authors": [
-            {"_id": "a1", "name": "Ada Lovelace", "hidden": False, "user": {"user": "ada"}},
-            {"_id": "a2", "name": "Alan  Turing", "hidden": False},
-        ],
-        "publishedAt": "2026-04-06T00:00:00.000Z",
-        "submittedOnDailyAt": "2026-04-07T02:36:53.761Z",
-        "submittedOnDailyBy": {"user": "taesiri", "fullname": "taesiri"},
-        "title": f"A title for {arxiv_id}",
-        "summary": "An abstract.",
-        "upvotes": 7,
-    }
-    body.update(paper)
-    return {"paper": body, "publishedAt": "2026-04-05T20:00:00.000Z", "numComments": 2}
 
 
 def snapshot_row(arxiv_id: str | None = "0704.0001", **fields: Any) -> dict[str, Any]:

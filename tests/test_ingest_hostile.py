@@ -20,8 +20,8 @@ from dailypapers.ingest import formats
 from dailypapers.ingest.pipeline import run_import
 from dailypapers.papers import records
 from dailypapers.papers.models import Paper
-from tests.test_import_command import run_command
-from tests.test_ingest import hf_entry
+from tests.support.commands import run_import_command
+from tests.support.factories import hf_entry
 
 T = TypeVar("T")
 MiB = 1 << 20
@@ -50,7 +50,7 @@ def integers(tmp_path: Path, count: int) -> Path:
 @pytest.mark.django_db
 def test_a_long_list_of_integers_prints_a_bounded_number_of_problems(tmp_path: Path) -> None:
     path = integers(tmp_path, 300_000)
-    status, out, err = run_command(str(path))
+    status, out, err = run_import_command(str(path))
     assert status == 2
     lines = err.splitlines()
     assert len(lines) < 110
@@ -143,7 +143,7 @@ def test_overlong_text_is_cut_to_its_limit_and_reported(tmp_path: Path) -> None:
     )
     path = tmp_path / "long.json"
     path.write_text(json.dumps([entry, hf_entry("2604.00002")]))
-    status, out, err = run_command(str(path))
+    status, out, err = run_import_command(str(path))
     assert status == 1
     assert out.strip() == (
         "Imported 1 files: 2 new, 0 updated, 0 unchanged, 0 skipped, 1 shortened."
@@ -173,10 +173,10 @@ def test_an_empty_file_is_an_error(tmp_path: Path) -> None:
     blank = tmp_path / "blank.jsonl"
     blank.write_text("\n  \n")
     for path in (empty, blank):
-        status, _, err = run_command(str(path))
+        status, _, err = run_import_command(str(path))
         assert status == 2
         assert f"skipped {path}: the file is empty" in err
     good = tmp_path / "good.json"
     good.write_text(json.dumps([hf_entry("2604.00001")]))
-    status, _, _ = run_command(str(good), str(empty))
+    status, _, _ = run_import_command(str(good), str(empty))
     assert status == 1

@@ -18,7 +18,7 @@ from django.test import Client
 
 from dailypapers.community.models import Collection, Comment, CommentFlag
 from dailypapers.core import params
-from tests.hostile import DAY, NUL_AND_BROKEN, PAPER, UNICODE_DIGITS, Hub, seed
+from tests.support.hostile import DAY, NUL_AND_BROKEN, PAPER, UNICODE_DIGITS, Hub, seed
 
 pytestmark = pytest.mark.django_db
 

@@ -24,7 +24,7 @@ from dailypapers.community.models import (
 from dailypapers.community.services import comments
 from dailypapers.config import Rate
 from dailypapers.papers.models import Paper, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

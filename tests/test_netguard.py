@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.e2e.hub import clean_env
+from tests.support.hub import clean_env
 
 PROBE = """
 import socket

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 
 from dailypapers.ingest.pipeline import run_import
 from dailypapers.papers.models import Organization, Paper
-from tests.e2e.hub import daily_file
+from tests.support.hub import daily_file
 
 pytestmark = pytest.mark.django_db
 

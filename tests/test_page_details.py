@@ -10,7 +10,7 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 
 from dailypapers.papers.models import Organization
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

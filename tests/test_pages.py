@@ -11,9 +11,10 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from dailypapers.core import periods
 from dailypapers.papers import queries
 from dailypapers.papers.models import Paper, Submission
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 
@@ -96,10 +97,10 @@ class TestDailyList:
         assert 'href="/papers/month/2026-04"' in html
         assert re.search(r'href="/papers/date/2026-04-07"\s+aria-current="page">Daily', html)
 
-    def test_no_next_link_into_the_future(self, client: Client) -> None:
-        today = dt.datetime.now(dt.UTC)
-        paper("2604.00001", submitted_at=today)
-        html = body(client.get(f"/papers/date/{today.date().isoformat()}"))
+    def test_no_next_link_into_the_future(self, client: Client, frozen_now: dt.datetime) -> None:
+        paper("2604.00001", submitted_at=frozen_now)
+        today = periods.local_date(frozen_now)
+        html = body(client.get(f"/papers/date/{today.isoformat()}"))
         assert 'rel="next"' not in html
 
     def test_previous_and_next_skip_empty_periods_and_say_newest_and_oldest(

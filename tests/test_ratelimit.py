@@ -8,7 +8,7 @@ import pytest
 
 from dailypapers.core import ratelimit
 from dailypapers.core.models import RateLimitCounter
-from tests.factories import utc
+from tests.support.factories import utc
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from dailypapers.ingest import sample
 from dailypapers.ingest.pipeline import run_import
 from dailypapers.papers.models import Paper, Submission
-from tests.e2e.hub import daily_file
+from tests.support.hub import daily_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

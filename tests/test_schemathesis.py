@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from dailypapers.api import openapi
 from dailypapers.search import index
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

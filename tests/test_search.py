@@ -13,9 +13,9 @@ from django.test import Client
 
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import upsert_papers
-from dailypapers.search import Filters, conf, engine, follow, index, querylang
-from tests.factories import paper, record, utc
-from tests.shared import SHARED_DATA
+from dailypapers.search import Filters, conf, documents, engine, follow, index, querylang
+from tests.support.factories import paper, record, utc
+from tests.support.shared import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +158,38 @@ class TestFollowingTheDatabase:
         assert follow.reindex() == 8
         assert follow.State.read(conf.index_dir()).lexical == "lexical-resume"
         assert len(found("resumable")) == 5
+
+    def test_reindex_checkpoints_by_ids_even_when_papers_vanish(
+        self, corpus: None, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for n in range(7):
+            paper(f"2604.002{n:02d}", title=f"Checkpointed topic {n}")
+        monkeypatch.setattr(follow, "BATCH", 2)
+        monkeypatch.setattr(follow, "CHECKPOINT", 4)
+        load = documents.load
+        vanished: list[int] = []
+
+        def load_after_a_deletion(ids: list[int]) -> list[documents.Doc]:
+            # The rebuild's first paper is deleted between reading the ids and the papers.
+            if not vanished:
+                vanished.append(ids[0])
+                Paper.objects.filter(pk=ids[0]).delete()
+            return load(ids)
+
+        saved: list[tuple[int, int]] = []
+        save = follow._save_build
+
+        def record_save(folder: Any, build: dict[str, Any]) -> None:
+            saved.append((build["last_id"], build["done"]))
+            save(folder, build)
+
+        monkeypatch.setattr(documents, "load", load_after_a_deletion)
+        monkeypatch.setattr(follow, "_save_build", record_save)
+        ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True))
+        assert follow.reindex() == 9
+        # Ten ids in batches of two: a checkpoint after the 4th and the 8th id.
+        assert saved == [(ids[3], 3), (ids[7], 7)]
+        assert len(found("checkpointed")) == 7
 
     def test_deleted_papers_are_never_shown(self, corpus: None) -> None:
         assert found("segmentation") == ["2604.00003"]

@@ -19,7 +19,7 @@ from dailypapers.papers.models import Paper
 from dailypapers.papers.services import upsert_papers
 from dailypapers.search import ann, dense, encoder
 from dailypapers.search.models import Embedding
-from tests.factories import record
+from tests.support.factories import record
 
 pytestmark = [
     pytest.mark.django_db,

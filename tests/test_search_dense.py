@@ -24,7 +24,7 @@ from django.utils import timezone
 from dailypapers.papers.models import Paper
 from dailypapers.search import dense, embed, encoder, engine, index, modelbuild, similar
 from dailypapers.search.models import Embedding
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from dailypapers.search import fusion
-from tests.shared import SHARED_DATA
+from tests.support.shared import SHARED_DATA
 
 KNOWN_ITEMS = Path(__file__).resolve().parent.parent / "benchmarks" / "known_items"
 

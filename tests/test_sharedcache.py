@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from pathlib import Path
 
 from dailypapers.core.sharedcache import SQLiteCache
+from tests.support.clock import Clock
 
 
 def _cache(path: Path, **options: int) -> SQLiteCache:
@@ -28,12 +28,14 @@ def test_an_entry_stored_by_one_process_is_read_by_another(tmp_path: Path) -> No
     assert _cache(path).get("page") == (b"<html>from a worker</html>", "text/html")
 
 
-def test_entries_expire_and_can_be_replaced_deleted_and_cleared(tmp_path: Path) -> None:
+def test_entries_expire_and_can_be_replaced_deleted_and_cleared(
+    tmp_path: Path, clock: Clock
+) -> None:
     cache = _cache(tmp_path / "c.sqlite3")
     cache.set("short", "gone soon", 0.2)
     cache.set("long", "stays", 60)
     assert cache.get("short") == "gone soon"
-    time.sleep(0.3)
+    clock.advance(0.3)
     assert cache.get("short") is None
     assert cache.get("short", "default") == "default"
     assert not cache.has_key("short")
@@ -45,17 +47,17 @@ def test_entries_expire_and_can_be_replaced_deleted_and_cleared(tmp_path: Path) 
     assert cache.get("a") is None
 
 
-def test_add_stores_only_when_nothing_live_is_there(tmp_path: Path) -> None:
+def test_add_stores_only_when_nothing_live_is_there(tmp_path: Path, clock: Clock) -> None:
     cache = _cache(tmp_path / "c.sqlite3")
     assert cache.add("k", "first", 60)
     assert not cache.add("k", "second", 60)
     assert cache.get("k") == "first"
     cache.set("old", "expired", 0.1)
-    time.sleep(0.2)
+    clock.advance(0.2)
     assert cache.add("old", "fresh", 60)
     assert cache.get("old") == "fresh"
     assert cache.touch("k", 0.1)
-    time.sleep(0.2)
+    clock.advance(0.2)
     assert cache.get("k") is None
 
 

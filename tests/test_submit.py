@@ -11,9 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,15 +27,14 @@ from django.utils import timezone
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim
 from dailypapers.config import Rate
+from dailypapers.core import periods
 from dailypapers.core.models import RateLimitCounter
-from dailypapers.ingest import http, submitting
+from dailypapers.ingest import submitting
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
-from tests.factories import paper
-from tests.test_sync_replay import ARXIV_2026, Replay, Reply, replay
+from tests.support.factories import paper
+from tests.support.races import race_on_sqlite
+from tests.support.replay import ARXIV_2026, Replay, Reply, reset_intervals
 
-__all__ = ["replay"]
-
-REPO = Path(__file__).resolve().parents[1]
 PAPER = "1605.08386"
 TITLE = "Heat-bath random walks with Markov bases"
 PUBLISHED = dt.datetime(2016, 5, 26, 17, 59, 46, tzinfo=dt.UTC)
@@ -153,7 +149,7 @@ class TestSuccess:
         assert asked.params["id_list"] == PAPER
         assert asked.headers["user-agent"].startswith("dailypapers/")
 
-        today = timezone.localdate().isoformat()
+        today = periods.local_date(sub.submitted_at).isoformat()
         daily = body(Client().get(f"/papers/date/{today}"))
         assert TITLE in daily
         assert 'Submitted by <a href="/users/ada">Ada Lovelace</a>' in daily
@@ -437,19 +433,13 @@ def race(usernames: list[str]) -> dict[str, Any]:
     }
 
 
-# The test run's SQLite database lives in memory, where threads do not contend the
-# way server processes do; this runs against a file database set up like production.
-_SQLITE_RACE = """
-import json, django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from django.contrib.auth.models import User
-from tests.test_submit import race
-names = [f"member{i}" for i in range(6)]
-User.objects.bulk_create([User(username=name) for name in names])
-print(json.dumps(race(names)))
-"""
+def race_on_a_fresh_database() -> dict[str, Any]:
+    """The race in a process of its own (see tests/support/races.py)."""
+    names = [f"member{i}" for i in range(6)]
+    User.objects.bulk_create([User(username=name) for name in names])
+    return race(names)
+
+
 RACE_RESULT = {"created": 1, "entries": 1, "rows": 1, "papers": 1}
 
 
@@ -457,33 +447,21 @@ RACE_RESULT = {"created": 1, "entries": 1, "rows": 1, "papers": 1}
 def raw_arxiv() -> Iterator[Replay]:
     server = Replay()
     server.add_recorded_arxiv()
-    http.reset_intervals()
+    reset_intervals()
     yield server
     server.close()
 
 
 def test_parallel_submissions_on_sqlite_make_one_entry(raw_arxiv: Replay, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
-    env |= {
-        "DAILYPAPERS_DATA_DIR": str(tmp_path),
-        "DAILYPAPERS_ARXIV_API_URL": f"{raw_arxiv.url}{QUERY}",
-        "DAILYPAPERS_SYNC_ARXIV_INTERVAL": "0",
-        "DAILYPAPERS_SUBMIT_MAX_PAPER_AGE_DAYS": "100000",
-        "DAILYPAPERS_SUBMIT_MIN_ACCOUNT_HOURS": "0",
-        "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
-        "PYTHONPATH": str(REPO),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _SQLITE_RACE],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = race_on_sqlite(
+        race_on_a_fresh_database,
+        tmp_path,
+        DAILYPAPERS_ARXIV_API_URL=f"{raw_arxiv.url}{QUERY}",
+        DAILYPAPERS_SYNC_ARXIV_INTERVAL="0",
+        DAILYPAPERS_SUBMIT_MAX_PAPER_AGE_DAYS="100000",
+        DAILYPAPERS_SUBMIT_MIN_ACCOUNT_HOURS="0",
     )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == RACE_RESULT
+    assert result == RACE_RESULT
     assert len(raw_arxiv.requests_to(QUERY)) >= 1
 
 

@@ -12,9 +12,8 @@ from dailypapers.ingest import arxiv_api, sync
 from dailypapers.ingest.formats import Problem
 from dailypapers.ingest.models import SyncRun
 from dailypapers.papers.models import Paper, Submission
-from tests.test_sync_replay import ARXIV_2016, HF_DAILY, Replay, Reply, replay
+from tests.support.replay import ARXIV_2016, HF_DAILY, Replay, Reply
 
-__all__ = ["replay"]
 pytestmark = pytest.mark.django_db
 
 

@@ -15,13 +15,12 @@ from django.utils import timezone
 
 from dailypapers.ingest import sync
 from dailypapers.ingest.models import SyncRun, SyncState
-from tests.test_sync_replay import Replay, Reply, replay  # noqa: F401
+from tests.support.replay import Replay, Reply
 
 pytestmark = pytest.mark.django_db
 
 
-def _answer_every_day(server: Replay, days: int = 20) -> None:
-    today = timezone.now().date()
+def _answer_every_day(server: Replay, today: dt.date, days: int = 20) -> None:
     for back in range(days):
         day = (today - dt.timedelta(days=back)).isoformat()
         server.add(
@@ -36,12 +35,13 @@ def _days_asked(server: Replay) -> list[str]:
 
 
 def test_the_first_turn_backfills_a_week_later_turns_the_recent_days(
-    replay: Replay,  # noqa: F811
+    replay: Replay,
     settings: Any,
+    frozen_now: dt.datetime,
 ) -> None:
     settings.SYNC_SOURCES = ["hf"]
-    _answer_every_day(replay)
-    today = timezone.now().date()
+    today = frozen_now.date()
+    _answer_every_day(replay, today)
     assert sync.run_if_due("hf", timezone.now(), lambda: False).startswith("ok")
     week = [(today - dt.timedelta(days=n)).isoformat() for n in range(6, -1, -1)]
     assert _days_asked(replay) == week

@@ -23,9 +23,7 @@ from dailypapers.ingest import http, sync, xmlsafe
 from dailypapers.ingest.models import SyncRun
 from dailypapers.papers import records
 from dailypapers.papers.models import Paper
-from tests.test_sync_replay import Replay, Reply, client, replay
-
-__all__ = ["replay"]
+from tests.support.replay import Replay, Reply, client
 
 MiB = 1 << 20
 JSON = {"Content-Type": "application/json; charset=utf-8"}

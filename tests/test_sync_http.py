@@ -7,9 +7,7 @@ import random
 import pytest
 
 from dailypapers.ingest import http
-from tests.test_sync_replay import Replay, Reply, client, replay
-
-__all__ = ["replay"]
+from tests.support.replay import Replay, Reply, client
 
 
 class Waits:

@@ -35,11 +35,10 @@ from django.utils import timezone
 from dailypapers.core import claims
 from dailypapers.ingest import sync
 from dailypapers.ingest.models import SyncRun, SyncState
-from tests.e2e.hub import clean_env, scratch_database
-from tests.test_claims import ended_pid, holder_for
-from tests.test_sync_oai_rss import NEXT
-from tests.test_sync_replay import ARXIV_2026, HF_DAILY, OAI_ARXIV, OAI_RAW, Replay, Reply
-from tests.test_sync_worker_race import ATOM, JSON, LOCAL_POSTGRES, XML, hub_env, prepared, start
+from tests.support import replay as recorded
+from tests.support.claims import ended_pid, holder_for
+from tests.support.hub import LOCAL_POSTGRES, clean_env, hub_env, prepared, scratch_database, start
+from tests.support.replay import ATOM, JSON, NEXT, XML, Replay, Reply
 
 WAIT = 60.0  # seconds before a case gives up waiting for its kill point
 SPIN = 0.2  # CPU seconds a trapped SQLite writer must have spun in the trap
@@ -80,7 +79,7 @@ class HeldReplay(Replay):
 def _arxiv_routes(server: Replay) -> None:
     # The run asks for 100 results a page; the recordings of 10 stand in for them.
     for page in range(ARXIV_PAGES):
-        file = next(ARXIV_2026.glob(f"q_testing_s{10 * page}_m10_*.json"))
+        file = next(recorded.ARXIV_2026.glob(f"q_testing_s{10 * page}_m10_*.json"))
         data = json.loads(file.read_text())
         query = urllib.parse.urlsplit(data["url"]).query
         params = {k: v for k, v in urllib.parse.parse_qsl(query) if v}
@@ -91,13 +90,13 @@ def _arxiv_routes(server: Replay) -> None:
 def upstream(source: str, hold: int = 0) -> HeldReplay:
     server = HeldReplay(hold)
     if source == "oai":
-        page_one = (OAI_RAW / "ListRecordsResponse.xml").read_bytes()  # 6 papers
-        page_two = (OAI_ARXIV / "arxiv-physics-hep-th.xml").read_bytes()  # 3 papers
+        page_one = (recorded.OAI_RAW / "ListRecordsResponse.xml").read_bytes()  # 6 papers
+        page_two = (recorded.OAI_ARXIV / "arxiv-physics-hep-th.xml").read_bytes()  # 3 papers
         server.add("/oai", Reply(200, page_one, XML))
         server.add("/oai", Reply(200, page_two, XML), params=NEXT)
     elif source == "hf":
         for day in HF_DAYS:
-            body = (HF_DAILY / "api-2026-03_2026-08" / f"{day}.json").read_bytes()
+            body = (recorded.HF_DAILY / "api-2026-03_2026-08" / f"{day}.json").read_bytes()
             params = {"date": day, "limit": "100"}
             server.add("/hfapi/daily_papers", Reply(200, body, JSON), params=params)
     else:

@@ -11,20 +11,10 @@ from dailypapers.ingest import oai, rss
 from dailypapers.ingest.models import SyncRun, SyncState
 from dailypapers.papers.models import Paper, Submission
 from dailypapers.papers.records import PaperRecord
-from tests.test_sync_replay import OAI_ARXIV, OAI_RAW, RSS, Replay, Reply, replay
+from tests.support.replay import FIRST, NEXT, OAI_ARXIV, OAI_RAW, RSS, XML, Replay, Reply
 
-__all__ = ["replay"]
 pytestmark = pytest.mark.django_db
 
-XML = {"Content-Type": "text/xml; charset=utf-8"}
-FIRST = {
-    "verb": "ListRecords",
-    "metadataPrefix": "arXivRaw",
-    "set": "physics",
-    "from": "2014-10-01",
-}
-# The recorded first page ends with this token; the hep-th recording stands in for page two.
-NEXT = {"verb": "ListRecords", "resumptionToken": "726959|1001"}
 DELETED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>2026-04-08T00:00:00Z</responseDate>
 <request verb="ListRecords">http://export.arxiv.org/oai2</request><ListRecords>

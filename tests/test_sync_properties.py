@@ -38,7 +38,7 @@ from dailypapers.core.text import clean
 from dailypapers.ingest import arxiv_api, formats, hf_api, oai, rss, sources, xmlsafe
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.papers.records import PaperRecord
-from tests.test_sync_replay import ARXIV_2016, HF_DAILY, OAI_ARXIV, OAI_RAW, RSS, UPSTREAM
+from tests.support.replay import ARXIV_2016, HF_DAILY, OAI_ARXIV, OAI_RAW, RSS, UPSTREAM
 
 PROPERTY = settings(
     max_examples=150,

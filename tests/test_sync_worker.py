@@ -13,10 +13,8 @@ from dailypapers.core import worker
 from dailypapers.ingest import sync
 from dailypapers.ingest.models import SyncRun, SyncState
 from dailypapers.papers.models import Paper, PaperAuthor
-from tests.test_sync_oai_rss import FIRST, NEXT, XML
-from tests.test_sync_replay import OAI_ARXIV, OAI_RAW, Replay, Reply, replay
+from tests.support.replay import FIRST, NEXT, OAI_ARXIV, OAI_RAW, XML, Replay, Reply
 
-__all__ = ["replay"]
 pytestmark = pytest.mark.django_db
 
 

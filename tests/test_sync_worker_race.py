@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,17 +19,31 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.hub import clean_env, cli, scratch_database
-from tests.test_sync_oai_rss import NEXT
-from tests.test_sync_replay import ARXIV_2026, HF_DAILY, OAI_ARXIV, OAI_RAW, RSS, Replay, Reply
+from tests.support.hub import (
+    LOCAL_POSTGRES,
+    SOURCES,
+    cli,
+    hub_env,
+    prepared,
+    scratch_database,
+    start,
+)
+from tests.support.replay import (
+    ARXIV_2026,
+    ATOM,
+    HF_DAILY,
+    JSON,
+    NEXT,
+    OAI_ARXIV,
+    OAI_RAW,
+    RSS,
+    XML,
+    Replay,
+    Reply,
+)
 
-SOURCES = ("arxiv", "oai", "rss", "hf")
 SLOW = 0.3  # seconds per answer: long enough that the two processes overlap
-ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
-XML = {"Content-Type": "text/xml; charset=utf-8"}
-JSON = {"Content-Type": "application/json; charset=utf-8"}
 PATHS = ("/api/query", "/oai", "/rss/cs.CL", "/hfapi/daily_papers")
-LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
 
 DUMP = """
 import json
@@ -117,41 +129,6 @@ def databases(request: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[di
     monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", url)
     with scratch_database() as raced, scratch_database() as single:
         yield [raced, single]
-
-
-def hub_env(server: Replay, db_env: dict[str, str]) -> dict[str, str]:
-    return clean_env(
-        DAILYPAPERS_ARXIV_API_URL=f"{server.url}/api/query",
-        DAILYPAPERS_ARXIV_OAI_URL=f"{server.url}/oai",
-        DAILYPAPERS_ARXIV_RSS_URL=f"{server.url}/rss",
-        DAILYPAPERS_HF_API_URL=f"{server.url}/hfapi",
-        DAILYPAPERS_SYNC_SOURCES=",".join(SOURCES),
-        DAILYPAPERS_SYNC_CATEGORIES="cs.CL",
-        DAILYPAPERS_SYNC_OAI_SET="physics",
-        DAILYPAPERS_SYNC_ARXIV_INTERVAL="0",
-        DAILYPAPERS_SYNC_HF_INTERVAL="0",
-        DAILYPAPERS_SYNC_TIMEOUT="30",
-        DAILYPAPERS_SYNC_MAX_RETRIES="1",
-        DAILYPAPERS_SYNC_BACKOFF="0.01",
-        DAILYPAPERS_SYNC_CONTACT="admin@hub.example",
-        **db_env,
-    )
-
-
-def prepared(data: Path, env: dict[str, str]) -> None:
-    # Migrating is a deployment step; two processes must not race to create tables.
-    done = cli(data, "migrate", "--verbosity", "0", env=env)
-    assert done.returncode == 0, done.stderr
-
-
-def start(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "dailypapers", "--data-dir", str(data), *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 WORKER = ("worker", "--once", *(arg for s in SOURCES for arg in ("--job", f"sync.{s}")))

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import random
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from dailypapers.config import Rate
 from dailypapers.papers.models import Paper, Upvote
 from dailypapers.papers.services import toggle_upvote
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
+from tests.support.races import race_on_sqlite
 
-REPO = Path(__file__).resolve().parents[1]
 VOTERS = 50
 
 
@@ -63,41 +59,15 @@ def race(paper_id: int, user_ids: list[int], workers: int = 16) -> dict[str, int
     }
 
 
-# Run in a fresh interpreter against a file database set up like production (WAL,
-# busy timeout, IMMEDIATE transactions): the test run's SQLite database lives in
-# memory, where threads do not contend the way server processes do.
-_SQLITE_RACE = """
-import json, django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from django.contrib.auth.models import User
-from dailypapers.papers.models import Paper
-from tests.test_upvotes import VOTERS, race
-paper = Paper.objects.create(arxiv_id="2604.00001", title="Raced", upvotes_imported=7)
-User.objects.bulk_create([User(username=f"voter{i}") for i in range(VOTERS)])
-print(json.dumps(race(paper.pk, list(User.objects.values_list("pk", flat=True)))))
-"""
+def race_on_a_fresh_database() -> dict[str, int]:
+    """The race in a process of its own (see tests/support/races.py)."""
+    paper = Paper.objects.create(arxiv_id="2604.00001", title="Raced", upvotes_imported=7)
+    User.objects.bulk_create([User(username=f"voter{i}") for i in range(VOTERS)])
+    return race(paper.pk, list(User.objects.values_list("pk", flat=True)))
 
 
 def test_parallel_votes_on_sqlite_give_the_exact_count(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DAILYPAPERS_")}
-    env |= {
-        "DAILYPAPERS_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "dailypapers.settings",
-        "PYTHONPATH": str(REPO),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", _SQLITE_RACE],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = race_on_sqlite(race_on_a_fresh_database, tmp_path)
     assert result == {
         "after_votes": VOTERS,
         "local": VOTERS // 2,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.e2e.hub import (
+from tests.support.hub import (
     CHROMIUM,
     CHROMIUM_ARGS,
     clean_env,
@@ -17,7 +17,7 @@ from tests.e2e.hub import (
     scratch_database,
     start_server,
 )
-from tests.test_digest_sink import Sink, running_sink
+from tests.support.mail import Sink, running_sink
 
 pytestmark = [
     pytest.mark.browser,

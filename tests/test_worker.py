@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 
 from dailypapers.core import worker
-from tests.factories import utc
-from tests.test_digest_sink import running_sink, subscriber, use_sink
+from tests.support.digests import subscriber
+from tests.support.factories import utc
+from tests.support.mail import running_sink, use_sink
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim, CommentFlag
 from dailypapers.community.services import collections, comments, moderation
 from dailypapers.papers.models import Organization, Paper, PaperAuthor
-from tests.e2e.hub import CHROMIUM, CHROMIUM_ARGS
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
+from tests.support.hub import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [
     pytest.mark.browser,

@@ -179,7 +179,7 @@ UPVOTE_RATE_LIMIT = Rate(
     per_ip=config.env_int("DAILYPAPERS_UPVOTES_PER_IP", 600),
     seconds=600,
 )
-# Submitting papers to the daily list: see dailypapers.papers.submitting. An account
+# Submitting papers to the daily list: see dailypapers.ingest.submitting. An account
 # must be this many hours old (or have a confirmed author claim); a paper at most this
 # many days old on arXiv; at most SUBMIT_PER_DAY submissions per user and UTC day.
 SUBMIT_MIN_ACCOUNT_HOURS = config.env_int("DAILYPAPERS_SUBMIT_MIN_ACCOUNT_HOURS", 24)

@@ -16,23 +16,10 @@ from urllib.parse import urljoin
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.e2e.hub import (
-    CHROMIUM,
-    clean_env,
-    cli,
-    daily_file,
-    launched_chromium,
-    scratch_database,
-    start_server,
-)
+from tests.support.browser import NEEDS_CHROMIUM, opened_page, served_hub
+from tests.support.hub import daily_file
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (`make test` does)",
-    ),
-]
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
 OLDER, LATEST = "2026-04-06", "2026-04-07"
 PHONE = {"width": 390, "height": 844}
@@ -70,43 +57,23 @@ class Tab:
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a hub holding the real lists of 2026-04-06 and 2026-04-07."""
     folder = tmp_path_factory.mktemp("hub")
-    with scratch_database() as db_env:
-        env = clean_env(**db_env)
-        imported = cli(
-            folder / "data", "import", str(daily_file(OLDER)), str(daily_file(LATEST)), env=env
-        )
-        assert imported.returncode == 0, imported.stdout + imported.stderr
-        server = start_server(folder / "data", folder / "serve.log", env=env)
-        if db_env:  # the suite runs on PostgreSQL: so does this hub
-            assert "postgresql" in server.output(), server.output()
-        try:
-            yield server.url
-        finally:
-            server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched_chromium() as chromium:
-        yield chromium
+    with served_hub(folder, OLDER, LATEST) as server:
+        yield server.url
 
 
 def _open_tab(browser: Browser, **context_options: Any) -> Iterator[Tab]:
-    context = browser.new_context(**context_options)
-    context.set_default_timeout(10_000)
-    tab = Tab(context.new_page())
+    errors: list[str] = []
+    with opened_page(browser, errors, **context_options) as (_, page):
+        tab = Tab(page, errors)
 
-    def on_console(message: ConsoleMessage) -> None:
-        # A missing /favicon.ico is reported by test_the_site_has_a_favicon instead.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
-            tab.errors.append(f"{message.text} ({message.location.get('url', '')})")
+        def on_console(message: ConsoleMessage) -> None:
+            # A missing /favicon.ico is reported by test_the_site_has_a_favicon instead.
+            url = message.location.get("url", "")
+            if message.type == "error" and not url.endswith("/favicon.ico"):
+                tab.errors.append(f"{message.text} ({url})")
 
-    tab.page.on("console", on_console)
-    tab.page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
-    try:
+        page.on("console", on_console)
         yield tab
-    finally:
-        context.close()
 
 
 @pytest.fixture

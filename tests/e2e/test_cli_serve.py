@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.hub import Server, clean_env, get, start_server
+from tests.support.hub import Server, clean_env, get, start_server
 
 
 @pytest.fixture

@@ -15,17 +15,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Expect, Locator, Page
 
-from tests.e2e.hub import (
+from tests.support.hub import (
     CHROMIUM,
     clean_env,
     cli,
     daily_file,
-    launched_chromium,
     scratch_database,
     start_server,
 )
-from tests.test_digest_sink import Sink, running_sink
-from tests.test_sync_replay import Replay
+from tests.support.mail import Sink, running_sink
+from tests.support.replay import Replay
 
 pytestmark = [
     pytest.mark.browser,
@@ -81,12 +80,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory, mail: Sink, arxiv: Replay) -> 
             yield server.url
         finally:
             server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 def _page(browser: Browser, *, javascript: bool) -> Iterator[Page]:

@@ -18,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.hub import Server, clean_env, cli, daily_file, get, scratch_database, start_server
+from tests.support.hub import (
+    Server,
+    clean_env,
+    cli,
+    daily_file,
+    get,
+    scratch_database,
+    start_server,
+)
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DAILYPAPERS_DATABASE_URL", "").startswith(("postgres://", "postgresql://")),

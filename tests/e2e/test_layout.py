@@ -21,23 +21,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, FloatRect, Page, Route, ViewportSize, expect
 
-from tests.e2e.hub import (
-    CHROMIUM,
-    clean_env,
-    cli,
-    daily_file,
-    launched_chromium,
-    scratch_database,
-    start_server,
-)
+from tests.support.browser import NEEDS_CHROMIUM, opened_page, served_hub
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"{CHROMIUM} is missing: install Debian's chromium (`make test` does)",
-    ),
-]
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
 OLDER, LATEST = "2026-04-06", "2026-04-07"
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -60,24 +46,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     wanted = os.environ.get("DAILYPAPERS_SCREENSHOTS", "")
     screens = Path(wanted) if wanted else tmp_path_factory.mktemp("screens")
     screens.mkdir(parents=True, exist_ok=True)
-    with scratch_database() as db_env:
-        env = clean_env(**db_env)
-        imported = cli(
-            folder / "data", "import", str(daily_file(OLDER)), str(daily_file(LATEST)), env=env
-        )
-        assert imported.returncode == 0, imported.stdout + imported.stderr
-        server = start_server(folder / "data", folder / "serve.log", env=env, workers=1)
-        try:
-            yield Hub(server.url, screens)
-        finally:
-            server.stop()
+    with served_hub(folder, OLDER, LATEST, workers=1) as server:
+        yield Hub(server.url, screens)
     print(f"\nscreenshots in {screens}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched_chromium() as chromium:
-        yield chromium
 
 
 @dataclass
@@ -95,29 +66,27 @@ class Tab:
 
 def _open(browser: Browser, hub: Hub, viewport: ViewportSize, scheme: str) -> Iterator[Tab]:
     phone = viewport["width"] < 600
-    context = browser.new_context(
+    errors: list[str] = []
+    with opened_page(
+        browser,
+        errors,
         viewport=viewport,
-        color_scheme=scheme,  # type: ignore[arg-type]
+        color_scheme=scheme,
         is_mobile=phone,
         has_touch=phone,
-    )
-    context.set_default_timeout(10_000)
-    tab = Tab(context.new_page(), viewport["width"], scheme)
-    origin = urlsplit(hub.url)[:2]
+    ) as (context, page):
+        tab = Tab(page, viewport["width"], scheme, errors=errors)
+        origin = urlsplit(hub.url)[:2]
 
-    def guard(route: Route) -> None:
-        if urlsplit(route.request.url)[:2] == origin:
-            route.continue_()
-        else:
-            tab.leaks.append(route.request.url)
-            route.abort("blockedbyclient")
+        def guard(route: Route) -> None:
+            if urlsplit(route.request.url)[:2] == origin:
+                route.continue_()
+            else:
+                tab.leaks.append(route.request.url)
+                route.abort("blockedbyclient")
 
-    context.route("**/*", guard)
-    tab.page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
-    try:
+        context.route("**/*", guard)
         yield tab
-    finally:
-        context.close()
 
 
 @pytest.fixture(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.hub import (
+from tests.support.hub import (
     Server,
     clean_env,
     cli,
@@ -25,7 +25,7 @@ from tests.e2e.hub import (
     scratch_database,
     start_server,
 )
-from tests.test_digest_sink import running_sink
+from tests.support.mail import running_sink
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 

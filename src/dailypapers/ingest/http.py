@@ -407,9 +407,3 @@ def _read(raw: object, headers: dict[str, str], url: str) -> bytes:
     if unpacker and received:
         unpacker.finish()
     return b"".join(parts)
-
-
-def reset_intervals() -> None:
-    """Forget when each host was last asked (tests start from a clean slate)."""
-    with _host_lock:
-        _last_request.clear()

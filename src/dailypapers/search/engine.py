@@ -119,7 +119,7 @@ def _second_pass(
     encoded: tuple[npt.NDArray[np.float32], dense.Store],
     ranked: list[tuple[int, float]],
     first_lexical: list[tuple[int, float]],
-    meanwhile: Callable[[], object] | None = None,
+    meanwhile: Callable[[], object],
 ) -> list[tuple[int, float]]:
     """Re-rank with the query expanded by its top results (see feedback.py).
 
@@ -142,8 +142,7 @@ def _second_pass(
         semantic = [(int(pool[i]), float(scores[i])) for i in order]
     else:
         semantic = vectors.nearest(moved, CANDIDATES)
-    if meanwhile is not None:
-        meanwhile()
+    meanwhile()
     words = len(subject_words(parsed.words))
     second = fusion.fuse(lexical.result(), semantic, fusion.alpha_for(words, fusion.ALPHA_FEEDBACK))
     if feedback.FIRST_PASS_WEIGHT > 0:

@@ -39,6 +39,9 @@ from dailypapers.search.lexical import SCHEMA_VERSION, LexicalIndex
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+# A rebuild commits and saves its progress after this many papers' ids: what an
+# interruption can lose, and resume.
+CHECKPOINT = 20 * BATCH
 STATE = "state.json"
 Progress = Callable[[int, int], None]
 
@@ -287,6 +290,9 @@ def reindex(*, progress: Progress | None = None, fresh: bool = False) -> int:
             state.build = build
     index = LexicalIndex(folder / build["dir"])
     total = Paper.objects.count()
+    # Counted in ids, not in documents written: a paper deleted while the rebuild runs
+    # writes nothing, and must not put the next checkpoint out of reach.
+    since_checkpoint = 0
     with _writing(index, threads=0) as writer:
         while True:
             ids = list(
@@ -301,10 +307,11 @@ def reindex(*, progress: Progress | None = None, fresh: bool = False) -> int:
             write = LexicalIndex.put if resumed else LexicalIndex.add
             build["done"] += write(writer, documents.load(ids))
             build["last_id"] = ids[-1]
-            if build["done"] % (BATCH * 20) == 0:
-                # A commit per 20k papers: what an interruption can lose, and resume.
+            since_checkpoint += len(ids)
+            if since_checkpoint >= CHECKPOINT:
                 writer.commit()
                 _save_build(folder, build)
+                since_checkpoint = 0
             if progress:
                 progress(build["done"], total)
         writer.commit()

@@ -12,11 +12,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
 
 from dailypapers.community.models import AuthorClaim
-from dailypapers.community.queries.orgs import paper_list, papers_page
+from dailypapers.community.queries.orgs import papers_page
 from dailypapers.core.web import Page
 from dailypapers.papers.models import Paper, PaperAuthor
 
-CLAIMED_LIMIT = 50
 CLAIMANTS_SHOWN = 20
 
 
@@ -56,17 +55,6 @@ def author_page(slug: str, *, offset: int = 0, limit: int = 30) -> AuthorPage | 
         limit=limit,
     )
     return AuthorPage(slug, spelling, papers, claimed_by[:CLAIMANTS_SHOWN])
-
-
-def claimed_papers(user: AbstractBaseUser, *, limit: int = CLAIMED_LIMIT) -> list[Paper]:
-    """Papers the user is a confirmed author of, newest first (for the profile page).
-
-    Two queries: the papers and their first authors; each paper has ``first_authors``
-    and ``num_authors`` like the organization and author lists.
-    """
-    mine = AuthorClaim.objects.filter(user_id=user.pk, status=AuthorClaim.Status.CONFIRMED)
-    qs = Paper.objects.filter(pk__in=mine.values("author__paper_id"))
-    return list(paper_list(qs)[:limit])
 
 
 @dataclass

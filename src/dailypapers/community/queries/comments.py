@@ -1,16 +1,13 @@
-"""Reading discussions: a paper's thread for its page, a user's comments for their profile."""
+"""Reading discussions: a paper's thread for its page, a comment for its edit page."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
 
 from dailypapers.community.models import AuthorClaim, Comment
 from dailypapers.papers.models import Paper
-
-BY_USER_LIMIT = 50
 
 
 @dataclass
@@ -114,16 +111,6 @@ def thread(paper: Paper, viewer: AbstractBaseUser | AnonymousUser | None) -> Thr
             top.append(entry)
     visible = sum(1 for e in entries.values() if e.state == "visible")
     return Thread(paper, top, visible, locked, can_post=active and not locked)
-
-
-def by_user(user: AbstractBaseUser, limit: int = BY_USER_LIMIT) -> list[Comment]:
-    """A user's latest visible comments with their papers, newest first (one query)."""
-    recent: QuerySet[Comment] = (
-        Comment.objects.filter(author_id=user.pk, deleted_at__isnull=True, removed_at__isnull=True)
-        .select_related("paper")
-        .order_by("-created_at", "-pk")
-    )
-    return list(recent[:limit])
 
 
 def editable(comment_id: int) -> Comment | None:

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.shared import SHARED_DATA
+from tests.support.replay import Replay
+from tests.support.shared import SHARED_DATA
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,6 +39,9 @@ CHROMIUM_ARGS = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
+LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+# Every upstream a hub syncs, each answered by the replay server in hub_env.
+SOURCES = ("arxiv", "oai", "rss", "hf")
 START_TIMEOUT = 60.0
 
 
@@ -201,3 +205,41 @@ def scratch_database() -> Iterator[dict[str, str]]:
             admin.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+# -- sync processes against a replayed upstream -------------------------------------------
+
+
+def hub_env(server: Replay, db_env: dict[str, str]) -> dict[str, str]:
+    return clean_env(
+        DAILYPAPERS_ARXIV_API_URL=f"{server.url}/api/query",
+        DAILYPAPERS_ARXIV_OAI_URL=f"{server.url}/oai",
+        DAILYPAPERS_ARXIV_RSS_URL=f"{server.url}/rss",
+        DAILYPAPERS_HF_API_URL=f"{server.url}/hfapi",
+        DAILYPAPERS_SYNC_SOURCES=",".join(SOURCES),
+        DAILYPAPERS_SYNC_CATEGORIES="cs.CL",
+        DAILYPAPERS_SYNC_OAI_SET="physics",
+        DAILYPAPERS_SYNC_ARXIV_INTERVAL="0",
+        DAILYPAPERS_SYNC_HF_INTERVAL="0",
+        DAILYPAPERS_SYNC_TIMEOUT="30",
+        DAILYPAPERS_SYNC_MAX_RETRIES="1",
+        DAILYPAPERS_SYNC_BACKOFF="0.01",
+        DAILYPAPERS_SYNC_CONTACT="admin@hub.example",
+        **db_env,
+    )
+
+
+def prepared(data: Path, env: dict[str, str]) -> None:
+    # Migrating is a deployment step; two processes must not race to create tables.
+    done = cli(data, "migrate", "--verbosity", "0", env=env)
+    assert done.returncode == 0, done.stderr
+
+
+def start(data: Path, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "dailypapers", "--data-dir", str(data), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

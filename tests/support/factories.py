@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from dailypapers.papers.models import Paper
 from dailypapers.papers.records import (
@@ -59,3 +60,22 @@ def utc(
     year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
 ) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, second, us, tzinfo=dt.UTC)
+
+
+def hf_entry(arxiv_id: str = "2604.00001", **paper: Any) -> dict[str, Any]:
+    """A daily-papers entry in the 2026 shape, small enough to read in a test."""
+    body: dict[str, Any] = {
+        "id": arxiv_id,
+        "authors": [
+            {"_id": "a1", "name": "Ada Lovelace", "hidden": False, "user": {"user": "ada"}},
+            {"_id": "a2", "name": "Alan  Turing", "hidden": False},
+        ],
+        "publishedAt": "2026-04-06T00:00:00.000Z",
+        "submittedOnDailyAt": "2026-04-07T02:36:53.761Z",
+        "submittedOnDailyBy": {"user": "taesiri", "fullname": "taesiri"},
+        "title": f"A title for {arxiv_id}",
+        "summary": "An abstract.",
+        "upvotes": 7,
+    }
+    body.update(paper)
+    return {"paper": body, "publishedAt": "2026-04-05T20:00:00.000Z", "numComments": 2}

@@ -14,7 +14,7 @@ from dailypapers.community.services import collections as collection_services
 from dailypapers.community.services import comments as comment_services
 from dailypapers.community.services import orgs as org_services
 from dailypapers.papers.models import Organization, PaperAuthor
-from tests.factories import paper, utc
+from tests.support.factories import paper, utc
 
 PAPER = "2604.00001"
 DAY = "2026-04-07"
