@@ -48,7 +48,8 @@ import numpy.typing as npt  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from _common import OUT_DIR, print_machine, result_path, save_json  # noqa: E402
+import results as bench_results  # noqa: E402
+from _common import OUT_DIR, human_count, print_machine, result_path, save_json  # noqa: E402
 from dailypapers.core.bootstrap import ensure_database  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.search import (  # noqa: E402
@@ -308,7 +309,8 @@ def main() -> None:
     args = parser.parse_args()
     global MIX
     MIX = args.mix
-    results["machine"] = print_machine()
+    at_start = print_machine()
+    results["machine"] = at_start
     results["ann_threshold"] = conf.ann_threshold()
     if args.vectors:
         if not args.real:
@@ -344,6 +346,27 @@ def main() -> None:
             query_texts(others, args.warmup) if others else [],
         )
     save_json(result_path("search"), results)
+    write_results(args, at_start)
+
+
+def write_results(args: argparse.Namespace, started: dict[str, str]) -> None:
+    """One row per figure, named as printed; the name says what was run."""
+    node = results.get("node")
+    papers = node.get("papers", 0) if isinstance(node, dict) else 0
+    size = human_count(args.vectors) + "-vectors" if args.skip_search else human_count(papers)
+    rows = [
+        [name, ", ".join(f"{k} {v}" for k, v in value.items() if k != "load"), value.get("load")]
+        for name, value in results.items()
+        if isinstance(value, dict) and name != "machine"
+    ]
+    bench_results.write(
+        f"search-{size}",
+        title=f"bench_search.py: search speed in process, {size}",
+        command=bench_results.command_line(__file__, None),
+        tables=[bench_results.table(["what", "result", "load"], rows)],
+        started=started,
+        numbers=results,
+    )
 
 
 if __name__ == "__main__":
