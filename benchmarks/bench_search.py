@@ -12,7 +12,8 @@ Three things, each optional:
 - --fill-vectors SRC: give every paper of the data folder a vector when it has
   none, taken from the real embeddings of the data folder SRC (repeated in turn,
   each copy with a little noise), written straight into this node's vector
-  segments; the HNSW graph is then built as the worker would (build time);
+  segments; the vector index (IVF-PQ, search/ann.py) is then built as the worker
+  would (build time);
 - --vectors N: the vector index alone, outside any database: N vectors made the
   same way from --real SRC, in benchmarks/out/vectors-N/ (reused), searched with
   the embeddings of real queries; latency, build time, recall@10 against the
