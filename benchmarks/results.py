@@ -115,6 +115,9 @@ def write(
     path = RESULTS_DIR / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
-    print(f"Results: {path.relative_to(_common.REPO_DIR)} (python benchmarks/report.py updates")
-    print("  the README's tables; move the figures it replaces to benchmarks/CHANGELOG.md)")
+    # On stderr: some scripts print JSON on stdout.
+    sys.stderr.write(
+        f"Results: {path.relative_to(_common.REPO_DIR)} (python benchmarks/report.py updates "
+        "the README's tables;\n  move the figures it replaces to benchmarks/CHANGELOG.md)\n"
+    )
     return path

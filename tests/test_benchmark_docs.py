@@ -64,8 +64,9 @@ def test_the_report_renders_a_row_per_result_row() -> None:
 
 
 def test_every_benchmark_script_writes_its_results_file() -> None:
-    scripts = [*sorted(BENCH.glob("bench_*.py")), BENCH / "generate_corpus.py"]
-    assert len(scripts) >= 7
+    scripts = [*sorted(BENCH.glob("bench_*.py")), *sorted(BENCH.glob("*_quality.py"))]
+    scripts += [BENCH / "generate_corpus.py", BENCH / "foryou_eval.py"]
+    assert len(scripts) >= 10
     for script in scripts:
         source = script.read_text()
         imported = re.search(r"^\s*import results(?: as (\w+))?\b", source, re.MULTILINE)
