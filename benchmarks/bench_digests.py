@@ -47,6 +47,8 @@ CATEGORIES = ["cs.CV", "cs.CL", "cs.LG", "cs.AI", "cs.RO"]
 ORGANIZATIONS = ["alpha-lab", "beta-ai", "gamma-research"]
 TARGET_SECONDS = 600
 TARGET_RSS_MB = 1024
+DIGEST_COLUMNS = ["subscribers", "senders", "wall", "messages/s", "peak RSS per sender"]
+DIGEST_COLUMNS += ["duplicates", "missing"]
 
 
 class CountingHandler:
@@ -190,6 +192,12 @@ def main() -> int:
     parser.add_argument("--kill-at", type=float, default=0.4, help="fraction sent; 0: no kill")
     parser.add_argument("--database-url", default=os.environ.get("DAILYPAPERS_DATABASE_URL"))
     args = parser.parse_args()
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import _common
+    import results
+
+    at_start = _common.print_machine(args.database_url)
+    command = results.command_line(__file__, None)
 
     data = Path(tempfile.mkdtemp(prefix="bench-digests-"))
     with database(args.database_url) as db_url, sink() as (handler, port):
@@ -248,6 +256,19 @@ def main() -> int:
             and all(c in (0, -signal.SIGKILL) for c in codes)
         )
         print("result:          " + ("PASS" if ok else "FAIL"))
+        row = [args.subscribers, args.senders, f"{elapsed:.0f} s", round(rate)]
+        row += [f"{peak_mb:.0f} MB", duplicates, f"{missing} ({unknown} unknown)"]
+        results.write(
+            "digests" + ("-postgresql" if db_url else ""),
+            title="bench_digests.py: digests through a local SMTP sink, one sender killed "
+            f"at {args.kill_at:.0%} (targets: ≤ {TARGET_SECONDS // 60} minutes, "
+            f"≤ {TARGET_RSS_MB // 1024} GB, zero duplicates)",
+            command=command,
+            tables=[results.table(DIGEST_COLUMNS, [row])],
+            started=at_start,
+            database_url=args.database_url,
+            notes="PASS" if ok else "FAIL: see the targets in the title",
+        )
     shutil.rmtree(data, ignore_errors=True)
     return 0 if ok else 1
 

@@ -47,6 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import results
 
 HOSTILE = _common.OUT_DIR / "hostile"
 MiB = 1 << 20
@@ -281,8 +282,9 @@ def main() -> None:
     args = parser.parse_args()
     command = args.dailypapers or _common.dailypapers_bin()
     HOSTILE.mkdir(parents=True, exist_ok=True)
-    _common.print_machine()
-    print(f"  command   {command} (code {_code_of(command)})\n")
+    started = _common.print_machine()
+    code = _code_of(command)
+    print(f"  command   {command} (code {code})\n")
     cases = ["ints", "long-line", "abstract", "long-text", "gzip-bomb", "trickle"]
     chosen = [c for c in cases if not args.only or c in args.only.split(",")]
     outcomes: list[Outcome] = []
@@ -330,6 +332,23 @@ def main() -> None:
             "command": command,
             "outcomes": [o.__dict__ for o in outcomes],
         },
+    )
+    rows = [
+        [
+            o.case,
+            f"exit {o.exit} in {o.seconds:.1f} s, {o.peak_mib:.0f} MiB, "
+            f"{o.stderr_lines:,} lines on stderr" + (f"; {o.note}" if o.note else ""),
+        ]
+        for o in outcomes
+    ]
+    results.write(
+        "hostile" + ("-partial" if args.only or args.dailypapers else ""),
+        title="bench_hostile.py: hostile imports and upstreams, peak memory "
+        f"(target: every peak under {TARGET_PEAK_MIB:g} MiB)",
+        command=results.command_line(__file__, None),
+        tables=[results.table(["case", "result"], rows)],
+        started=started if not args.dailypapers else started | {"code": code},
+        numbers=[o.__dict__ for o in outcomes],
     )
 
 

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import results
 
 TARGET_RATE = 3000.0  # papers/s
 _SUMMARY = re.compile(
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    _common.print_machine(args.database_url)
+    started = _common.print_machine(args.database_url)
     db = Database(args.database_url)
     work = _common.OUT_DIR / f"import-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
@@ -276,7 +277,37 @@ def main(argv: list[str] | None = None) -> int:
             ],
         },
     )
+    write_results(args, argv, runs, started)
     return 0
+
+
+def write_results(
+    args: argparse.Namespace, argv: list[str] | None, runs: list[ImportRun], started: dict[str, str]
+) -> None:
+    corpus = args.corpus.name if args.corpus else _common.human_count(args.papers)
+    name = f"import-{corpus}" + ("-postgresql" if args.database_url else "")
+    rows = [
+        [
+            r.label.rsplit(", ", 1)[0],
+            r.label.rsplit(", ", 1)[-1],
+            f"{r.seconds:.1f} s",
+            round(r.rate),
+            round(r.rate_net),
+            round(r.rate_cpu),
+            f"{r.peak_rss_mib:.0f} MiB",
+        ]
+        for r in runs
+    ]
+    columns = ["corpus", "run", "wall", "papers/s", "net of start-up", "per CPU-second"]
+    results.write(
+        name,
+        title=f"bench_import.py: `dailypapers import`, {corpus} corpus (target 3,000 papers/s)",
+        command=results.command_line(__file__, argv),
+        tables=[results.table([*columns, "peak RSS"], rows)],
+        started=started,
+        database_url=args.database_url,
+        numbers=[asdict(r) for r in runs],
+    )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import results as bench_results
 
 TARGETS = {"daily p50 ms": 25.0, "daily p99 ms": 100.0, "requests/s": 200.0}
 
@@ -436,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    _common.print_machine()
+    started = _common.print_machine()
     data_dir = args.data_dir or ensure_data(args.papers, args.seed)
     rng = random.Random(args.seed)
     days, ids = sample_targets(data_dir, rng)
@@ -541,7 +542,43 @@ def main(argv: list[str] | None = None) -> int:
             "results": [asdict(r) | {"rps": r.rps} for r in results],
         },
     )
+    write_results(args, argv, results, started)
     return 0
+
+
+def write_results(
+    args: argparse.Namespace, argv: list[str] | None, runs: list[Result], started: dict[str, str]
+) -> None:
+    cache_off = os.environ.get("DAILYPAPERS_PAGE_CACHE_SECONDS", "").strip() == "0"
+    partial = args.only or args.data_dir or args.search
+    name = "pages" + ("-nocache" if cache_off else "") + ("-partial" if partial else "")
+    columns = ["endpoint", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"]
+    rows = [
+        [
+            r.endpoint,
+            round(r.rps),
+            r.p50_ms,
+            r.p90_ms,
+            r.p99_ms,
+            r.max_ms,
+            r.errors,
+            r.server_cpu_ms,
+        ]
+        for r in runs
+    ]
+    bench_results.write(
+        name,
+        title=(
+            f"bench_pages.py: pages under load, {_common.human_count(args.papers)} papers, "
+            f"{args.concurrency} clients"
+            + (", page cache off" if cache_off else "")
+            + " (targets: daily list p50 ≤ 25 ms, p99 ≤ 100 ms, ≥ 200 req/s)"
+        ),
+        command=bench_results.command_line(__file__, argv),
+        tables=[bench_results.table([*columns, "server CPU per request"], rows)],
+        started=started,
+        numbers=[asdict(r) | {"rps": r.rps} for r in runs],
+    )
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import results
 
 UPSTREAM = _common.SHARED_DATA / "upstream"
 TARGET_PEAK_MIB = 300.0
@@ -244,13 +245,33 @@ def main(argv: list[str] | None = None) -> int:
     _setup_django()
     if args.stream:
         return stream(args.stream)
-    _common.print_machine()
+    started = _common.print_machine()
     report: dict[str, Any] = {"machine": _common.machine()}
     if not args.skip_throughput:
         report["throughput"] = throughput()
     if not args.skip_snapshot:
         report["streaming"] = streaming(args.snapshot_gb)
     _common.save_json(_common.result_path("parse"), report)
+    tables = []
+    if "throughput" in report:
+        rows = [[t["format"], t["records"], round(t["rate"])] for t in report["throughput"]]
+        table = results.table(["format", "records per document", "records/s"], rows)
+        tables.append({"caption": "Throughput, one core, best of 3:"} | table)
+    if "streaming" in report:
+        rows = [
+            [f"{r['gib']:.2f} GiB", r["records"], round(r["rate"]), f"{r['peak_rss_mib']:.0f} MiB"]
+            for r in report["streaming"]
+        ]
+        table = results.table(["snapshot", "records", "records/s", "peak RSS"], rows)
+        tables.append({"caption": "Streaming a generated snapshot (target ≤ 300 MiB):"} | table)
+    results.write(
+        "parse" + ("-partial" if args.skip_throughput or args.skip_snapshot else ""),
+        title="bench_parse.py: parse speed per format, memory while streaming a snapshot",
+        command=results.command_line(__file__, argv),
+        tables=tables,
+        started=started,
+        numbers=report,
+    )
     return 0
 
 

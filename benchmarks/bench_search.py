@@ -12,7 +12,8 @@ Three things, each optional:
 - --fill-vectors SRC: give every paper of the data folder a vector when it has
   none, taken from the real embeddings of the data folder SRC (repeated in turn,
   each copy with a little noise), written straight into this node's vector
-  segments; the HNSW graph is then built as the worker would (build time);
+  segments; the vector index (IVF-PQ, search/ann.py) is then built as the worker
+  would (build time);
 - --vectors N: the vector index alone, outside any database: N vectors made the
   same way from --real SRC, in benchmarks/out/vectors-N/ (reused), searched with
   the embeddings of real queries; latency, build time, recall@10 against the
@@ -48,7 +49,8 @@ import numpy.typing as npt  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from _common import OUT_DIR, print_machine, result_path, save_json  # noqa: E402
+import results as bench_results  # noqa: E402
+from _common import OUT_DIR, human_count, print_machine, result_path, save_json  # noqa: E402
 from dailypapers.core.bootstrap import ensure_database  # noqa: E402
 from dailypapers.papers.models import Paper  # noqa: E402
 from dailypapers.search import (  # noqa: E402
@@ -308,7 +310,8 @@ def main() -> None:
     args = parser.parse_args()
     global MIX
     MIX = args.mix
-    results["machine"] = print_machine()
+    at_start = print_machine()
+    results["machine"] = at_start
     results["ann_threshold"] = conf.ann_threshold()
     if args.vectors:
         if not args.real:
@@ -344,6 +347,27 @@ def main() -> None:
             query_texts(others, args.warmup) if others else [],
         )
     save_json(result_path("search"), results)
+    write_results(args, at_start)
+
+
+def write_results(args: argparse.Namespace, started: dict[str, str]) -> None:
+    """One row per figure, named as printed; the name says what was run."""
+    node = results.get("node")
+    papers = node.get("papers", 0) if isinstance(node, dict) else 0
+    size = human_count(args.vectors) + "-vectors" if args.skip_search else human_count(papers)
+    rows = [
+        [name, ", ".join(f"{k} {v}" for k, v in value.items() if k != "load"), value.get("load")]
+        for name, value in results.items()
+        if isinstance(value, dict) and name != "machine"
+    ]
+    bench_results.write(
+        f"search-{size}",
+        title=f"bench_search.py: search speed in process, {size}",
+        command=bench_results.command_line(__file__, None),
+        tables=[bench_results.table(["what", "result", "load"], rows)],
+        started=started,
+        numbers=results,
+    )
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
+import results
 from _common import HF_DAILY, OUT_DIR, print_machine
 from dailypapers.foryou import ranking
 from dailypapers.papers import trending as trending_formula
@@ -405,7 +406,7 @@ def main() -> None:
         help="every reader, or every other one (the fusion weight was chosen on 'even')",
     )
     args = parser.parse_args()
-    print_machine()
+    at_start = print_machine()
     data = load(args.data)
     vectors, how = vectors_for(data, args.model_dir)
     people = readers(data, args.min_papers)
@@ -421,6 +422,7 @@ def main() -> None:
     )
     scores, seconds = evaluate(data, vectors, people)
     best = "for you"
+    rows: list[list[object]] = []
     print(
         f"\n{'method':<26} {'nDCG@10':>8} {'hit@10':>8}  {'p nDCG':>8} {'p hit':>8} "
         f"{'ms/reader':>9}"
@@ -437,10 +439,22 @@ def main() -> None:
             f"{name:<26} {metrics['nDCG@10'].mean():>8.4f} {metrics['hit@10'].mean():>8.4f}  "
             f"{cells[0]} {cells[1]} {per_reader:>9.1f}"
         )
+        means = [f"{metrics[m].mean():.4f}" for m in ("nDCG@10", "hit@10")]
+        rows.append([name, *means, *(c.strip() for c in cells), per_reader])
     print(
         "\nMeans over readers (each reader's mean over their test days). p: paired sign-flip "
         f"permutation test of 'for you' against the row, over {len(people)} readers. "
         "ms/reader: fitting the reader's profile or model, and ranking all their test days."
+    )
+    columns = ["method", "nDCG@10", "hit@10", "p (nDCG)", "p (hit)", "ms/reader"]
+    results.write(
+        f"foryou-{args.half}",
+        title=f"foryou_eval.py: the For-you ranking against baselines, readers: {args.half}",
+        command=results.command_line(__file__, None),
+        tables=[results.table(columns, rows)],
+        started=at_start,
+        notes=f"{len(people)} readers, {test_days} (reader, day) tests; vectors: {how}. "
+        "p: paired sign-flip permutation test of 'for you' against the row.",
     )
     show_reasons(data, vectors, people, min(args.reasons, len(people)))
     timings()

@@ -47,6 +47,7 @@ from typing import Any, TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common
+import results
 
 GENERATOR_VERSION = 3
 PER_DAY = (25, 60, 40)  # triangular(low, high, mode) papers per day on the daily list
@@ -588,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and any(args.out.iterdir()):
         parser.error(f"{args.out} is not empty")
 
-    _common.print_machine()
+    started = _common.print_machine()
     print(f"Generating {args.papers:,} papers (seed {args.seed}) into {args.out}")
     sys.stdout.flush()
     m = generate(args)
@@ -603,6 +604,25 @@ def main(argv: list[str] | None = None) -> int:
         f"peak RSS {m['peak_rss_mib']:.0f} MiB"
     )
     print(f"  sha256 {m['sha256']}")
+    row = [
+        m["papers"],
+        f"{m['on_daily_list']:,} on {m['daily_days']:,} weekdays, "
+        f"{m['first_day']} .. {m['last_day']}",
+        m["arxiv_only"],
+        f"{m['bytes'] / 2**20:,.0f} MiB",
+        f"{m['seconds']:.1f} s",
+        round(rate),
+        f"{m['peak_rss_mib']:.0f} MiB",
+    ]
+    columns = ["papers", "on the daily list", "arXiv-only", "size", "time", "papers/s"]
+    results.write(
+        f"corpus-{_common.human_count(args.papers)}",
+        title=f"generate_corpus.py, {_common.human_count(args.papers)} papers",
+        command=results.command_line(__file__, argv),
+        tables=[results.table([*columns, "peak RSS"], [row])],
+        started=started,
+        numbers={k: v for k, v in m.items() if k != "pool_sizes"},
+    )
     return 0
 
 

@@ -392,6 +392,10 @@ def report(collection: Collection, runs: dict[str, Run]) -> dict[str, object]:
     return table
 
 
+def _four(value: object) -> str | None:
+    return f"{value:.4f}" if isinstance(value, float) and not math.isnan(value) else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--collections", default=",".join(COLLECTIONS))
@@ -412,6 +416,11 @@ def main() -> None:
     if args.child:
         Path(args.out).write_text(json.dumps(collect(args.child, variants, args.fresh)))
         return
+    import _common
+    import results as bench_results
+
+    at_start = _common.machine()
+    tables: list[dict[str, object]] = []
     results: dict[str, object] = {}
     for name in [c for c in args.collections.split(",") if c]:
         if name not in COLLECTIONS:
@@ -419,6 +428,15 @@ def main() -> None:
         collection = COLLECTIONS[name]()
         table = report(collection, child(name, variants, args.fresh, args.model_dir))
         results[name] = table
+        keys = ("ndcg@10", "recall@100", "mrr@10", "p vs bm25", "p vs convex")
+        rows = [
+            [variant, split, *(_four(cell.get(k)) for k in keys)]
+            for variant, row in table.items()
+            for split, cell in row.items()  # type: ignore[attr-defined]
+        ]
+        columns = ["ranker", "split", "nDCG@10", "R@100", "MRR@10", "p vs bm25", "p vs convex"]
+        caption = f"{name}: {len(collection.queries)} queries (tune = odd ids, held-out = even):"
+        tables.append({"caption": caption} | bench_results.table(columns, rows))
         if not args.json:
             print(f"\n{name}: {len(collection.queries)} queries (tune = odd ids, held-out = even)")
             heads = ("nDCG@10", "R@100", "MRR@10", "p/bm25", "p/convex")
@@ -428,6 +446,15 @@ def main() -> None:
                     keys = ("ndcg@10", "recall@100", "mrr@10", "p vs bm25", "p vs convex")
                     values = " ".join(f"{cell.get(k, float('nan')):>8.4f}" for k in keys)
                     print(f"{variant:<26} {split:<9} {values}")
+    partial = args.collections != ",".join(COLLECTIONS) or args.variants != ",".join(VARIANTS)
+    bench_results.write(
+        "search-quality" + ("-partial" if partial else ""),
+        title="search_quality.py: search quality on three collections",
+        command=bench_results.command_line(__file__, None),
+        tables=tables,
+        started=at_start,
+        numbers=results,
+    )
     if args.json:
         json.dump(results, sys.stdout, indent=1)
         print()

@@ -186,7 +186,28 @@ def main() -> None:
     django.setup()
     from dailypapers.search import conf
 
+    sys.path.insert(0, str(BENCH_DIR))
+    import _common
+    import results
+
+    at_start = _common.machine()
     report = {"daily": daily(args.data, args.k), "feed": feed(args.k, conf.model_dir())}
+    captions = {"daily": "Real daily lists:", "feed": "The arXiv announcement feed of one day:"}
+    tables = []
+    for part, table in report.items():
+        if not table:
+            continue
+        kinds = list(next(iter(table.values())))
+        rows = [[name, *(f"{row[kind]:.1%}" for kind in kinds)] for name, row in table.items()]
+        tables.append({"caption": captions[part]} | results.table(["neighbours by", *kinds], rows))
+    results.write(
+        "similar-quality",
+        title=f"similar_quality.py: what a paper's {args.k} nearest papers share with it",
+        command=results.command_line(__file__, None),
+        tables=tables,
+        started=at_start,
+        numbers=report,
+    )
     if args.json:
         print(json.dumps(report, indent=1))
 
