@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from tests.shared import REPO
+from tests.support.shared import REPO
 
 BENCH = REPO / "benchmarks"
 
