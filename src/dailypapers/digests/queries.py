@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from dailypapers.digests import tokens
 from dailypapers.digests.models import DigestSend, SendStatus, Subscription
@@ -44,7 +44,7 @@ def ranked_window(start: dt.datetime, end: dt.datetime) -> list[Candidate]:
     """
     rows = (
         Submission.objects.filter(hidden=False, submitted_at__gt=start, submitted_at__lte=end)
-        .annotate(votes=F("paper__upvotes_imported") + F("paper__upvotes_local"))
+        .with_votes()
         .values_list(
             "pk",
             "votes",

@@ -51,10 +51,8 @@ def cards(with_authors: bool = False) -> QuerySet[Submission]:
     qs = (
         Submission.objects.filter(hidden=False)
         .select_related("paper", "paper__organization")
-        .annotate(
-            num_authors=Coalesce(_authors_count(), Value(0)),
-            votes=F("paper__upvotes_imported") + F("paper__upvotes_local"),
-        )
+        .with_votes()
+        .annotate(num_authors=Coalesce(_authors_count(), Value(0)))
     )
     if with_authors:
         qs = qs.prefetch_related("paper__authors")
@@ -148,11 +146,7 @@ def trending(
         visible = visible.filter(submitted_at__gt=min(now, newest) - window)
     if submitter:
         visible = visible.filter(submitter_name=submitter)
-    rows = list(
-        visible.annotate(
-            votes=F("paper__upvotes_imported") + F("paper__upvotes_local")
-        ).values_list("pk", "votes", "submitted_at", "paper__arxiv_id")
-    )
+    rows = list(visible.with_votes().values_list("pk", "votes", "submitted_at", "paper__arxiv_id"))
     rows.sort(key=lambda r: trending_formula.sort_key(r[1], r[2], r[3], now))
     chosen = [r[0] for r in rows[offset : offset + limit]]
     by_pk = {s.pk: s for s in cards(with_authors).filter(pk__in=chosen)}

@@ -1,0 +1,53 @@
+"""The domain rules the models' querysets name: what each includes and excludes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dailypapers.papers.models import EarlierListing, Paper, Submission, vote_count
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.datetime(2025, 3, 4, 12, tzinfo=dt.UTC)
+
+
+def _paper(arxiv_id: str, *, imported: int = 0, local: int = 0) -> Paper:
+    return Paper.objects.create(
+        arxiv_id=arxiv_id, title=arxiv_id, upvotes_imported=imported, upvotes_local=local
+    )
+
+
+def _listed(arxiv_id: str, *, hidden: bool = False, **votes: int) -> Submission:
+    return Submission.objects.create(
+        paper=_paper(arxiv_id, **votes), submitted_at=DAY, hidden=hidden
+    )
+
+
+def test_papers_with_votes_add_imported_and_local_votes() -> None:
+    _paper("2501.00001", imported=7, local=2)
+    _paper("2501.00002")
+    votes = dict(Paper.objects.with_votes().values_list("arxiv_id", "votes"))
+    assert votes == {"2501.00001": 9, "2501.00002": 0}
+
+
+def test_papers_with_votes_keep_their_filters_and_order() -> None:
+    for n, imported in enumerate([3, 1, 2], start=1):
+        _paper(f"2501.0000{n}", imported=imported)
+    qs = Paper.objects.exclude(arxiv_id="2501.00002").with_votes().order_by("-votes")
+    assert [(p.arxiv_id, p.votes) for p in qs] == [("2501.00001", 3), ("2501.00003", 2)]
+
+
+def test_submissions_with_votes_count_their_papers_votes() -> None:
+    _listed("2501.00001", imported=4, local=1)
+    _listed("2501.00002", hidden=True, local=3)
+    votes = dict(Submission.objects.with_votes().values_list("paper__arxiv_id", "votes"))
+    assert votes == {"2501.00001": 5, "2501.00002": 3}
+
+
+def test_vote_count_follows_a_path_to_the_paper() -> None:
+    paper = _paper("2501.00001", imported=2, local=2)
+    EarlierListing.objects.create(paper=paper, submitted_at=DAY - dt.timedelta(days=3))
+    listing = EarlierListing.objects.annotate(votes=vote_count("paper__")).get()
+    assert listing.votes == 4
