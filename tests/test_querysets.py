@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dailypapers.papers.models import EarlierListing, Paper, Submission, vote_count
+from dailypapers.papers.models import LISTED, EarlierListing, Paper, Submission, vote_count
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +51,32 @@ def test_vote_count_follows_a_path_to_the_paper() -> None:
     EarlierListing.objects.create(paper=paper, submitted_at=DAY - dt.timedelta(days=3))
     listing = EarlierListing.objects.annotate(votes=vote_count("paper__")).get()
     assert listing.votes == 4
+
+
+def test_visible_submissions_leave_out_hidden_ones() -> None:
+    _listed("2501.00001")
+    _listed("2501.00002", hidden=True)
+    shown = Submission.objects.visible().values_list("paper__arxiv_id", flat=True)
+    assert list(shown) == ["2501.00001"]
+    assert Submission.objects.count() == 2
+
+
+def test_visible_submissions_chain_with_filters_and_votes() -> None:
+    _listed("2501.00001", imported=1)
+    _listed("2501.00002", imported=5, hidden=True)
+    _listed("2501.00003", imported=3)
+    qs = Submission.objects.filter(submitted_at__lte=DAY).visible().with_votes()
+    assert sorted(qs.values_list("paper__arxiv_id", "votes")) == [
+        ("2501.00001", 1),
+        ("2501.00003", 3),
+    ]
+
+
+def test_listed_papers_have_a_visible_submission() -> None:
+    _listed("2501.00001")
+    _listed("2501.00002", hidden=True)
+    _paper("2501.00003")
+    listed = Paper.objects.filter(LISTED).values_list("arxiv_id", flat=True)
+    assert list(listed) == ["2501.00001"]
+    unlisted = Paper.objects.exclude(LISTED).values_list("arxiv_id", flat=True)
+    assert sorted(unlisted) == ["2501.00002", "2501.00003"]

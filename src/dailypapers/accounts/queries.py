@@ -57,7 +57,8 @@ def profile_page(username: str, *, viewer: AbstractBaseUser | None = None) -> Pr
         return None
     profile = Profile.objects.filter(user=user).first()
     submissions = list(
-        Submission.objects.filter(submitter=user, hidden=False)
+        Submission.objects.visible()
+        .filter(submitter=user)
         .select_related("paper")
         .order_by("-submitted_at")[:PROFILE_LIST_LIMIT]
     )

@@ -43,7 +43,8 @@ def ranked_window(start: dt.datetime, end: dt.datetime) -> list[Candidate]:
     digests in a row never repeat or skip a paper.
     """
     rows = (
-        Submission.objects.filter(hidden=False, submitted_at__gt=start, submitted_at__lte=end)
+        Submission.objects.visible()
+        .filter(submitted_at__gt=start, submitted_at__lte=end)
         .with_votes()
         .values_list(
             "pk",

@@ -174,7 +174,8 @@ def negatives(user: AbstractBaseUser) -> list[int]:
     for date in dates:
         start, end = periods.day(date).bounds()
         out += list(
-            Submission.objects.filter(submitted_at__gte=start, submitted_at__lt=end, hidden=False)
+            Submission.objects.visible()
+            .filter(submitted_at__gte=start, submitted_at__lt=end)
             .order_by("pk")
             .values_list("paper_id", flat=True)[:100]
         )

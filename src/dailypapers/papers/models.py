@@ -4,7 +4,7 @@ from typing import TypedDict, TypeVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.expressions import CombinedExpression
 from django_stubs_ext import WithAnnotations
 
@@ -22,6 +22,10 @@ def vote_count(path: str = "") -> CombinedExpression:
 
 class Votes(TypedDict):
     votes: int
+
+
+# A paper on the daily list: it has a submission and the submission is not hidden.
+LISTED = Q(submission__isnull=False, submission__hidden=False)
 
 
 _P = TypeVar("_P", bound="Paper", covariant=True)
@@ -152,6 +156,10 @@ _S = TypeVar("_S", bound="Submission", covariant=True)
 
 
 class SubmissionQuerySet(models.QuerySet[_S]):
+    def visible(self) -> SubmissionQuerySet[_S]:
+        """Entries shown on the daily list: not hidden by a moderator."""
+        return self.filter(hidden=False)
+
     def with_votes(self) -> SubmissionQuerySet[WithAnnotations[_S, Votes]]:
         """Each entry with its paper's ``votes`` (see ``vote_count``)."""
         return self.annotate(votes=vote_count("paper__"))

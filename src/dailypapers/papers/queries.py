@@ -49,7 +49,7 @@ def _authors_count() -> Subquery:
 def cards(with_authors: bool = False) -> QuerySet[Submission]:
     """Visible daily-list entries with everything a card shows, in one query."""
     qs = (
-        Submission.objects.filter(hidden=False)
+        Submission.objects.visible()
         .select_related("paper", "paper__organization")
         .with_votes()
         .annotate(num_authors=Coalesce(_authors_count(), Value(0)))
@@ -90,7 +90,7 @@ def daily_list(
 
 def latest_day() -> dt.date | None:
     newest = (
-        Submission.objects.filter(hidden=False)
+        Submission.objects.visible()
         .order_by("-submitted_at")
         .values_list("submitted_at", flat=True)
         .first()
@@ -101,7 +101,7 @@ def latest_day() -> dt.date | None:
 def neighbours(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
     """The nearest days before and after ``period`` that have papers."""
     start, end = period.bounds()
-    visible = Submission.objects.filter(hidden=False)
+    visible = Submission.objects.visible()
     before = (
         visible.filter(submitted_at__lt=start)
         .order_by("-submitted_at")
@@ -134,7 +134,7 @@ def trending(
     Without a period, the candidates are the trending window; with one, the papers of
     that period (as the API's ``sort=trending`` does).
     """
-    visible = Submission.objects.filter(hidden=False, submitted_at__lte=now)
+    visible = Submission.objects.visible().filter(submitted_at__lte=now)
     if period is not None:
         start, end = period.bounds()
         visible = visible.filter(submitted_at__gte=start, submitted_at__lt=end)

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from dailypapers.core import arxiv_ids
-from dailypapers.papers.models import Paper, vote_count
+from dailypapers.papers.models import LISTED, Paper, vote_count
 from dailypapers.search import dense, encoder, feedback, follow, fusion, highlight, querylang
 from dailypapers.search.lexical import LexicalIndex, subject_words
 from dailypapers.search.querylang import Filters, ParsedQuery
@@ -86,7 +86,7 @@ def displayed() -> QuerySet[Paper]:
 
 def _filtered(qs: QuerySet[Paper], filters: Filters) -> QuerySet[Paper]:
     if filters.on_daily:
-        qs = qs.filter(submission__isnull=False, submission__hidden=False)
+        qs = qs.filter(LISTED)
     if filters.has_code:
         qs = qs.exclude(github_repo="")
     if filters.organization:
