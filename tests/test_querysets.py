@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from dailypapers.community.models import LIVE, Comment
 from dailypapers.papers.models import LISTED, EarlierListing, Paper, Submission, vote_count
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,16 @@ def test_listed_papers_have_a_visible_submission() -> None:
     assert list(listed) == ["2501.00001"]
     unlisted = Paper.objects.exclude(LISTED).values_list("arxiv_id", flat=True)
     assert sorted(unlisted) == ["2501.00002", "2501.00003"]
+
+
+def test_live_comments_leave_out_deleted_and_removed_ones() -> None:
+    author = get_user_model().objects.create_user("ada")
+    paper = _paper("2501.00001")
+    shown = Comment.objects.create(paper=paper, author=author, body="shown")
+    Comment.objects.create(paper=paper, author=author, body="deleted", deleted_at=DAY)
+    Comment.objects.create(paper=paper, author=author, body="removed", removed_at=DAY)
+    Comment.objects.create(paper=paper, author=author, body="both", deleted_at=DAY, removed_at=DAY)
+    assert list(Comment.objects.live()) == [shown]
+    assert list(Comment.objects.filter(LIVE)) == [shown]
+    assert [c.body for c in Comment.objects.all() if c.visible] == ["shown"]
+    assert list(paper.thread.live()) == [shown]

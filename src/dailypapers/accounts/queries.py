@@ -72,7 +72,8 @@ def profile_page(username: str, *, viewer: AbstractBaseUser | None = None) -> Pr
             .order_by("-created_at", "-pk")[:PROFILE_LIST_LIMIT]
         )
     comments = list(
-        Comment.objects.filter(author=user, deleted_at__isnull=True, removed_at__isnull=True)
+        Comment.objects.live()
+        .filter(author=user)
         .select_related("paper")
         .order_by("-created_at", "-pk")[:PROFILE_COMMENTS_LIMIT]
     )

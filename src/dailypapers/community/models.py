@@ -8,6 +8,8 @@ their app label to avoid an import cycle (papers.models imports Organization).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -81,6 +83,19 @@ class Membership(models.Model):
         return f"user {self.user_id} {self.role} of org {self.organization_id}"
 
 
+# A comment shown in its discussion: neither deleted by its author nor removed by a
+# moderator (as ``Comment.visible``).
+LIVE = Q(deleted_at__isnull=True, removed_at__isnull=True)
+
+_C = TypeVar("_C", bound="Comment", covariant=True)
+
+
+class CommentQuerySet(models.QuerySet[_C]):
+    def live(self) -> CommentQuerySet[_C]:
+        """Comments shown in their discussions (see ``LIVE``)."""
+        return self.filter(LIVE)
+
+
 class Comment(models.Model):
     """A comment in a paper's discussion; replies point at a top-level comment.
 
@@ -108,6 +123,8 @@ class Comment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -89,7 +89,8 @@ def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
         now,
     )
     raw += _ages(
-        Comment.objects.filter(author_id=uid, deleted_at__isnull=True, removed_at__isnull=True)
+        Comment.objects.live()
+        .filter(author_id=uid)
         .order_by("-created_at")
         .values_list("paper_id", "created_at")[:cap],
         "commented",
