@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from dailypapers.community.models import LIVE, Comment
+from dailypapers.digests.models import ACTIVE, Subscription
 from dailypapers.papers.models import LISTED, EarlierListing, Paper, Submission, vote_count
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +96,18 @@ def test_live_comments_leave_out_deleted_and_removed_ones() -> None:
     assert list(Comment.objects.filter(LIVE)) == [shown]
     assert [c.body for c in Comment.objects.all() if c.visible] == ["shown"]
     assert list(paper.thread.live()) == [shown]
+
+
+def test_active_subscriptions_are_confirmed_and_neither_unsubscribed_nor_suspended() -> None:
+    def sub(email: str, **fields: dt.datetime) -> Subscription:
+        return Subscription.objects.create(email=f"{email}@example.org", **fields)
+
+    active = sub("active", confirmed_at=DAY)
+    sub("unconfirmed")
+    sub("unsubscribed", confirmed_at=DAY, unsubscribed_at=DAY)
+    sub("suspended", confirmed_at=DAY, suspended_at=DAY)
+    sub("unconfirmed-and-gone", unsubscribed_at=DAY)
+    assert list(Subscription.objects.active()) == [active]
+    assert list(Subscription.objects.filter(ACTIVE)) == [active]
+    assert [s.email for s in Subscription.objects.order_by("pk") if s.is_active] == [active.email]
+    assert Subscription.objects.filter(email__startswith="un").active().count() == 0

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from dailypapers.digests import tokens
-from dailypapers.digests.models import DigestSend, SendStatus, Subscription
+from dailypapers.digests.models import ACTIVE, DigestSend, SendStatus, Subscription
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import PaperAuthor, Submission
@@ -262,14 +262,7 @@ def status(now: dt.datetime, problems: int = 10) -> Status:
     subs = Subscription.objects.aggregate(
         total=Count("pk"),
         unconfirmed=Count("pk", filter=Q(confirmed_at__isnull=True, unsubscribed_at__isnull=True)),
-        active=Count(
-            "pk",
-            filter=Q(
-                confirmed_at__isnull=False,
-                unsubscribed_at__isnull=True,
-                suspended_at__isnull=True,
-            ),
-        ),
+        active=Count("pk", filter=ACTIVE),
         suspended=Count("pk", filter=Q(suspended_at__isnull=False, unsubscribed_at__isnull=True)),
         unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
     )
