@@ -7,9 +7,16 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 
-from dailypapers.community.models import LIVE, Comment
+from dailypapers.community.models import LIVE, AuthorClaim, Comment
 from dailypapers.digests.models import ACTIVE, Subscription
-from dailypapers.papers.models import LISTED, EarlierListing, Paper, Submission, vote_count
+from dailypapers.papers.models import (
+    LISTED,
+    EarlierListing,
+    Paper,
+    PaperAuthor,
+    Submission,
+    vote_count,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +118,22 @@ def test_active_subscriptions_are_confirmed_and_neither_unsubscribed_nor_suspend
     assert list(Subscription.objects.filter(ACTIVE)) == [active]
     assert [s.email for s in Subscription.objects.order_by("pk") if s.is_active] == [active.email]
     assert Subscription.objects.filter(email__startswith="un").active().count() == 0
+
+
+def test_confirmed_and_pending_claims_by_status() -> None:
+    paper = _paper("2501.00001")
+    users = [get_user_model().objects.create_user(name) for name in ("ada", "bob", "cy")]
+    author = PaperAuthor.objects.create(paper=paper, position=0, name="Ada", slug="ada")
+    statuses = [
+        AuthorClaim.Status.CONFIRMED,
+        AuthorClaim.Status.PENDING,
+        AuthorClaim.Status.REJECTED,
+    ]
+    confirmed, pending, _ = (
+        AuthorClaim.objects.create(author=author, user=user, status=status)
+        for user, status in zip(users, statuses, strict=True)
+    )
+    assert list(AuthorClaim.objects.confirmed()) == [confirmed]
+    assert list(AuthorClaim.objects.pending()) == [pending]
+    assert list(author.claims.confirmed().filter(user=users[0])) == [confirmed]
+    assert not AuthorClaim.objects.pending().filter(user=users[0]).exists()

@@ -219,6 +219,19 @@ class ModerationAction(models.Model):
         return f"{self.kind} {self.target_type}:{self.target_id}"
 
 
+_A = TypeVar("_A", bound="AuthorClaim", covariant=True)
+
+
+class AuthorClaimQuerySet(models.QuerySet[_A]):
+    def confirmed(self) -> AuthorClaimQuerySet[_A]:
+        """Claims that make their users the authors (by an admin or by email)."""
+        return self.filter(status=AuthorClaim.Status.CONFIRMED)
+
+    def pending(self) -> AuthorClaimQuerySet[_A]:
+        """Claims waiting for a decision: the moderators' queue."""
+        return self.filter(status=AuthorClaim.Status.PENDING)
+
+
 class AuthorClaim(models.Model):
     """A user saying "this author entry is me"; confirmed by an admin or by email."""
 
@@ -244,6 +257,8 @@ class AuthorClaim(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = AuthorClaimQuerySet.as_manager()
 
     class Meta:
         constraints = [

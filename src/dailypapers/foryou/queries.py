@@ -104,7 +104,8 @@ def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
         now,
     )
     raw += _ages(
-        AuthorClaim.objects.filter(user_id=uid, status=AuthorClaim.Status.CONFIRMED)
+        AuthorClaim.objects.confirmed()
+        .filter(user_id=uid)
         .order_by("-created_at")
         .values_list("author__paper_id", "created_at")[:cap],
         "wrote",
