@@ -1,4 +1,4 @@
-"""Sign up, confirm email, log in and out, password reset, settings, profiles.
+"""Sign up, confirm email, log in and out, password reset, settings, the short profile link.
 
 Thin: parse, call, render.
 
@@ -33,7 +33,7 @@ from django.urls import is_valid_path
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.accounts import limits, lockout, queries, reserved, services, tokens
 from dailypapers.accounts.forms import (
@@ -44,16 +44,7 @@ from dailypapers.accounts.forms import (
 )
 from dailypapers.core import ratelimit
 from dailypapers.core.redirects import safe_next
-from dailypapers.papers.views import not_found
-
-
-def _too_many(
-    request: HttpRequest, template: str, context: dict[str, Any], wait: int
-) -> HttpResponse:
-    context = {**context, "limited": True, "retry_minutes": max(1, (wait + 59) // 60)}
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(wait)
-    return response
+from dailypapers.core.web import not_found, too_many_page
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -71,7 +62,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "nav": "signup"}
     wait = limits.check(request, "signup", request.POST.get("email", ""))
     if wait:
-        return _too_many(request, "accounts/signup.html", context, wait)
+        return too_many_page(request, "accounts/signup.html", context, wait)
     if not form.is_valid():
         return render(request, "accounts/signup.html", context, status=400)
     data = form.cleaned_data
@@ -127,7 +118,7 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
     wait = limits.check(request, "confirm", user.get_username())
     context = {"email": services.address_to_confirm(user), "sent": False}
     if wait:
-        return _too_many(request, "accounts/welcome.html", context, wait)
+        return too_many_page(request, "accounts/welcome.html", context, wait)
     context["sent"] = services.send_confirmation(user)
     context["resent"] = True
     return render(request, "accounts/welcome.html", context)
@@ -154,7 +145,7 @@ def login(request: HttpRequest) -> HttpResponse:
         context["locked"] = bool(wait)
     if wait:
         lockout.mail_sign_in_link(username)
-        return _too_many(request, "accounts/login.html", context, wait)
+        return too_many_page(request, "accounts/login.html", context, wait)
     if not form.is_valid():
         if request.POST.get("password") and lockout.record_failure(username, ip):
             lockout.mail_sign_in_link(username)
@@ -222,7 +213,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         wait = limits.check(request, "reset", request.POST.get("email", ""))
         if wait:
             context = self.get_context_data(form=QuietPasswordResetForm(request.POST))
-            return _too_many(request, self.template_name, context, wait)
+            return too_many_page(request, self.template_name, context, wait)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
@@ -252,16 +243,6 @@ password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_done = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-
-
-@require_safe
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    viewer = request.user if request.user.is_authenticated else None
-    page = queries.profile_page(username, viewer=viewer)
-    if page is None:
-        return not_found(request, message=f"No user {username[:100]} on this hub.")
-    own = viewer is not None and viewer.pk == page.user.pk
-    return render(request, "accounts/profile.html", {"page": page, "own": own})
 
 
 def _settings_forms(request: HttpRequest, bound: str = "") -> dict[str, Any]:
@@ -305,7 +286,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     context["bound"] = which
     wait = limits.check(request, _SETTINGS_LIMITS[which], user.get_username())
     if wait:
-        return _too_many(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     form = context[f"{which}_form"]
     if not form.is_valid():
         return render(request, template, context, status=400)

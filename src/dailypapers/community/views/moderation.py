@@ -23,14 +23,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
-from dailypapers.core import arxiv_ids, params, ratelimit
+from dailypapers.community.services import modlog
+from dailypapers.config import Rate
+from dailypapers.core import params, ratelimit
 from dailypapers.core.redirects import safe_next
+from dailypapers.core.web import not_found, paper_or_404, too_many
+from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper
-from dailypapers.papers.views import not_found
 
 View = Callable[..., HttpResponse]
 # Flags per user, per client IP, and the window in seconds.
-DEFAULT_FLAG_RATE_LIMIT = (20, 60, 3600)
+DEFAULT_FLAG_RATE_LIMIT = Rate(per_account=20, per_ip=60, seconds=3600)
 
 
 def is_moderator(user: object) -> bool:
@@ -61,7 +64,7 @@ _back = safe_next
 
 
 def _reason(request: HttpRequest) -> str:
-    return params.text(request.POST, "reason", services.REASON_MAX)
+    return params.text(request.POST, "reason", modlog.REASON_MAX)
 
 
 def _refused(request: HttpRequest, message: str, back: str, status: int = 400) -> HttpResponse:
@@ -106,10 +109,9 @@ PAPER_ACTIONS: dict[str, PaperAction] = {
 @require_POST
 @staff_only
 def paper_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
-    parsed = arxiv_ids.parse(ref)
-    paper = Paper.objects.filter(arxiv_id=parsed.id).first() if parsed else None
-    if paper is None:
-        return not_found(request, message="No such paper on this hub.")
+    paper = paper_or_404(request, ref, paper_queries.paper_by_id)
+    if isinstance(paper, HttpResponse):
+        return paper
     act = PAPER_ACTIONS[action]
     back = _back(request, paper.get_absolute_url())
     try:
@@ -175,7 +177,7 @@ def _flag_page(
         "comment": comment,
         "reasons": CommentFlag.Reason.choices,
         "chosen": request.POST.get("reason", ""),
-        "note": params.text(request.POST, "note", services.REASON_MAX),
+        "note": params.text(request.POST, "note", modlog.REASON_MAX),
         "next": _back(request, comment_url(comment)),
         **extra,
     }
@@ -199,14 +201,12 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         return _flag_page(request, comment)
     wait = _flag_limited(request)
     if wait:
-        response = _flag_page(request, comment, status=429, limited=True)
-        response["Retry-After"] = str(wait)
-        return response
+        return too_many(wait, _flag_page(request, comment, limited=True))
     reason = request.POST.get("reason", "")
     if reason not in CommentFlag.Reason.values:
         return _flag_page(request, comment, status=400, error="Choose a reason.")
     try:
-        note = params.text(request.POST, "note", services.REASON_MAX)
+        note = params.text(request.POST, "note", modlog.REASON_MAX)
         services.flag_comment(user, comment, reason, note)
     except services.FlagRefused as exc:
         return _flag_page(request, comment, status=403, refused=str(exc))
