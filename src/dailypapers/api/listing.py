@@ -14,12 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from dailypapers.api.params import DailyQuery
 from dailypapers.core.web import Page
 from dailypapers.papers import queries
-from dailypapers.papers.models import EarlierListing, Submission
+from dailypapers.papers.models import EarlierListing, Submission, vote_count
 
 Entry = Submission | EarlierListing
 
@@ -66,7 +66,7 @@ def _earlier(query: DailyQuery) -> list[EarlierListing]:
     return list(
         qs.select_related("paper", "paper__organization")
         .prefetch_related("paper__authors")
-        .annotate(votes=F("paper__upvotes_imported") + F("paper__upvotes_local"))
+        .annotate(votes=vote_count("paper__"))
     )
 
 

@@ -13,6 +13,7 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
 from dailypapers.community.models import (
+    LIVE,
     AuthorClaim,
     Collection,
     CollectionItem,
@@ -115,7 +116,7 @@ class RemovedFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
         value = self.value()
         if value == "shown":
-            return queryset.filter(removed_at__isnull=True, deleted_at__isnull=True)
+            return queryset.filter(LIVE)
         if value == "removed":
             return queryset.filter(removed_at__isnull=False)
         if value == "deleted":

@@ -8,6 +8,8 @@ a hidden submission) lives on the papers models, and so do organizations themsel
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,6 +36,19 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} {self.role} of org {self.organization_id}"
+
+
+# A comment shown in its discussion: neither deleted by its author nor removed by a
+# moderator (as ``Comment.visible``).
+LIVE = Q(deleted_at__isnull=True, removed_at__isnull=True)
+
+_C = TypeVar("_C", bound="Comment", covariant=True)
+
+
+class CommentQuerySet(models.QuerySet[_C]):
+    def live(self) -> CommentQuerySet[_C]:
+        """Comments shown in their discussions (see ``LIVE``)."""
+        return self.filter(LIVE)
 
 
 class Comment(models.Model):
@@ -63,6 +78,8 @@ class Comment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -157,6 +174,19 @@ class ModerationAction(models.Model):
         return f"{self.kind} {self.target_type}:{self.target_id}"
 
 
+_A = TypeVar("_A", bound="AuthorClaim", covariant=True)
+
+
+class AuthorClaimQuerySet(models.QuerySet[_A]):
+    def confirmed(self) -> AuthorClaimQuerySet[_A]:
+        """Claims that make their users the authors (by an admin or by email)."""
+        return self.filter(status=AuthorClaim.Status.CONFIRMED)
+
+    def pending(self) -> AuthorClaimQuerySet[_A]:
+        """Claims waiting for a decision: the moderators' queue."""
+        return self.filter(status=AuthorClaim.Status.PENDING)
+
+
 class AuthorClaim(models.Model):
     """A user saying "this author entry is me"; confirmed by an admin or by email."""
 
@@ -182,6 +212,8 @@ class AuthorClaim(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = AuthorClaimQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,19 @@ from django.db.models import Q
 class Frequency(models.TextChoices):
     DAILY = "daily", "Daily (weekdays)"
     WEEKLY = "weekly", "Weekly (Mondays)"
+
+
+# A subscription that receives mail: confirmed, not unsubscribed and not suspended
+# (as ``Subscription.is_active``).
+ACTIVE = Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True, suspended_at__isnull=True)
+
+_S = TypeVar("_S", bound="Subscription", covariant=True)
+
+
+class SubscriptionQuerySet(models.QuerySet[_S]):
+    def active(self) -> SubscriptionQuerySet[_S]:
+        """Subscriptions that receive mail (see ``ACTIVE``)."""
+        return self.filter(ACTIVE)
 
 
 class Subscription(models.Model):
@@ -49,6 +64,8 @@ class Subscription(models.Model):
     temporary_failures = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["next_digest_at"], name="digest_sub_next_idx")]

@@ -8,10 +8,10 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from dailypapers.digests import tokens
-from dailypapers.digests.models import DigestSend, SendStatus, Subscription
+from dailypapers.digests.models import ACTIVE, DigestSend, SendStatus, Subscription
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import PaperAuthor, Submission
@@ -43,8 +43,9 @@ def ranked_window(start: dt.datetime, end: dt.datetime) -> list[Candidate]:
     digests in a row never repeat or skip a paper.
     """
     rows = (
-        Submission.objects.filter(hidden=False, submitted_at__gt=start, submitted_at__lte=end)
-        .annotate(votes=F("paper__upvotes_imported") + F("paper__upvotes_local"))
+        Submission.objects.visible()
+        .filter(submitted_at__gt=start, submitted_at__lte=end)
+        .with_votes()
         .values_list(
             "pk",
             "votes",
@@ -261,14 +262,7 @@ def status(now: dt.datetime, problems: int = 10) -> Status:
     subs = Subscription.objects.aggregate(
         total=Count("pk"),
         unconfirmed=Count("pk", filter=Q(confirmed_at__isnull=True, unsubscribed_at__isnull=True)),
-        active=Count(
-            "pk",
-            filter=Q(
-                confirmed_at__isnull=False,
-                unsubscribed_at__isnull=True,
-                suspended_at__isnull=True,
-            ),
-        ),
+        active=Count("pk", filter=ACTIVE),
         suspended=Count("pk", filter=Q(suspended_at__isnull=False, unsubscribed_at__isnull=True)),
         unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
     )

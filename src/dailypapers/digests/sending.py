@@ -55,9 +55,7 @@ RETRY_MAX_SECONDS = 4 * 3600
 
 
 def active() -> QuerySet[Subscription]:
-    return Subscription.objects.filter(
-        confirmed_at__isnull=False, unsubscribed_at__isnull=True, suspended_at__isnull=True
-    )
+    return Subscription.objects.active()
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

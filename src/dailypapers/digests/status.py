@@ -9,12 +9,12 @@ from django.db.models import Max, Min
 
 from dailypapers.core import email_url
 from dailypapers.core.status import register, when
-from dailypapers.digests.sending import active
+from dailypapers.digests.models import Subscription
 
 
 @register("digests")
 def digests_section() -> dict[str, Any]:
-    subscribers = active()
+    subscribers = Subscription.objects.active()
     times = subscribers.aggregate(next_due=Min("next_digest_at"), last_sent=Max("last_sent_at"))
     mail = email_url.in_use(settings)
     return {

@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.core import periods
-from dailypapers.papers.models import Paper, Submission
+from dailypapers.papers.models import LISTED, Paper, Submission
 
 # The sitemap protocol's limit of addresses per file.
 MAX_URLS = 50_000
-
-
-def _visible() -> Q:
-    return Q(submission__isnull=False, submission__hidden=False)
 
 
 def months() -> list[periods.Period]:
@@ -28,13 +23,11 @@ def months() -> list[periods.Period]:
     zone = timezone.get_current_timezone()
     found = {
         (m.year, m.month)
-        for m in Submission.objects.filter(hidden=False).datetimes(
-            "submitted_at", "month", tzinfo=zone
-        )
+        for m in Submission.objects.visible().datetimes("submitted_at", "month", tzinfo=zone)
     }
     found |= {
         (m.year, m.month)
-        for m in Paper.objects.exclude(_visible())
+        for m in Paper.objects.exclude(LISTED)
         .filter(published_at__isnull=False)
         .datetimes("published_at", "month", tzinfo=zone)
     }
@@ -45,7 +38,7 @@ def month_pages(period: periods.Period) -> tuple[list[dt.date], list[str]]:
     """The days of ``period`` with a daily list, and the arXiv ids of its papers."""
     start, end = period.bounds()
     zone = timezone.get_current_timezone()
-    entries = Submission.objects.filter(hidden=False, submitted_at__gte=start, submitted_at__lt=end)
+    entries = Submission.objects.visible().filter(submitted_at__gte=start, submitted_at__lt=end)
     days = [d.date() for d in entries.datetimes("submitted_at", "day", tzinfo=zone)]
     listed = list(
         entries.order_by("submitted_at", "paper__arxiv_id").values_list(
@@ -53,7 +46,7 @@ def month_pages(period: periods.Period) -> tuple[list[dt.date], list[str]]:
         )[:MAX_URLS]
     )
     others = list(
-        Paper.objects.exclude(_visible())
+        Paper.objects.exclude(LISTED)
         .filter(published_at__gte=start, published_at__lt=end)
         .order_by("published_at", "arxiv_id")
         .values_list("arxiv_id", flat=True)[: MAX_URLS - len(days) - len(listed)]

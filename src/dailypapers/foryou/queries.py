@@ -89,7 +89,8 @@ def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
         now,
     )
     raw += _ages(
-        Comment.objects.filter(author_id=uid, deleted_at__isnull=True, removed_at__isnull=True)
+        Comment.objects.live()
+        .filter(author_id=uid)
         .order_by("-created_at")
         .values_list("paper_id", "created_at")[:cap],
         "commented",
@@ -103,7 +104,8 @@ def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
         now,
     )
     raw += _ages(
-        AuthorClaim.objects.filter(user_id=uid, status=AuthorClaim.Status.CONFIRMED)
+        AuthorClaim.objects.confirmed()
+        .filter(user_id=uid)
         .order_by("-created_at")
         .values_list("author__paper_id", "created_at")[:cap],
         "wrote",
@@ -174,7 +176,8 @@ def negatives(user: AbstractBaseUser) -> list[int]:
     for date in dates:
         start, end = periods.day(date).bounds()
         out += list(
-            Submission.objects.filter(submitted_at__gte=start, submitted_at__lt=end, hidden=False)
+            Submission.objects.visible()
+            .filter(submitted_at__gte=start, submitted_at__lt=end)
             .order_by("pk")
             .values_list("paper_id", flat=True)[:100]
         )

@@ -1,9 +1,40 @@
 from __future__ import annotations
 
+from typing import TypedDict, TypeVar
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
+from django_stubs_ext import WithAnnotations
 
 from dailypapers.core import text
+
+
+def vote_count(path: str = "") -> CombinedExpression:
+    """A paper's votes: the upstream's count plus the votes cast here.
+
+    ``path`` leads from the queried model to the paper, e.g. ``"paper__"``.
+    """
+    return F(f"{path}upvotes_imported") + F(f"{path}upvotes_local")
+
+
+class Votes(TypedDict):
+    votes: int
+
+
+# A paper on the daily list: it has a submission and the submission is not hidden.
+LISTED = Q(submission__isnull=False, submission__hidden=False)
+
+
+_P = TypeVar("_P", bound="Paper", covariant=True)
+
+
+class PaperQuerySet(models.QuerySet[_P]):
+    def with_votes(self) -> PaperQuerySet[WithAnnotations[_P, Votes]]:
+        """Each paper with its ``votes`` (see ``vote_count``)."""
+        return self.annotate(votes=vote_count())
+
 
 # Where a paper's metadata came from. When two sources describe the same version of
 # a paper, the higher rank wins, so the result does not depend on import order.
@@ -109,6 +140,8 @@ class Paper(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
+    objects = PaperQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["published_at"])]
 
@@ -166,6 +199,19 @@ class PaperAuthor(models.Model):
         return self.name
 
 
+_S = TypeVar("_S", bound="Submission", covariant=True)
+
+
+class SubmissionQuerySet(models.QuerySet[_S]):
+    def visible(self) -> SubmissionQuerySet[_S]:
+        """Entries shown on the daily list: not hidden by a moderator."""
+        return self.filter(hidden=False)
+
+    def with_votes(self) -> SubmissionQuerySet[WithAnnotations[_S, Votes]]:
+        """Each entry with its paper's ``votes`` (see ``vote_count``)."""
+        return self.annotate(votes=vote_count("paper__"))
+
+
 class Submission(models.Model):
     """A paper's place on the daily list: the day is when it was submitted."""
 
@@ -185,6 +231,8 @@ class Submission(models.Model):
     # The upstream entry's submitter profiles and ``isAuthorParticipating``, as sent.
     hf_extra = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -33,12 +33,10 @@ def _authors_count() -> Subquery:
 def card_entries(with_authors: bool = False) -> QuerySet[Submission]:
     """Visible daily-list entries with everything a card shows, in one query."""
     qs = (
-        Submission.objects.filter(hidden=False)
+        Submission.objects.visible()
         .select_related("paper", "paper__organization")
-        .annotate(
-            num_authors=Coalesce(_authors_count(), Value(0)),
-            votes=F("paper__upvotes_imported") + F("paper__upvotes_local"),
-        )
+        .with_votes()
+        .annotate(num_authors=Coalesce(_authors_count(), Value(0)))
     )
     if with_authors:
         qs = qs.prefetch_related("paper__authors")
@@ -76,7 +74,7 @@ def daily_list(
 
 def latest_day() -> dt.date | None:
     newest = (
-        Submission.objects.filter(hidden=False)
+        Submission.objects.visible()
         .order_by("-submitted_at")
         .values_list("submitted_at", flat=True)
         .first()
@@ -87,7 +85,7 @@ def latest_day() -> dt.date | None:
 def nearest_days(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
     """The nearest days before and after ``period`` that have papers."""
     start, end = period.bounds()
-    visible = Submission.objects.filter(hidden=False)
+    visible = Submission.objects.visible()
     before = (
         visible.filter(submitted_at__lt=start)
         .order_by("-submitted_at")
@@ -120,7 +118,7 @@ def trending(
     Without a period, the candidates are the trending window; with one, the papers of
     that period (as the API's ``sort=trending`` does).
     """
-    visible = Submission.objects.filter(hidden=False, submitted_at__lte=now)
+    visible = Submission.objects.visible().filter(submitted_at__lte=now)
     if period is not None:
         start, end = period.bounds()
         visible = visible.filter(submitted_at__gte=start, submitted_at__lt=end)
@@ -132,11 +130,7 @@ def trending(
         visible = visible.filter(submitted_at__gt=min(now, newest) - window)
     if submitter:
         visible = visible.filter(submitter_name=submitter)
-    rows = list(
-        visible.annotate(
-            votes=F("paper__upvotes_imported") + F("paper__upvotes_local")
-        ).values_list("pk", "votes", "submitted_at", "paper__arxiv_id")
-    )
+    rows = list(visible.with_votes().values_list("pk", "votes", "submitted_at", "paper__arxiv_id"))
     rows.sort(key=lambda r: trending_formula.sort_key(r[1], r[2], r[3], now))
     chosen = [r[0] for r in rows[offset : offset + limit]]
     by_pk = {s.pk: s for s in card_entries(with_authors).filter(pk__in=chosen)}

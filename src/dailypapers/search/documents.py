@@ -69,9 +69,7 @@ def load(ids: Iterable[int]) -> list[Doc]:
     ):
         authors.setdefault(paper_id, []).append(name)
     daily = set(
-        Submission.objects.filter(paper_id__in=wanted, hidden=False).values_list(
-            "paper_id", flat=True
-        )
+        Submission.objects.visible().filter(paper_id__in=wanted).values_list("paper_id", flat=True)
     )
     return [
         Doc(

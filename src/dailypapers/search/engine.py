@@ -17,10 +17,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from dailypapers.core import arxiv_ids
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import LISTED, Paper, vote_count
 from dailypapers.search import dense, encoder, feedback, follow, fusion, highlight, querylang
 from dailypapers.search.lexical import LexicalIndex, subject_words
 from dailypapers.search.querylang import Filters, ParsedQuery
@@ -80,13 +80,13 @@ def displayed() -> QuerySet[Paper]:
     return (
         Paper.objects.select_related("organization", "submission")
         .prefetch_related("authors")
-        .annotate(votes=F("upvotes_imported") + F("upvotes_local"))
+        .with_votes()
     )
 
 
 def _filtered(qs: QuerySet[Paper], filters: Filters) -> QuerySet[Paper]:
     if filters.on_daily:
-        qs = qs.filter(submission__isnull=False, submission__hidden=False)
+        qs = qs.filter(LISTED)
     if filters.has_code:
         qs = qs.exclude(github_repo="")
     if filters.organization:
@@ -189,7 +189,7 @@ def _kept(
     if filters.categories:
         columns.append("categories")
     if sort == "upvotes":
-        qs = qs.annotate(votes=F("upvotes_imported") + F("upvotes_local"))
+        qs = qs.annotate(votes=vote_count())
         columns.append("votes")
     elif sort == "date":
         columns.append("published_at")

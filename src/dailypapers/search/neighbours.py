@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import F
-
 from dailypapers.papers.models import Paper
 from dailypapers.search import dense, follow
 from dailypapers.search.documents import Doc
@@ -31,7 +29,7 @@ def similar(paper: Paper, limit: int) -> Similar:
     shown = Paper.objects.filter(pk__in=order).only(
         "arxiv_id", "title", "upvotes_imported", "upvotes_local"
     )
-    by_id = {p.pk: p for p in shown.annotate(votes=F("upvotes_imported") + F("upvotes_local"))}
+    by_id = {p.pk: p for p in shown.with_votes()}
     papers = [by_id[pk] for pk in order if pk in by_id][:limit]
     return Similar(papers, "meaning" if method == "meaning" else "words")
 

@@ -41,7 +41,8 @@ def author_page(slug: str, *, offset: int = 0, limit: int = 30) -> AuthorPage | 
     if spelling is None:
         return None
     claims = (
-        AuthorClaim.objects.filter(author__slug=slug, status=AuthorClaim.Status.CONFIRMED)
+        AuthorClaim.objects.confirmed()
+        .filter(author__slug=slug)
         .select_related("user")
         .order_by("user__username")
     )
@@ -86,7 +87,7 @@ def paper_claims(paper: Paper, viewer: AbstractBaseUser | AnonymousUser) -> Pape
 
 def pending_claims(*, offset: int = 0, limit: int = 50) -> tuple[list[AuthorClaim], int]:
     """The moderators' queue, oldest first, with the claimant's profile: two queries."""
-    qs = AuthorClaim.objects.filter(status=AuthorClaim.Status.PENDING)
+    qs = AuthorClaim.objects.pending()
     total = qs.count()
     items = list(
         qs.select_related("author__paper", "user", "user__profile").order_by("created_at", "pk")[

@@ -52,11 +52,9 @@ def _claimed_authors(paper: Paper, user_ids: set[int]) -> set[int]:
     if not user_ids:
         return set()
     return set(
-        AuthorClaim.objects.filter(
-            author__paper_id=paper.pk,
-            status=AuthorClaim.Status.CONFIRMED,
-            user_id__in=user_ids,
-        ).values_list("user_id", flat=True)
+        AuthorClaim.objects.confirmed()
+        .filter(author__paper_id=paper.pk, user_id__in=user_ids)
+        .values_list("user_id", flat=True)
     )
 
 

@@ -85,7 +85,7 @@ def queue(limit: int = QUEUE_LIMIT) -> Queue:
 
 
 def pending_claims() -> int:
-    return AuthorClaim.objects.filter(status=AuthorClaim.Status.PENDING).count()
+    return AuthorClaim.objects.pending().count()
 
 
 def log_page(number: int, per_page: int = LOG_PAGE_SIZE) -> Page[ModerationAction]:

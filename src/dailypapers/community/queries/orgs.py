@@ -200,9 +200,11 @@ def link_rights(
     own = False
     if not all(trusted_admin(m) for m in memberships):
         if claimed is None:
-            claimed = AuthorClaim.objects.filter(
-                author__paper=paper, user_id=user.pk, status=AuthorClaim.Status.CONFIRMED
-            ).exists()
+            claimed = (
+                AuthorClaim.objects.confirmed()
+                .filter(author__paper=paper, user_id=user.pk)
+                .exists()
+            )
         own = claimed or _is_submitter(user, paper)
     rights = LinkRights()
     for m in memberships:

@@ -60,7 +60,8 @@ def profile_page(username: str, *, viewer: AbstractBaseUser | None = None) -> Pr
         return None
     profile = Profile.objects.filter(user=user).first()
     submissions = list(
-        Submission.objects.filter(submitter=user, hidden=False)
+        Submission.objects.visible()
+        .filter(submitter=user)
         .select_related("paper")
         .order_by("-submitted_at")[:PROFILE_LIST_LIMIT]
     )
@@ -74,13 +75,15 @@ def profile_page(username: str, *, viewer: AbstractBaseUser | None = None) -> Pr
             .order_by("-created_at", "-pk")[:PROFILE_LIST_LIMIT]
         )
     comments = list(
-        Comment.objects.filter(author=user, deleted_at__isnull=True, removed_at__isnull=True)
+        Comment.objects.live()
+        .filter(author=user)
         .select_related("paper")
         .order_by("-created_at", "-pk")[:PROFILE_COMMENTS_LIMIT]
     )
     claimed = [
         claim.author.paper
-        for claim in AuthorClaim.objects.filter(user=user, status=AuthorClaim.Status.CONFIRMED)
+        for claim in AuthorClaim.objects.confirmed()
+        .filter(user=user)
         .select_related("author__paper")
         .order_by(F("author__paper__published_at").desc(nulls_last=True), "-pk")[
             :PROFILE_LIST_LIMIT

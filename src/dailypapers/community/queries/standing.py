@@ -26,7 +26,7 @@ def new_account_refusal(user: AbstractBaseUser, now: dt.datetime, doing: str) ->
     joined = getattr(user, "date_joined", None)
     if joined is not None and now - joined >= dt.timedelta(hours=hours):
         return ""
-    if AuthorClaim.objects.filter(user_id=user.pk, status=AuthorClaim.Status.CONFIRMED).exists():
+    if AuthorClaim.objects.confirmed().filter(user_id=user.pk).exists():
         return ""
     return (
         f"New accounts can {doing} {hours} hours after signing up, "

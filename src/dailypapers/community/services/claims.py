@@ -93,7 +93,7 @@ def claim(user: AbstractBaseUser, author: PaperAuthor) -> AuthorClaim:
             return existing
         if existing.status != Status.REJECTED:
             raise ClaimError("You have already claimed another author of this paper.")
-    if AuthorClaim.objects.filter(author=author, status=Status.CONFIRMED).exists():
+    if AuthorClaim.objects.confirmed().filter(author=author).exists():
         raise ClaimError("This author entry already belongs to someone else.")
     paper = Paper.objects.select_related("organization").get(pk=author.paper_id)
     how = evidence(user, paper)

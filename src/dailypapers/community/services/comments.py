@@ -157,9 +157,8 @@ def recount(paper_id: int) -> int:
     For changes made outside this module (a moderator's removal or restore).
     """
     visible = (
-        Comment.objects.filter(
-            paper_id=OuterRef("pk"), deleted_at__isnull=True, removed_at__isnull=True
-        )
+        Comment.objects.live()
+        .filter(paper_id=OuterRef("pk"))
         .order_by()
         .values("paper_id")
         .annotate(n=Count("pk"))
