@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,15 +25,15 @@ from dailypapers.ingest import arxiv_api, hf_api, oai, rss
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import FetchError, PoliteClient, Validators
 from dailypapers.ingest.models import SyncRun, SyncState
+from dailypapers.ingest.writing import write_batch
 from dailypapers.papers.records import PaperRecord, fit
-from dailypapers.papers.services import mark_withdrawn, upsert_papers
+from dailypapers.papers.services import mark_withdrawn
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("arxiv", "oai", "rss", "hf")
 MAX_ERRORS = 50  # kept on the run row; the log has them all
 ARXIV_LIMIT = 500  # results per arXiv search run
-_RECORD_ERRORS = (DataError, IntegrityError)
 StopCheck = Callable[[], bool]
 
 
@@ -183,24 +183,10 @@ class Run:
         return last == SyncRun.Status.FAILED
 
     def _write(self, records: list[PaperRecord]) -> None:
-        try:
-            result = upsert_papers(records)
-        except _RECORD_ERRORS:
-            # The batch rolled back as a whole: keep the good records, name the bad one.
-            for record in records:
-                try:
-                    result = upsert_papers([record])
-                except _RECORD_ERRORS as exc:
-                    self.problem(record.location, f"cannot be stored ({exc})")
-                    continue
-                self._count(result.new, result.updated, result.unchanged)
-            return
-        self._count(result.new, result.updated, result.unchanged)
-
-    def _count(self, new: int, updated: int, unchanged: int) -> None:
-        self.row.new += new
-        self.row.updated += updated
-        self.row.unchanged += unchanged
+        counts = write_batch(records, lambda record, why: self.problem(record.location, why))
+        self.row.new += counts.new
+        self.row.updated += counts.updated
+        self.row.unchanged += counts.unchanged
 
     def store(
         self, items: Iterable[Item], *, withdrawn: Iterable[str] = (), watermark: object = None
