@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dailypapers.community.models import Organization
-from dailypapers.papers import entries
+from dailypapers.papers import columns, entries
 from dailypapers.papers import rows as paper_rows
 from dailypapers.papers.models import (
     SOURCE_RANKS,
@@ -34,40 +34,11 @@ from dailypapers.papers.models import (
 from dailypapers.papers.records import PaperRecord
 
 # Metadata fields a winning record overwrites and a losing one only fills in.
-_TEXT_FIELDS = (
-    "title",
-    "abstract",
-    "categories",
-    "comments",
-    "journal_ref",
-    "doi",
-    "github_repo",
-    "project_page",
-    "ai_summary",
-)
+_TEXT_FIELDS = paper_rows.TEXT_FIELDS
 _VALUE_FIELDS = ("published_at", "updated_at_source", "github_stars")
-_PAPER_COLUMNS = (
-    "id",
-    "arxiv_id",
-    "version",
-    "source",
-    "observed_at",
-    *_TEXT_FIELDS,
-    *_VALUE_FIELDS,
-    "ai_keywords",
-    "hf_extra",
-    "organization_id",
-    "upvotes_imported",
-    "comments_imported",
-)
-_SUBMISSION_COLUMNS = (
-    "id",
-    "submitted_at",
-    "submitter_name",
-    "submitter_fullname",
-    "source",
-    "hf_extra",
-)
+# The stored columns an import reads and merges (see ``papers.columns``).
+_PAPER_COLUMNS = columns.PAPER_COLUMNS
+_SUBMISSION_COLUMNS = columns.SUBMISSION_COLUMNS
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Submissions made on this site; imports never move or rewrite them.
