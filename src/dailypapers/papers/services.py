@@ -32,6 +32,7 @@ from dailypapers.papers.models import (
     Upvote,
 )
 from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.touch import touch
 
 # Metadata fields a winning record overwrites and a losing one only fills in.
 _TEXT_FIELDS = paper_rows.TEXT_FIELDS
@@ -611,9 +612,7 @@ def mark_withdrawn(arxiv_ids: Iterable[str]) -> int:
     ids = list(dict.fromkeys(arxiv_ids))
     changed = 0
     for chunk in _chunks(ids):
-        changed += Paper.objects.filter(arxiv_id__in=chunk, withdrawn=False).update(
-            withdrawn=True, modified_at=timezone.now()
-        )
+        changed += touch(Paper.objects.filter(arxiv_id__in=chunk, withdrawn=False), withdrawn=True)
     return changed
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import Comment, CommentFlag, ModerationAction
 from dailypapers.papers.models import Paper, Submission
+from dailypapers.papers.touch import touch
 
 REASON_MAX = 1000
 
@@ -65,7 +66,7 @@ def _set_hidden(
             return False
         # The search index follows papers by modified_at; it records whether a
         # paper is on the daily list.
-        Paper.objects.filter(pk=paper.pk).update(modified_at=timezone.now())
+        touch([paper.pk])
         kind = ModerationAction.Kind.HIDE_PAPER if hidden else ModerationAction.Kind.SHOW_PAPER
         log_action(moderator, kind, paper, reason)
         _pages_changed()
