@@ -9,11 +9,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from dailypapers.community.models import Collection, Comment, Organization
+from dailypapers.community.models import Collection, Comment
 from dailypapers.community.services import collections as collection_services
 from dailypapers.community.services import comments as comment_services
 from dailypapers.community.services import orgs as org_services
-from dailypapers.papers.models import PaperAuthor
+from dailypapers.papers.models import Organization, PaperAuthor
 from tests.factories import paper, utc
 
 PAPER = "2604.00001"

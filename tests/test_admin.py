@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
     [
         "/admin/papers/paper/",
         "/admin/papers/submission/",
-        "/admin/community/organization/",
+        "/admin/papers/organization/",
         "/admin/papers/paper/?q=Findable",
     ],
 )

@@ -15,9 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dailypapers.api.serializers import THUMBNAIL_URL
 from dailypapers.ingest.pipeline import run_import
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
+from dailypapers.papers.serializers import THUMBNAIL_URL
 from dailypapers.papers.services import upsert_papers
 from tests.factories import paper, record, utc
 from tests.shared import SHARED_DATA

@@ -26,10 +26,9 @@ from dailypapers.community.models import (
     AuthorClaim,
     Membership,
     ModerationAction,
-    Organization,
 )
 from dailypapers.community.services import claims, orgs
-from dailypapers.papers.models import Paper, PaperAuthor
+from dailypapers.papers.models import Organization, Paper, PaperAuthor
 from tests.factories import paper
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +196,7 @@ class TestNewAccountsWait:
         assert claim(client).status_code == 200
 
     def test_the_submit_rule_is_the_same_function(self) -> None:
-        from dailypapers.papers import submitting
+        from dailypapers.ingest import submitting
 
         new = make_user("new", age=dt.timedelta(minutes=5))
         assert submitting.account_refusal(new, timezone.now()) == (
@@ -282,7 +281,7 @@ class TestVerifiedDomains:
         org = self.setup_lab()
         root = make_user("root", is_staff=True, is_superuser=True)
         client = logged_in(root)
-        changelist = "/admin/community/organization/"
+        changelist = "/admin/papers/organization/"
         assert "requested" in body(client.get(changelist + "?domains=requested"))
         # The field is read-only in the change form: posting it changes nothing.
         page = body(client.get(f"{changelist}{org.pk}/change/"))

@@ -15,11 +15,11 @@ from django.urls import resolve
 from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
-from dailypapers.community.models import AuthorClaim, ModerationAction, Organization
+from dailypapers.community.models import AuthorClaim, ModerationAction
 from dailypapers.community.queries.authors import claimed_papers
 from dailypapers.community.services import claims
 from dailypapers.community.views import authors as author_views
-from dailypapers.papers.models import Paper, PaperAuthor
+from dailypapers.papers.models import Organization, Paper, PaperAuthor
 from tests.factories import paper, utc
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 from django.utils import timezone
 
-from dailypapers.community.models import AuthorClaim, Membership, Organization
+from dailypapers.community.models import AuthorClaim, Membership
 from dailypapers.community.views import orgs as org_views
-from dailypapers.papers.models import Paper, PaperAuthor, Submission
+from dailypapers.papers.models import Organization, Paper, PaperAuthor, Submission
 from tests.factories import paper, utc
 
 pytestmark = pytest.mark.django_db

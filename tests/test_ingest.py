@@ -14,11 +14,10 @@ import pytest
 from django.db import DataError
 from django.test import override_settings
 
-from dailypapers.community.models import Organization
 from dailypapers.core import periods
 from dailypapers.ingest.formats import Problem, read_file
 from dailypapers.ingest.pipeline import ImportSummary, run_import
-from dailypapers.papers.models import Paper, PaperAuthor, Submission
+from dailypapers.papers.models import Organization, Paper, PaperAuthor, Submission
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import UpsertResult, upsert_papers
 from tests.factories import utc

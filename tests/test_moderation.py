@@ -521,20 +521,28 @@ def test_the_cli_refuses_and_reports_with_exit_statuses(staff: User, listed: Pap
 @pytest.mark.parametrize(
     "model",
     [
-        "organization",
-        "membership",
-        "comment",
-        "commentflag",
-        "moderationaction",
-        "authorclaim",
-        "collection",
-        "collectionitem",
+        "papers/organization",
+        "community/membership",
+        "community/comment",
+        "community/commentflag",
+        "community/moderationaction",
+        "community/authorclaim",
+        "community/collection",
+        "community/collectionitem",
     ],
 )
 def test_every_community_model_is_in_the_admin(model: str, comment: Comment) -> None:
     User.objects.create_superuser("root", "root@example.org", PASSWORD)
     admin = logged_in(User.objects.get(username="root"))
-    assert admin.get(f"/admin/community/{model}/").status_code == 200
+    assert admin.get(f"/admin/{model}/").status_code == 200
+
+
+def test_old_admin_links_to_organizations_lead_to_their_new_place(comment: Comment) -> None:
+    User.objects.create_superuser("root", "root@example.org", PASSWORD)
+    admin = logged_in(User.objects.get(username="root"))
+    response = admin.get("/admin/community/organization/1/change/?x=1")
+    assert response.status_code == 301
+    assert response["Location"] == "/admin/papers/organization/1/change/?x=1"
 
 
 def test_the_admin_cannot_edit_the_log_and_its_actions_are_logged(

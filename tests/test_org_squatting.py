@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from dailypapers.community.models import Organization
 from dailypapers.ingest.pipeline import run_import
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Organization, Paper
 from tests.e2e.hub import daily_file
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.http.response import HttpResponseBase
 from django.test import Client
 
-from dailypapers.community.models import Organization
+from dailypapers.papers.models import Organization
 from tests.factories import paper, utc
 
 pytestmark = pytest.mark.django_db

@@ -30,8 +30,7 @@ from django.utils import timezone
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim
 from dailypapers.core.models import RateLimitCounter
-from dailypapers.ingest import http
-from dailypapers.papers import submitting
+from dailypapers.ingest import http, submitting
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from tests.factories import paper
 from tests.test_sync_replay import ARXIV_2026, Replay, Reply, replay

@@ -24,9 +24,9 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, ConsoleMessage, Dialog, Page, sync_playwright
 
 from dailypapers.accounts.models import Profile
-from dailypapers.community.models import AuthorClaim, CommentFlag, Organization
+from dailypapers.community.models import AuthorClaim, CommentFlag
 from dailypapers.community.services import collections, comments, moderation
-from dailypapers.papers.models import Paper, PaperAuthor
+from dailypapers.papers.models import Organization, Paper, PaperAuthor
 from tests.e2e.hub import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import paper, utc
 

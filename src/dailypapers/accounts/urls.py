@@ -18,5 +18,4 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("settings", views.settings_page, name="settings"),
-    path("users/<str:username>", views.profile, name="profile"),
 ]

@@ -1,4 +1,4 @@
-"""Sign up, confirm email, log in and out, password reset, settings, profiles.
+"""Sign up, confirm email, log in and out, password reset, settings, the short profile link.
 
 Thin: parse, call, render.
 
@@ -33,7 +33,7 @@ from django.urls import is_valid_path
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.accounts import limits, lockout, queries, reserved, services, tokens
 from dailypapers.accounts.forms import (
@@ -252,16 +252,6 @@ password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_done = auth_views.PasswordResetCompleteView.as_view(
     template_name="accounts/password_reset_done.html"
 )
-
-
-@require_safe
-def profile(request: HttpRequest, username: str) -> HttpResponse:
-    viewer = request.user if request.user.is_authenticated else None
-    page = queries.profile_page(username, viewer=viewer)
-    if page is None:
-        return not_found(request, message=f"No user {username[:100]} on this hub.")
-    own = viewer is not None and viewer.pk == page.user.pk
-    return render(request, "accounts/profile.html", {"page": page, "own": own})
 
 
 def _settings_forms(request: HttpRequest, bound: str = "") -> dict[str, Any]:

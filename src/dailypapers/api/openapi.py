@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 
 from dailypapers.api import params as daily_params
+from dailypapers.api import search_views
 from dailypapers.search import engine
-from dailypapers.search import views as search_views
 from dailypapers.search.querylang import MAX_QUERY
 
 Json = dict[str, Any]

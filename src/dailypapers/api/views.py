@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from dailypapers.api import listing, params, serializers
+from dailypapers.api import listing, params
 from dailypapers.core import arxiv_ids
 from dailypapers.core.pagecache import cached_for_everyone
-from dailypapers.papers import queries
+from dailypapers.papers import queries, serializers
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]

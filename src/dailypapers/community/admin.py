@@ -20,10 +20,10 @@ from dailypapers.community.models import (
     CommentFlag,
     Membership,
     ModerationAction,
-    Organization,
 )
 from dailypapers.community.services import claims, orgs
 from dailypapers.community.services import moderation as services
+from dailypapers.papers.models import Organization
 
 ADMIN_REASON = "from the admin"
 

@@ -1,9 +1,9 @@
-"""What the community adds to papers: organizations and their members, discussions,
-author claims, collections, and the moderation that keeps it civil.
+"""What the community adds to papers: organizations' members, discussions, author
+claims, collections, and the moderation that keeps it civil.
 
 Paper-side state that every list needs cheaply (comment counts, a locked discussion,
-a hidden submission) lives on the papers models; this module references papers by
-their app label to avoid an import cycle (papers.models imports Organization).
+a hidden submission) lives on the papers models, and so do organizations themselves
+(the upstream names them as paper metadata).
 """
 
 from __future__ import annotations
@@ -12,51 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-_LINKING_WORDS = frozenset({"of", "the", "and", "for", "&"})
-
-
-class Organization(models.Model):
-    """A lab, company or community that papers are linked to."""
-
-    slug = models.SlugField(max_length=100, unique=True)
-    name = models.CharField(max_length=200)
-    avatar_url = models.URLField(max_length=500, blank=True)
-    description = models.TextField(blank=True)
-    # Space-separated email domains (e.g. "example.org lab.example.org"). The org's
-    # admins type the requested ones; they are no evidence of anything until staff
-    # verify them. Only verified domains confirm author claims, and only staff set them
-    # (the admin's logged actions, `dailypapers moderate verify-domains`).
-    requested_email_domains = models.CharField(max_length=500, blank=True)
-    verified_email_domains = models.CharField(
-        max_length=500,
-        blank=True,
-        help_text="set by staff only: confirmed addresses here count as the organization's",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return f"/orgs/{self.slug}"
-
-    @property
-    def initials(self) -> str:
-        words = [w for w in self.name.replace("-", " ").split() if w]
-        # "University of Tokyo" is UT, not UO.
-        named = [w for w in words if w.lower() not in _LINKING_WORDS] or words
-        return "".join(w[0] for w in named[:2]).upper() or self.slug[:2].upper()
-
 
 class Membership(models.Model):
     class Role(models.TextChoices):
@@ -64,7 +19,7 @@ class Membership(models.Model):
         MEMBER = "member", "Member"
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        "papers.Organization", on_delete=models.CASCADE, related_name="memberships"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"

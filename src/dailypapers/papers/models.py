@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from dailypapers.community.models import Organization
 from dailypapers.core import text
 
 # Where a paper's metadata came from. When two sources describe the same version of
@@ -17,6 +16,54 @@ SOURCE_RANKS = {
     "arxiv-api": 4,
     "arxiv-oai": 4,
 }
+
+_LINKING_WORDS = frozenset({"of", "the", "and", "for", "&"})
+
+
+class Organization(models.Model):
+    """A lab, company or community that papers are linked to."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    avatar_url = models.URLField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+    # Space-separated email domains (e.g. "example.org lab.example.org"). The org's
+    # admins type the requested ones; they are no evidence of anything until staff
+    # verify them. Only verified domains confirm author claims, and only staff set them
+    # (the admin's logged actions, `dailypapers moderate verify-domains`).
+    requested_email_domains = models.CharField(max_length=500, blank=True)
+    verified_email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="set by staff only: confirmed addresses here count as the organization's",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        # Created by the community app before organizations moved here; the table
+        # kept its name (papers migration 0006).
+        db_table = "community_organization"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"/orgs/{self.slug}"
+
+    @property
+    def initials(self) -> str:
+        words = [w for w in self.name.replace("-", " ").split() if w]
+        # "University of Tokyo" is UT, not UO.
+        named = [w for w in words if w.lower() not in _LINKING_WORDS] or words
+        return "".join(w[0] for w in named[:2]).upper() or self.slug[:2].upper()
 
 
 class Paper(models.Model):
@@ -54,7 +101,7 @@ class Paper(models.Model):
     )
     withdrawn = models.BooleanField(default=False)
     # Fields of the Hugging Face API the hub keeps as the upstream sent them and serves
-    # again (``api.serializers``): the upstream's ObjectIds (``discussionId``, authors'
+    # again (``papers.serializers``): the upstream's ObjectIds (``discussionId``, authors'
     # ``_id``), ``mediaUrls``, ``githubRepoAddedBy``, ``ai_summary_model``, the full
     # author list (hidden authors, claim status, user profiles) and the organization's
     # own spelling. Empty for papers that never came from there.

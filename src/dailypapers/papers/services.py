@@ -20,12 +20,12 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dailypapers.community.models import Organization
 from dailypapers.papers import columns, entries, signals
 from dailypapers.papers import rows as paper_rows
 from dailypapers.papers.models import (
     SOURCE_RANKS,
     EarlierListing,
+    Organization,
     Paper,
     PaperAuthor,
     Submission,

@@ -5,26 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from dailypapers.core import arxiv_ids, periods, ratelimit
 from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.core.text import clean
-from dailypapers.papers import cards, queries, services, submitting
-from dailypapers.papers.forms import SubmitForm
+from dailypapers.papers import cards, extras, queries, services
 from dailypapers.papers.models import Paper
 from dailypapers.papers.trending import EXPLANATION
-from dailypapers.search import params as search_params
-from dailypapers.search import search as search_api
-from dailypapers.search import similar as similar_papers
 
 PAGE_SIZE = 50
 TABS: tuple[tuple[periods.Kind, str], ...] = (
@@ -184,7 +178,7 @@ def paper_context(request: HttpRequest, paper: Paper) -> dict[str, Any]:
         "submission": submission if submission and not submission.hidden else None,
         "authors": list(paper.authors.all()),
         "version_label": f"v{paper.version}" if paper.version else "",
-        "similar": similar_papers(paper),
+        **extras.for_paper_page(paper),  # "similar", from the search app
         "voted": queries.voted_paper_ids(request.user, [paper.pk]),
     }
 
@@ -236,124 +230,3 @@ def upvote(request: HttpRequest, ref: str) -> HttpResponse:
             {"paper": paper.arxiv_id, "voted": state.voted, "upvotes": state.upvotes}
         )
     return HttpResponseRedirect(back)
-
-
-SEARCH_PAGE = 20
-SEARCH_SORTS = (("relevance", "Relevance"), ("upvotes", "Upvotes"), ("date", "Newest"))
-
-
-@require_safe
-def search(request: HttpRequest) -> HttpResponse:
-    wanted = search_params.parse(request.GET, strict=False)
-    number = page_number(request)
-    result = search_api(
-        wanted.q,
-        filters=wanted.filters,
-        sort=wanted.sort,
-        offset=(number - 1) * SEARCH_PAGE,
-        limit=SEARCH_PAGE,
-    )
-    if result.redirect:
-        return HttpResponseRedirect(f"/papers/{result.redirect}")
-    searched = not result.query.empty or wanted.filters.any
-    trending = []
-    if not result.hits and not result.suggestion:
-        trending = queries.trending(timezone.now(), limit=10).items
-
-    def with_page(to_page: int | None = None, **changes: str) -> str:
-        query = request.GET.copy()
-        for key, value in changes.items():
-            query[key] = value
-        query.pop("page", None)
-        if to_page and to_page > 1:
-            query["page"] = str(to_page)
-        return query.urlencode()
-
-    shown = ("from", "to", "cat", "org", "list", "code")
-    form = {key: request.GET.get(key, "")[:100] for key in shown}
-    form["sort"] = wanted.sort
-    return render(
-        request,
-        "papers/search.html",
-        {
-            "query": result.query.raw,
-            "search_query": result.query.raw,
-            "result": result,
-            "notes": [*wanted.notes, *result.notes],
-            "searched": searched,
-            "filtered": wanted.filters.any,
-            "filters_open": wanted.filters.any or wanted.sort != "relevance",
-            "form": form,
-            "sorts": SEARCH_SORTS,
-            "trending": trending,
-            "suggestion_query": with_page(q=result.suggestion) if result.suggestion else "",
-            "previous_query": with_page(number - 1) if number > 1 else "",
-            "next_query": with_page(number + 1) if result.has_next else "",
-        },
-    )
-
-
-# -- submitting a paper ----------------------------------------------------------------
-
-
-def _submit_limited(request: HttpRequest) -> int | None:
-    """Seconds to wait when this user or this IP posted the submit form too often."""
-    return ratelimit.per_user_and_ip(request, "submit", settings.SUBMIT_RATE_LIMIT)
-
-
-def _submit_page(
-    request: HttpRequest, form: SubmitForm, *, status: int = 200, **extra: Any
-) -> HttpResponse:
-    user = request.user
-    assert user.is_authenticated
-    now = timezone.now()
-    refusal = submitting.account_refusal(user, now)
-    # Said once: not again above the form when the form's own error already says it.
-    shown_refusal = "" if refusal in form.non_field_errors() else refusal
-    context: dict[str, Any] = {
-        "form": form,
-        "refusal": shown_refusal,
-        "may_submit": not refusal,
-        "left_today": max(0, settings.SUBMIT_PER_DAY - submitting.submitted_today(user, now)),
-        "max_age_days": settings.SUBMIT_MAX_PAPER_AGE_DAYS,
-        **extra,
-    }
-    return render(request, "papers/submit.html", context, status=status)
-
-
-@never_cache
-@login_required
-@require_http_methods(["GET", "HEAD", "POST"])
-def submit_paper(request: HttpRequest) -> HttpResponse:
-    """The submit form; a valid POST puts the paper on today's list and shows its page."""
-    if request.method != "POST":
-        return _submit_page(request, SubmitForm())
-    form = SubmitForm(request.POST)
-    wait = _submit_limited(request)
-    if wait:
-        retry_minutes = max(1, (wait + 59) // 60)
-        response = _submit_page(
-            request, form, status=429, limited=True, retry_minutes=retry_minutes
-        )
-        response["Retry-After"] = str(wait)
-        return response
-    if not form.is_valid():
-        return _submit_page(request, form, status=400)
-    data = form.cleaned_data
-    user = request.user
-    assert user.is_authenticated
-    try:
-        done = submitting.submit(
-            user, data["paper"], github=data["github"], project=data["project"]
-        )
-    except submitting.SubmitError as exc:
-        form.add_error(exc.field or None, exc.message)
-        status = 400
-        if isinstance(exc, submitting.Refused):
-            status = 403
-        elif isinstance(exc, submitting.ArxivUnavailable):
-            status = 502
-        return _submit_page(request, form, status=status)
-    if not done.created:
-        return _submit_page(request, form, existing=done.submission)
-    return HttpResponseRedirect(done.paper.get_absolute_url())

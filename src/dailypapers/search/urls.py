@@ -4,4 +4,5 @@ from dailypapers.search import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("search", views.search_page, name="search"),
 ]

@@ -13,8 +13,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from dailypapers.community.models import AuthorClaim, Membership, Organization
-from dailypapers.papers.models import Paper, PaperAuthor
+from dailypapers.community.models import AuthorClaim, Membership
+from dailypapers.papers.models import Organization, Paper, PaperAuthor
 
 Viewer = AbstractBaseUser | AnonymousUser
 

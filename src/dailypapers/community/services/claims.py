@@ -24,7 +24,7 @@ from django.utils import timezone
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim, ModerationAction
 from dailypapers.community.queries.standing import community_refusal
-from dailypapers.community.services.moderation import log_action
+from dailypapers.community.services.modlog import log_action
 from dailypapers.papers.models import Paper, PaperAuthor
 
 Status = AuthorClaim.Status

@@ -18,7 +18,7 @@ from django.utils import timezone
 from dailypapers.community import conf
 from dailypapers.community.markdown import render
 from dailypapers.community.models import Comment, ModerationAction
-from dailypapers.community.services.moderation import log_action
+from dailypapers.community.services.modlog import log_action
 from dailypapers.papers.models import Paper
 
 Actor = AbstractBaseUser | AnonymousUser

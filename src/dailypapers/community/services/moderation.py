@@ -12,36 +12,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import Comment, CommentFlag, ModerationAction
+from dailypapers.community.services import comments
+from dailypapers.community.services.modlog import REASON_MAX, log_action
 from dailypapers.papers.models import Paper, Submission
 from dailypapers.papers.touch import touch
-
-REASON_MAX = 1000
 
 
 class ModerationError(Exception):
     """The action is not allowed (e.g. suspending a superuser); the message says why."""
-
-
-def log_action(
-    moderator: AbstractBaseUser | None,
-    kind: ModerationAction.Kind,
-    target: models.Model,
-    reason: str = "",
-) -> ModerationAction:
-    """Record one moderation action on ``target``; call it inside the action's transaction."""
-    return ModerationAction.objects.create(
-        moderator_id=moderator.pk if moderator is not None else None,
-        kind=kind,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_label=str(target)[:300],
-        reason=reason.strip()[:REASON_MAX],
-    )
 
 
 def _pages_changed() -> None:
@@ -115,9 +98,6 @@ def unlock_discussion(moderator: AbstractBaseUser | None, paper: Paper, reason: 
 
 
 def _recount(paper_id: int) -> None:
-    # Imported here: the comments service imports log_action from this module.
-    from dailypapers.community.services import comments
-
     comments.recount(paper_id)
 
 

@@ -18,12 +18,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from dailypapers.community.models import Membership, ModerationAction, Organization
+from dailypapers.community.models import Membership, ModerationAction
 from dailypapers.community.queries.orgs import link_rights
 from dailypapers.community.queries.standing import community_refusal
-from dailypapers.community.services.moderation import log_action
+from dailypapers.community.services.modlog import log_action
 from dailypapers.core.text import slugify_name
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Organization, Paper
 from dailypapers.papers.touch import touch
 
 # Slugs that name pages under /orgs/ rather than an organization.

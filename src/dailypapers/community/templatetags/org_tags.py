@@ -14,10 +14,10 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from dailypapers.community.models import AuthorClaim, Organization
+from dailypapers.community.models import AuthorClaim
 from dailypapers.community.queries.authors import PaperClaims, paper_claims
 from dailypapers.community.queries.orgs import link_rights, memberships_of
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Organization, Paper
 
 register = template.Library()
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("dailypapers.community.urls.orgs")),
     path("", include("dailypapers.community.urls.collections")),
     path("", include("dailypapers.community.urls.moderation")),
+    path("", include("dailypapers.community.urls.profiles")),
 ]

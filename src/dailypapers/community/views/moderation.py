@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
+from dailypapers.community.services import modlog
 from dailypapers.core import arxiv_ids, params, ratelimit
 from dailypapers.core.redirects import safe_next
 from dailypapers.papers.models import Paper
@@ -61,7 +62,7 @@ _back = safe_next
 
 
 def _reason(request: HttpRequest) -> str:
-    return params.text(request.POST, "reason", services.REASON_MAX)
+    return params.text(request.POST, "reason", modlog.REASON_MAX)
 
 
 def _refused(request: HttpRequest, message: str, back: str, status: int = 400) -> HttpResponse:
@@ -175,7 +176,7 @@ def _flag_page(
         "comment": comment,
         "reasons": CommentFlag.Reason.choices,
         "chosen": request.POST.get("reason", ""),
-        "note": params.text(request.POST, "note", services.REASON_MAX),
+        "note": params.text(request.POST, "note", modlog.REASON_MAX),
         "next": _back(request, comment_url(comment)),
         **extra,
     }
@@ -206,7 +207,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
     if reason not in CommentFlag.Reason.values:
         return _flag_page(request, comment, status=400, error="Choose a reason.")
     try:
-        note = params.text(request.POST, "note", services.REASON_MAX)
+        note = params.text(request.POST, "note", modlog.REASON_MAX)
         services.flag_comment(user, comment, reason, note)
     except services.FlagRefused as exc:
         return _flag_page(request, comment, status=403, refused=str(exc))

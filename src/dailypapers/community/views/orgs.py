@@ -12,13 +12,14 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dailypapers.community.models import Membership, Organization
+from dailypapers.community.models import Membership
 from dailypapers.community.queries import orgs as queries
 from dailypapers.community.services import orgs as services
 from dailypapers.community.views import org_limits
 from dailypapers.community.views.org_forms import LinkForm, MemberForm, OrgForm
 from dailypapers.core import arxiv_ids
 from dailypapers.core.params import page_number
+from dailypapers.papers.models import Organization
 from dailypapers.papers.queries import paper as paper_with_details
 from dailypapers.papers.views import not_found
 

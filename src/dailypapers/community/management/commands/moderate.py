@@ -19,12 +19,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from dailypapers.community.models import Comment, ModerationAction, Organization
+from dailypapers.community.models import Comment, ModerationAction
 from dailypapers.community.services import moderation as services
 from dailypapers.community.services import orgs
 from dailypapers.core import arxiv_ids
 from dailypapers.core.bootstrap import ensure_database
-from dailypapers.papers.models import Paper
+from dailypapers.papers.models import Organization, Paper
 
 EXIT_UNCHANGED = 1
 EXIT_USAGE = 2

@@ -55,9 +55,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from django.core.servers.basehttp import get_internal_wsgi_application
         from gunicorn.app.base import BaseApplication
 
-        from dailypapers.wsgi import application as wsgi_app
+        # The project's WSGI application, by its dotted path in settings.WSGI_APPLICATION.
+        wsgi_app = get_internal_wsgi_application()
 
         host, port = options["host"], options["port"]
         _check_port_free(host, port)

@@ -10,8 +10,8 @@ from tqdm import tqdm
 
 from dailypapers.core.bootstrap import ensure_database
 from dailypapers.search import conf, embed, encoder, engine, follow, index, modelbuild
+from dailypapers.search.hits import entry
 from dailypapers.search.querylang import Filters
-from dailypapers.search.views import entry
 
 ACTIONS = ("reindex", "catch-up", "status", "embed", "build-model", "ensure-model")
 

@@ -1,4 +1,4 @@
-"""The submit form. The checks themselves live in papers.submitting, shared with the CLI."""
+"""The submit form. The checks themselves live in ingest.submitting, shared with the CLI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django import forms
 
-from dailypapers.papers import submitting
+from dailypapers.ingest import submitting
 
 
 def _checked(check: Callable[[str], object], value: str) -> None:

@@ -11,10 +11,9 @@ import hashlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dailypapers.community.models import Organization
 from dailypapers.core.text import slugify_name
 from dailypapers.core.timefmt import iso_z
-from dailypapers.papers.models import EarlierListing, Paper, Submission
+from dailypapers.papers.models import EarlierListing, Organization, Paper, Submission
 
 Json = dict[str, Any]
 

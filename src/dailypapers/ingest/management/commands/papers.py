@@ -11,7 +11,8 @@ from django.utils import timezone
 from dailypapers.core import arxiv_ids, periods
 from dailypapers.core.bootstrap import ensure_database
 from dailypapers.core.timefmt import iso_z
-from dailypapers.papers import queries, submitting
+from dailypapers.ingest import submitting
+from dailypapers.papers import queries
 from dailypapers.papers.models import Paper, Submission
 
 EXIT_NOT_FOUND = 3

@@ -9,7 +9,7 @@ _CREATE = "CREATE INDEX IF NOT EXISTS search_paper_modified ON papers_paper (mod
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0005_hf_fields_and_earlier_listings"),
+        ("papers", "0006_organization_from_community"),
     ]
 
     operations = [
