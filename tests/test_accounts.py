@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from dailypapers.accounts import mailing, services
 from dailypapers.accounts.models import LoginFailures, Profile
+from dailypapers.config import Rate
 from dailypapers.papers.models import Submission
 from dailypapers.papers.services import toggle_upvote
 from tests.factories import paper, utc
@@ -192,7 +193,10 @@ class TestSignUp:
         assert len(mail.to("ada@example.org")) == 1
 
     def test_sign_ups_are_limited_per_ip_and_per_address(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]
-        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": (3, 2, 3600)}
+        settings.ACCOUNT_RATE_LIMITS = {
+            **settings.ACCOUNT_RATE_LIMITS,
+            "signup": Rate(per_account=2, per_ip=3, seconds=3600),
+        }
         bad = {"password2": "nope"}
         codes = [
             client.post("/signup", signup_form(email=f"a{i}@example.org", **bad)).status_code
@@ -269,7 +273,10 @@ class TestLogin:
         assert client.post("/login", {"username": "ada", "password": PASSWORD}).status_code == 302
 
     def test_logins_are_limited_per_ip_and_per_account(self, settings) -> None:  # type: ignore[no-untyped-def]
-        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": (3, 2, 900)}
+        settings.ACCOUNT_RATE_LIMITS = {
+            **settings.ACCOUNT_RATE_LIMITS,
+            "login": Rate(per_account=2, per_ip=3, seconds=900),
+        }
         settings.ACCOUNT_LOCKOUT_FAILURES = 100
         member()
         one_ip = Client(REMOTE_ADDR="203.0.113.1")
@@ -318,7 +325,10 @@ class TestPasswordReset:
         assert mail.messages == []
 
     def test_resets_are_limited_per_ip_and_per_address(self, client: Client, settings) -> None:  # type: ignore[no-untyped-def]
-        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "reset": (3, 2, 3600)}
+        settings.ACCOUNT_RATE_LIMITS = {
+            **settings.ACCOUNT_RATE_LIMITS,
+            "reset": Rate(per_account=2, per_ip=3, seconds=3600),
+        }
         codes = [
             client.post("/password/reset", {"email": f"x{i}@example.org"}).status_code
             for i in range(4)

@@ -20,6 +20,7 @@ from django.test import Client
 
 from dailypapers.accounts import mailing, services
 from dailypapers.accounts.models import LoginFailures
+from dailypapers.config import Rate
 from tests.test_accounts import link_in, without_tokens
 from tests.test_digest_sink import Sink, running_sink, use_sink
 
@@ -130,7 +131,10 @@ class TestSignInLink:
     def lock_everywhere(self, settings: Any) -> None:
         """The backstop: more attempts on the name than its limit, from many clients."""
         settings.ACCOUNT_LOCKOUT_FAILURES = 3
-        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": (100, 6, 900)}
+        settings.ACCOUNT_RATE_LIMITS = {
+            **settings.ACCOUNT_RATE_LIMITS,
+            "login": Rate(per_account=6, per_ip=100, seconds=900),
+        }
         codes = [attempt(from_ip(f"198.51.100.{i % 3}"), "ada").status_code for i in range(7)]
         assert codes == [400] * 6 + [429]
         assert attempt(from_ip("192.0.2.10"), "ada", PASSWORD).status_code == 429
@@ -219,7 +223,10 @@ class TestAdminLogin:
         assert LoginFailures.objects.filter(locked_until__isnull=False).count() == 1
 
     def test_the_admin_login_is_rate_limited_per_ip(self, settings: Any) -> None:
-        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": (3, 100, 900)}
+        settings.ACCOUNT_RATE_LIMITS = {
+            **settings.ACCOUNT_RATE_LIMITS,
+            "login": Rate(per_account=100, per_ip=3, seconds=900),
+        }
         client = from_ip("198.51.100.8")
         codes = [
             client.post("/admin/login/", {"username": f"user{i}", "password": "x"}).status_code

@@ -21,6 +21,8 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 
+from dailypapers.config import Rate
+
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "correct horse battery staple"
 RACERS = 20
@@ -69,7 +71,7 @@ def race(settings: Any) -> dict[str, Any]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.ACCOUNT_RATE_LIMITS = {
         **settings.ACCOUNT_RATE_LIMITS,
-        "signup": (10_000, 10_000, 3600),
+        "signup": Rate(per_account=10_000, per_ip=10_000, seconds=3600),
     }
     result: dict[str, Any] = {}
     scenarios = {

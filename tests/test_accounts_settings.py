@@ -22,6 +22,7 @@ from dailypapers.accounts.views import profile_alias
 from dailypapers.community.markdown import render
 from dailypapers.community.models import AuthorClaim, Comment
 from dailypapers.community.services import collections
+from dailypapers.config import Rate
 from dailypapers.papers.models import PaperAuthor, Submission
 from dailypapers.papers.services import toggle_upvote
 from tests.factories import paper, utc
@@ -135,7 +136,10 @@ class TestSettingsPage:
         assert Profile.objects.get(user=ada).display_name == ""
 
     def test_saves_are_rate_limited(self, client_of_ada: Client, settings: Any) -> None:
-        settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "settings": (100, 2, 3600)}
+        settings.ACCOUNT_RATE_LIMITS = {
+            **settings.ACCOUNT_RATE_LIMITS,
+            "settings": Rate(per_account=2, per_ip=100, seconds=3600),
+        }
         codes = [client_of_ada.post("/settings", profile_form()).status_code for _ in range(2)]
         assert codes == [302, 302]
         response = client_of_ada.post("/settings", profile_form(bio="Typed while limited"))

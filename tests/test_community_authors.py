@@ -19,6 +19,7 @@ from dailypapers.community.models import AuthorClaim, ModerationAction
 from dailypapers.community.queries.authors import claimed_papers
 from dailypapers.community.services import claims
 from dailypapers.community.views import authors as author_views
+from dailypapers.config import Rate
 from dailypapers.papers.models import Organization, Paper, PaperAuthor
 from tests.factories import paper, utc
 
@@ -266,7 +267,7 @@ class TestClaims:
         assert not AuthorClaim.objects.exists()
 
     def test_rate_limited_with_retry_after(self, settings: Any) -> None:
-        settings.COMMUNITY_RATE_LIMITS = {"claim": (2, 100, 3600)}
+        settings.COMMUNITY_RATE_LIMITS = {"claim": Rate(per_account=2, per_ip=100, seconds=3600)}
         for n in range(1, 4):
             paper(f"2604.0000{n}")
         client = logged_in(make_user("ada"))

@@ -17,6 +17,7 @@ from dailypapers.community import bibtex
 from dailypapers.community.models import Collection, CollectionItem
 from dailypapers.community.services import collections as services
 from dailypapers.community.views import collections as views
+from dailypapers.config import Rate
 from dailypapers.papers.models import Paper
 from tests.factories import paper, utc
 
@@ -381,7 +382,7 @@ class TestSafety:
         assert CollectionItem.objects.count() == 1
 
     def test_writes_are_limited_per_user(self, ada: User, settings: Any) -> None:
-        settings.COLLECTION_RATE_LIMIT = (2, 100, 600)
+        settings.COLLECTION_RATE_LIMIT = Rate(per_account=2, per_ip=100, seconds=600)
         client = logged_in(ada)
         codes = [client.post("/collections/new", {"name": f"c{i}"}).status_code for i in range(3)]
         assert codes == [302, 302, 429]
@@ -397,7 +398,7 @@ class TestSafety:
         assert other.post("/collections/new", {"name": "x"}).status_code == 302
 
     def test_writes_are_limited_per_ip(self, ada: User, bob: User, settings: Any) -> None:
-        settings.COLLECTION_RATE_LIMIT = (100, 2, 600)
+        settings.COLLECTION_RATE_LIMIT = Rate(per_account=100, per_ip=2, seconds=600)
         codes = [
             logged_in(user, REMOTE_ADDR="203.0.113.5")
             .post("/collections/new", {"name": "n"})

@@ -22,6 +22,7 @@ from dailypapers.community.models import AuthorClaim, Comment, ModerationAction
 from dailypapers.community.queries.comments import by_user
 from dailypapers.community.services import comments as services
 from dailypapers.community.views import comments as views
+from dailypapers.config import Rate
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from tests.factories import paper, utc
 
@@ -483,7 +484,7 @@ class TestRequestRules:
         assert counted() == 1
 
     def test_writes_are_limited_per_user(self, ada: User, target: Paper, settings: Any) -> None:
-        settings.COMMENT_RATE_LIMIT = (2, 100, 600)
+        settings.COMMENT_RATE_LIMIT = Rate(per_account=2, per_ip=100, seconds=600)
         client = client_for(ada)
         codes = [client.post(POST, {"body": f"Comment {i}"}).status_code for i in range(2)]
         limited = client.post(POST, {"body": "One too many"})
@@ -504,7 +505,7 @@ class TestRequestRules:
     def test_writes_are_limited_per_ip(
         self, ada: User, alan: User, target: Paper, settings: Any
     ) -> None:
-        settings.COMMENT_RATE_LIMIT = (100, 2, 600)
+        settings.COMMENT_RATE_LIMIT = Rate(per_account=100, per_ip=2, seconds=600)
         assert client_for(ada).post(POST, {"body": "1"}).status_code == 302
         assert client_for(alan).post(POST, {"body": "2"}).status_code == 302
         response = client_for(make_user("carol")).post(POST, {"body": "3"})

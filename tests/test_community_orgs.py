@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dailypapers.community.models import AuthorClaim, Membership
 from dailypapers.community.views import orgs as org_views
+from dailypapers.config import Rate
 from dailypapers.papers.models import Organization, Paper, PaperAuthor, Submission
 from tests.factories import paper, utc
 
@@ -111,7 +112,9 @@ class TestCreate:
         assert not Organization.objects.exists()
 
     def test_rate_limited_per_user_with_retry_after(self, settings: Any) -> None:
-        settings.COMMUNITY_RATE_LIMITS = {"org-create": (2, 100, 3600)}
+        settings.COMMUNITY_RATE_LIMITS = {
+            "org-create": Rate(per_account=2, per_ip=100, seconds=3600)
+        }
         client = logged_in(make_user("ada"))
         for n in range(2):
             assert client.post("/orgs/new", org_form(name=f"Lab {n}")).status_code == 302
@@ -122,7 +125,9 @@ class TestCreate:
         assert Organization.objects.count() == 2
 
     def test_rate_limited_per_ip(self, settings: Any) -> None:
-        settings.COMMUNITY_RATE_LIMITS = {"org-create": (100, 1, 3600)}
+        settings.COMMUNITY_RATE_LIMITS = {
+            "org-create": Rate(per_account=100, per_ip=1, seconds=3600)
+        }
         assert logged_in(make_user("ada")).post("/orgs/new", org_form()).status_code == 302
         response = logged_in(make_user("bob")).post("/orgs/new", org_form(name="Other"))
         assert response.status_code == 429

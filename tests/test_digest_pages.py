@@ -130,6 +130,7 @@ class TestSubscribe:
         assert client.post("/digest/subscribe", {"email": "x@example.org"}).status_code == 200
         limited = client.post("/digest/subscribe", {"email": "y@example.org"})
         assert limited.status_code == 429
+        assert 1 <= int(limited["Retry-After"]) <= 3600
         assert 'value="y@example.org"' in body(limited)
         assert not Subscription.objects.filter(email="y@example.org").exists()
         other_ip = client.post(

@@ -22,6 +22,7 @@ from dailypapers.community.models import (
     ModerationAction,
 )
 from dailypapers.community.services import comments
+from dailypapers.config import Rate
 from dailypapers.papers.models import Paper, Submission
 from tests.factories import paper, utc
 
@@ -364,7 +365,7 @@ def test_the_flag_form_page(reader: User, comment: Comment) -> None:
 def test_flags_are_rate_limited_per_user(
     settings: Any, reader: User, writer: User, listed: Paper
 ) -> None:
-    settings.COMMENT_FLAG_RATE_LIMIT = (2, 100, 3600)
+    settings.COMMENT_FLAG_RATE_LIMIT = Rate(per_account=2, per_ip=100, seconds=3600)
     targets = [comments.post(writer, listed, f"comment {n}") for n in range(3)]
     client = logged_in(reader)
     for target in targets[:2]:
@@ -378,7 +379,7 @@ def test_flags_are_rate_limited_per_user(
 def test_flags_are_rate_limited_per_address(
     settings: Any, reader: User, writer: User, listed: Paper
 ) -> None:
-    settings.COMMENT_FLAG_RATE_LIMIT = (100, 2, 3600)
+    settings.COMMENT_FLAG_RATE_LIMIT = Rate(per_account=100, per_ip=2, seconds=3600)
     target = comments.post(writer, listed, "a comment")
     users = [make_user(f"flagger{n}") for n in range(3)]
     statuses = [

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from dailypapers.accounts.models import Profile
 from dailypapers.community.models import AuthorClaim
+from dailypapers.config import Rate
 from dailypapers.core.models import RateLimitCounter
 from dailypapers.ingest import http, submitting
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
@@ -390,7 +391,7 @@ class TestSafety:
     def test_posts_are_rate_limited_per_user(
         self, client_ada: Client, arxiv: Replay, settings: Any
     ) -> None:
-        settings.SUBMIT_RATE_LIMIT = (2, 100, 3600)
+        settings.SUBMIT_RATE_LIMIT = Rate(per_account=2, per_ip=100, seconds=3600)
         for _ in range(2):
             assert client_ada.post("/papers/submit", form("nonsense")).status_code == 400
         limited = client_ada.post("/papers/submit", form(PAPER))
@@ -402,7 +403,7 @@ class TestSafety:
     def test_posts_are_rate_limited_per_ip(
         self, client_ada: Client, arxiv: Replay, settings: Any
     ) -> None:
-        settings.SUBMIT_RATE_LIMIT = (100, 2, 3600)
+        settings.SUBMIT_RATE_LIMIT = Rate(per_account=100, per_ip=2, seconds=3600)
         grace = Client()
         grace.force_login(make_user("grace"))
         assert client_ada.post("/papers/submit", form("nonsense")).status_code == 400

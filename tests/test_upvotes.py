@@ -18,6 +18,7 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from dailypapers.config import Rate
 from dailypapers.papers.models import Paper, Upvote
 from dailypapers.papers.services import toggle_upvote
 from tests.factories import paper, utc
@@ -243,7 +244,7 @@ class TestEndpoint:
         assert Paper.objects.get(arxiv_id="hep-th/9901001").upvotes_local == 1
 
     def test_votes_are_limited_per_user_and_per_ip(self, logged_in: Client, settings) -> None:  # type: ignore[no-untyped-def]
-        settings.UPVOTE_RATE_LIMIT = (3, 5, 600)
+        settings.UPVOTE_RATE_LIMIT = Rate(per_account=3, per_ip=5, seconds=600)
         paper("2604.00001")
         codes = [logged_in.post("/papers/2604.00001/upvote").status_code for _ in range(4)]
         assert codes == [302, 302, 302, 429]

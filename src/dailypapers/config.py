@@ -6,14 +6,28 @@ plain list of Django settings.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(Exception):
     """A setting in the environment has a value that cannot work."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A limit counted twice: ``per_account`` attempts by one account (the logged-in
+    user, or the account or address a form names) and ``per_ip`` attempts from one
+    client IP, in each fixed window of ``seconds``. Settings and defaults name the
+    fields: ``Rate(per_account=10, per_ip=30, seconds=3600)``."""
+
+    per_account: int
+    per_ip: int
+    seconds: int
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -40,6 +54,19 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number, got {raw!r}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ import dj_database_url
 import django_stubs_ext
 
 from dailypapers import config
+from dailypapers.config import Rate
 from dailypapers.core import email_url, policies, proxies
 
 # Lets admin classes and querysets be subscripted with their model at run time.
@@ -151,31 +152,32 @@ ACCOUNT_LOCKOUT_FAILURES = config.env_int("DAILYPAPERS_ACCOUNT_LOCKOUT_FAILURES"
 ACCOUNT_LOCKOUT_SECONDS = config.env_int("DAILYPAPERS_ACCOUNT_LOCKOUT_SECONDS", 900)
 # How long the sign-in link mailed to a locked account's owner works (once).
 ACCOUNT_LOGIN_LINK_SECONDS = config.env_int("DAILYPAPERS_ACCOUNT_LOGIN_LINK_SECONDS", 3600)
-# Attempts per client IP, per account named in the form, and the window in seconds.
-# Logins per account, from all clients together, are the lockout's backstop.
+# Attempts per account named in the form (or its address), per client IP, and the
+# window in seconds. Logins per account, from all clients together, are the lockout's
+# backstop.
 ACCOUNT_RATE_LIMITS = {
-    "login": (
-        config.env_int("DAILYPAPERS_LOGINS_PER_IP", 30),
-        config.env_int("DAILYPAPERS_LOGINS_PER_ACCOUNT", 100),
-        900,
+    "login": Rate(
+        per_account=config.env_int("DAILYPAPERS_LOGINS_PER_ACCOUNT", 100),
+        per_ip=config.env_int("DAILYPAPERS_LOGINS_PER_IP", 30),
+        seconds=900,
     ),
-    "signup": (
-        config.env_int("DAILYPAPERS_SIGNUPS_PER_IP", 5),
-        config.env_int("DAILYPAPERS_SIGNUPS_PER_ADDRESS", 3),
-        3600,
+    "signup": Rate(
+        per_account=config.env_int("DAILYPAPERS_SIGNUPS_PER_ADDRESS", 3),
+        per_ip=config.env_int("DAILYPAPERS_SIGNUPS_PER_IP", 5),
+        seconds=3600,
     ),
-    "reset": (
-        config.env_int("DAILYPAPERS_RESETS_PER_IP", 10),
-        config.env_int("DAILYPAPERS_RESETS_PER_ADDRESS", 3),
-        3600,
+    "reset": Rate(
+        per_account=config.env_int("DAILYPAPERS_RESETS_PER_ADDRESS", 3),
+        per_ip=config.env_int("DAILYPAPERS_RESETS_PER_IP", 10),
+        seconds=3600,
     ),
-    "confirm": (10, 3, 3600),
+    "confirm": Rate(per_account=3, per_ip=10, seconds=3600),
 }
-# Upvotes per user, per client IP, and the window in seconds.
-UPVOTE_RATE_LIMIT = (
-    config.env_int("DAILYPAPERS_UPVOTES_PER_USER", 120),
-    config.env_int("DAILYPAPERS_UPVOTES_PER_IP", 600),
-    600,
+# Upvotes per user, per client IP, in a window of ten minutes.
+UPVOTE_RATE_LIMIT = Rate(
+    per_account=config.env_int("DAILYPAPERS_UPVOTES_PER_USER", 120),
+    per_ip=config.env_int("DAILYPAPERS_UPVOTES_PER_IP", 600),
+    seconds=600,
 )
 # Submitting papers to the daily list: see dailypapers.papers.submitting. An account
 # must be this many hours old (or have a confirmed author claim); a paper at most this
@@ -183,14 +185,14 @@ UPVOTE_RATE_LIMIT = (
 SUBMIT_MIN_ACCOUNT_HOURS = config.env_int("DAILYPAPERS_SUBMIT_MIN_ACCOUNT_HOURS", 24)
 SUBMIT_MAX_PAPER_AGE_DAYS = config.env_int("DAILYPAPERS_SUBMIT_MAX_PAPER_AGE_DAYS", 14)
 SUBMIT_PER_DAY = config.env_int("DAILYPAPERS_SUBMIT_PER_DAY", 3)
-# Form posts per user, per client IP, and the window in seconds.
-SUBMIT_RATE_LIMIT = (
-    config.env_int("DAILYPAPERS_SUBMITS_PER_USER", 10),
-    config.env_int("DAILYPAPERS_SUBMITS_PER_IP", 30),
-    3600,
+# Form posts per user, per client IP, in a window of an hour.
+SUBMIT_RATE_LIMIT = Rate(
+    per_account=config.env_int("DAILYPAPERS_SUBMITS_PER_USER", 10),
+    per_ip=config.env_int("DAILYPAPERS_SUBMITS_PER_IP", 30),
+    seconds=3600,
 )
 # A person is waiting for the arXiv lookup: a short timeout, one retry, a small budget.
-SUBMIT_ARXIV_TIMEOUT = float(config.env_str("DAILYPAPERS_SUBMIT_ARXIV_TIMEOUT", "10"))
+SUBMIT_ARXIV_TIMEOUT = config.env_float("DAILYPAPERS_SUBMIT_ARXIV_TIMEOUT", 10.0)
 SUBMIT_ARXIV_RETRIES = config.env_int("DAILYPAPERS_SUBMIT_ARXIV_RETRIES", 1)
 SUBMIT_ARXIV_BUDGET = config.env_int("DAILYPAPERS_SUBMIT_ARXIV_BUDGET", 30)
 
@@ -299,13 +301,13 @@ ARXIV_RSS_URL = config.env_str("DAILYPAPERS_ARXIV_RSS_URL", "https://rss.arxiv.o
 HF_API_URL = config.env_str("DAILYPAPERS_HF_API_URL", "https://huggingface.co/api")
 SYNC_CONTACT = config.env_str("DAILYPAPERS_SYNC_CONTACT", "")
 # arXiv asks for one request every 3 seconds; Hugging Face publishes no figure.
-SYNC_ARXIV_INTERVAL = float(config.env_str("DAILYPAPERS_SYNC_ARXIV_INTERVAL", "3"))
-SYNC_HF_INTERVAL = float(config.env_str("DAILYPAPERS_SYNC_HF_INTERVAL", "1"))
-SYNC_TIMEOUT = float(config.env_str("DAILYPAPERS_SYNC_TIMEOUT", "30"))
+SYNC_ARXIV_INTERVAL = config.env_float("DAILYPAPERS_SYNC_ARXIV_INTERVAL", 3.0)
+SYNC_HF_INTERVAL = config.env_float("DAILYPAPERS_SYNC_HF_INTERVAL", 1.0)
+SYNC_TIMEOUT = config.env_float("DAILYPAPERS_SYNC_TIMEOUT", 30.0)
 # The most one upstream request may take, connecting to last byte (a wall clock).
-SYNC_REQUEST_DEADLINE = float(config.env_str("DAILYPAPERS_SYNC_REQUEST_DEADLINE", "120"))
+SYNC_REQUEST_DEADLINE = config.env_float("DAILYPAPERS_SYNC_REQUEST_DEADLINE", 120.0)
 SYNC_MAX_RETRIES = config.env_int("DAILYPAPERS_SYNC_MAX_RETRIES", 5)
-SYNC_BACKOFF = float(config.env_str("DAILYPAPERS_SYNC_BACKOFF", "2"))
+SYNC_BACKOFF = config.env_float("DAILYPAPERS_SYNC_BACKOFF", 2.0)
 SYNC_BUDGET = config.env_int("DAILYPAPERS_SYNC_BUDGET", 1800)
 SYNC_CLAIM_TIMEOUT = config.env_int("DAILYPAPERS_SYNC_CLAIM_TIMEOUT", 3600)
 # Sources the worker runs, and seconds between their runs.

@@ -37,5 +37,5 @@ urlpatterns = [
     path("<str:username>", accounts_views.profile_alias, name="profile-alias"),
 ]
 
-handler404 = "dailypapers.papers.views.not_found"
-handler500 = "dailypapers.papers.views.server_error"
+handler404 = "dailypapers.core.web.not_found"
+handler500 = "dailypapers.core.web.server_error"

@@ -10,31 +10,32 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from dailypapers.config import Rate
 from dailypapers.core import ratelimit
 
 # Actions settings.ACCOUNT_RATE_LIMITS may leave out. "settings" counts saves of the
 # settings page that neither send mail nor check a password.
-DEFAULTS = {"settings": (60, 30, 3600)}
+DEFAULTS = {"settings": Rate(per_account=30, per_ip=60, seconds=3600)}
 
 
 def check(request: HttpRequest, action: str, account: str) -> int | None:
     """Count one attempt at ``action``; None when allowed, else seconds to wait.
 
-    Limits come from settings.ACCOUNT_RATE_LIMITS: {action: (per IP, per account,
-    window seconds)}.
+    Limits come from settings.ACCOUNT_RATE_LIMITS: {action: Rate}.
     """
-    per_ip, per_account, window = settings.ACCOUNT_RATE_LIMITS.get(action) or DEFAULTS[action]
+    rate: Rate = settings.ACCOUNT_RATE_LIMITS.get(action) or DEFAULTS[action]
+    window = rate.seconds
     # Both counters are hit, so a refused attempt still counts against the other key.
     ip_ok = ratelimit.hit(
         ratelimit.private_key(f"{action}-ip", ratelimit.client_ip(request)),
-        limit=per_ip,
+        limit=rate.per_ip,
         window=window,
     )
     account_ok = True
     if account:
         account_ok = ratelimit.hit(
             ratelimit.private_key(f"{action}-account", account.strip().lower()),
-            limit=per_account,
+            limit=rate.per_account,
             window=window,
         )
     return None if ip_ok and account_ok else ratelimit.retry_after(window)

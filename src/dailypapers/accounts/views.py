@@ -44,16 +44,7 @@ from dailypapers.accounts.forms import (
 )
 from dailypapers.core import ratelimit
 from dailypapers.core.redirects import safe_next
-from dailypapers.papers.views import not_found
-
-
-def _too_many(
-    request: HttpRequest, template: str, context: dict[str, Any], wait: int
-) -> HttpResponse:
-    context = {**context, "limited": True, "retry_minutes": max(1, (wait + 59) // 60)}
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(wait)
-    return response
+from dailypapers.core.web import not_found, too_many_page
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -71,7 +62,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "nav": "signup"}
     wait = limits.check(request, "signup", request.POST.get("email", ""))
     if wait:
-        return _too_many(request, "accounts/signup.html", context, wait)
+        return too_many_page(request, "accounts/signup.html", context, wait)
     if not form.is_valid():
         return render(request, "accounts/signup.html", context, status=400)
     data = form.cleaned_data
@@ -127,7 +118,7 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
     wait = limits.check(request, "confirm", user.get_username())
     context = {"email": services.address_to_confirm(user), "sent": False}
     if wait:
-        return _too_many(request, "accounts/welcome.html", context, wait)
+        return too_many_page(request, "accounts/welcome.html", context, wait)
     context["sent"] = services.send_confirmation(user)
     context["resent"] = True
     return render(request, "accounts/welcome.html", context)
@@ -154,7 +145,7 @@ def login(request: HttpRequest) -> HttpResponse:
         context["locked"] = bool(wait)
     if wait:
         lockout.mail_sign_in_link(username)
-        return _too_many(request, "accounts/login.html", context, wait)
+        return too_many_page(request, "accounts/login.html", context, wait)
     if not form.is_valid():
         if request.POST.get("password") and lockout.record_failure(username, ip):
             lockout.mail_sign_in_link(username)
@@ -222,7 +213,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         wait = limits.check(request, "reset", request.POST.get("email", ""))
         if wait:
             context = self.get_context_data(form=QuietPasswordResetForm(request.POST))
-            return _too_many(request, self.template_name, context, wait)
+            return too_many_page(request, self.template_name, context, wait)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
@@ -295,7 +286,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     context["bound"] = which
     wait = limits.check(request, _SETTINGS_LIMITS[which], user.get_username())
     if wait:
-        return _too_many(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     form = context[f"{which}_form"]
     if not form.is_valid():
         return render(request, template, context, status=400)

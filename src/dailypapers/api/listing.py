@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import F, Q
 
 from dailypapers.api.params import DailyQuery
+from dailypapers.core.web import Page
 from dailypapers.papers import queries
 from dailypapers.papers.models import EarlierListing, Submission
 
@@ -29,7 +30,7 @@ class Listing:
     has_next: bool
 
 
-def _page(page: queries.Page) -> Listing:
+def _page(page: Page[Submission]) -> Listing:
     return Listing(list(page.items), page.has_next)
 
 

@@ -8,20 +8,20 @@ from __future__ import annotations
 from django.conf import settings
 
 from dailypapers import config
+from dailypapers.config import Rate
 
 # Longest comment, in characters of Markdown as written.
 COMMENT_MAX_LENGTH = 10_000
 
 
-def comment_rate_limit() -> tuple[int, int, int]:
+def comment_rate_limit() -> Rate:
     """Comment writes (posts, replies, edits, deletes) allowed per user, per client IP,
     and the window in seconds they are counted over."""
-    explicit = getattr(settings, "COMMENT_RATE_LIMIT", None)
+    explicit: Rate | None = getattr(settings, "COMMENT_RATE_LIMIT", None)
     if explicit is not None:
-        per_user, per_ip, window = explicit
-        return int(per_user), int(per_ip), int(window)
-    return (
-        config.env_int("DAILYPAPERS_COMMENTS_PER_USER", 20),
-        config.env_int("DAILYPAPERS_COMMENTS_PER_IP", 100),
-        config.env_int("DAILYPAPERS_COMMENTS_WINDOW_SECONDS", 600),
+        return explicit
+    return Rate(
+        per_account=config.env_int("DAILYPAPERS_COMMENTS_PER_USER", 20),
+        per_ip=config.env_int("DAILYPAPERS_COMMENTS_PER_IP", 100),
+        seconds=config.env_int("DAILYPAPERS_COMMENTS_WINDOW_SECONDS", 600),
     )

@@ -47,6 +47,6 @@ def sanitize(html: str) -> str:
     return _cleaner.clean(html)
 
 
-def render(source: str) -> str:
-    """The HTML to show for a comment written as ``source`` (Markdown)."""
-    return sanitize(_parser.render(source)).strip()
+def render(text: str) -> str:
+    """The HTML to show for a comment written as ``text`` (Markdown)."""
+    return sanitize(_parser.render(text)).strip()

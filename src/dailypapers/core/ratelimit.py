@@ -18,6 +18,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
+from dailypapers.config import Rate
 from dailypapers.core import proxies
 from dailypapers.core.models import RateLimitCounter
 
@@ -87,13 +88,13 @@ def reset(key: str) -> None:
     RateLimitCounter.objects.filter(key=key).delete()
 
 
-def per_user_and_ip(request: HttpRequest, action: str, limits: tuple[int, int, int]) -> int | None:
-    """Count one write by a logged-in user; seconds to wait when the user or the client
-    IP went over ``limits`` = (per user, per IP, window seconds), else None.
+def per_user_and_ip(request: HttpRequest, action: str, rate: Rate) -> int | None:
+    """Count one write by a logged-in user; seconds to wait when the user went over
+    ``rate.per_account`` or the client IP over ``rate.per_ip``, else None.
 
     Both counters are hit, so a refused attempt still counts against the other key.
     """
-    per_user, per_ip, window = limits
-    user_ok = hit(f"{action}-user:{request.user.pk}", limit=per_user, window=window)
-    ip_ok = hit(private_key(f"{action}-ip", client_ip(request)), limit=per_ip, window=window)
+    window = rate.seconds
+    user_ok = hit(f"{action}-user:{request.user.pk}", limit=rate.per_account, window=window)
+    ip_ok = hit(private_key(f"{action}-ip", client_ip(request)), limit=rate.per_ip, window=window)
     return None if user_ok and ip_ok else retry_after(window)

@@ -1,4 +1,7 @@
-"""Requests whose text cannot be stored are refused before any view sees them.
+"""The answers views share: 400 for text that cannot be stored, 404, 429, and one page
+of a longer list.
+
+Requests whose text cannot be stored are refused before any view sees them.
 
 PostgreSQL refuses a NUL character in text (``DataError``, a 500 in every view that
 passes the value to a query), and a lone surrogate or bytes that are not UTF-8 are
@@ -7,17 +10,28 @@ middleware answers 400 with a message saying what is wrong, in the API's JSON sh
 for ``/api/`` addresses. It looks at the address, the query string and form bodies
 (URL-encoded and multipart, field names and values). Under /admin/ it also refuses
 the few values Django's admin itself fails on (see ``_admin_problem``).
+
+``not_found`` is the site's 404 page (also Django's ``handler404``), ``too_many`` and
+``too_many_page`` answer 429 always with ``Retry-After``, ``paper_or_404`` looks a
+paper up by the arXiv id in its address, and ``Page[T]`` is what list queries return.
+Parameters from the query string are read by ``dailypapers.core.params``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
+from dailypapers.core import arxiv_ids
 from dailypapers.core.params import to_int, unstorable
+
+T = TypeVar("T")
 
 _FORM = "application/x-www-form-urlencoded"
 _REPERCENTED = re.compile(r"%[89A-F][0-9A-F]")
@@ -137,3 +151,94 @@ class RejectUnstorableInputMiddleware:
         if message:
             return bad_request(request, message)
         return self.get_response(request)
+
+
+# -- 404 -------------------------------------------------------------------------------
+
+
+def not_found(
+    request: HttpRequest,
+    exception: Exception | None = None,
+    *,
+    message: str = "",
+    query: str = "",
+) -> HttpResponse:
+    """The site's 404 page: ``message``, a search box holding ``query``, a link to arXiv
+    when ``query`` names an arXiv id, and one to the latest daily list."""
+    mentioned = arxiv_ids.find(query) if query else None
+    context = {
+        "message": message or "There is nothing at this address.",
+        "query": query,
+        "arxiv_id": mentioned.id if mentioned else "",
+    }
+    return render(request, "404.html", context, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "500.html", status=500)
+
+
+def paper_or_404(
+    request: HttpRequest,
+    ref: str,
+    load: Callable[[str], T | None],
+    message: str = "No such paper on this hub.",
+) -> T | HttpResponse:
+    """``load(arxiv_id)`` for the arXiv id ``ref`` names; the 404 page when ``ref`` is no
+    arXiv id or ``load`` finds nothing. ``load`` is the query the view needs (a plain
+    paper, one with its details, ...)."""
+    parsed = arxiv_ids.parse(ref)
+    found = load(parsed.id) if parsed else None
+    if found is None:
+        return not_found(request, message=message)
+    return found
+
+
+# -- 429 -------------------------------------------------------------------------------
+
+
+def retry_minutes(wait: int) -> int:
+    """``wait`` seconds as whole minutes, rounded up, at least one: what pages say."""
+    return max(1, (wait + 59) // 60)
+
+
+def too_many(wait: int, answer: HttpResponse | str) -> HttpResponse:
+    """``answer`` as a 429 that says when to try again (``Retry-After``: ``wait`` seconds);
+    a string becomes a plain-text answer."""
+    response = (
+        answer
+        if isinstance(answer, HttpResponse)
+        else HttpResponse(answer, content_type="text/plain; charset=utf-8")
+    )
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def too_many_page(
+    request: HttpRequest, template: str, context: dict[str, Any], wait: int
+) -> HttpResponse:
+    """A form page again as a 429: its template shows ``limited`` and ``retry_minutes``."""
+    context = {**context, "limited": True, "retry_minutes": retry_minutes(wait)}
+    return too_many(wait, render(request, template, context))
+
+
+# -- lists -----------------------------------------------------------------------------
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a longer list: its ``items``, the list's length, where it starts."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0

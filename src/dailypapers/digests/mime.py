@@ -72,11 +72,11 @@ def _recipient(address: str, encoding: str) -> str:
 class Prebuilt:
     """The serialized message, in the one form the SMTP backend asks for."""
 
-    def __init__(self, source: DigestEmail) -> None:
-        self._source = source
+    def __init__(self, email: DigestEmail) -> None:
+        self._email = email
 
     def as_bytes(self, unixfrom: bool = False, linesep: str = "\n", **_: Any) -> bytes:
-        return self._source.serialize(linesep)
+        return self._email.serialize(linesep)
 
 
 class DigestEmail(EmailMultiAlternatives):

@@ -134,11 +134,11 @@ def search_matches(query: str) -> set[int]:
     return {hit.paper.pk for hit in result.hits}
 
 
-def cards(pks: list[int]) -> list[Submission]:
+def card_entries_in_order(pks: list[int]) -> list[Submission]:
     """Entries with paper, organization and authors, in the order of ``pks``; 3 queries."""
     if not pks:
         return []
-    by_pk = {s.pk: s for s in paper_queries.cards(with_authors=True).filter(pk__in=pks)}
+    by_pk = {s.pk: s for s in paper_queries.card_entries(with_authors=True).filter(pk__in=pks)}
     return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
@@ -159,7 +159,7 @@ class Content:
 
 
 class WindowCache:
-    """Ranked windows, saved-search results and cards, kept for one sending run.
+    """Ranked windows, saved-search results and card entries, kept for one sending run.
 
     Every subscriber with the same hour, zone and frequency shares a window, so a
     run of 100,000 digests reads the papers a handful of times, not 100,000.
@@ -167,7 +167,7 @@ class WindowCache:
 
     def __init__(self) -> None:
         self._ranked: dict[tuple[dt.datetime, dt.datetime], list[Candidate]] = {}
-        self._cards: dict[int, Submission] = {}
+        self._entries: dict[int, Submission] = {}
         self._searches: dict[str, set[int]] = {}
         self._contents: dict[tuple[dt.datetime, dt.datetime, Topics], Content] = {}
 
@@ -196,13 +196,13 @@ class WindowCache:
         chosen = {c.pk for c in top}
         matching = matching_topics(ranked, topics, self._found(topics.searches))
         interests = [c for c in matching if c.pk not in chosen][: settings.DIGEST_TOPIC_PAPERS]
-        missing = [c.pk for c in (*top, *interests) if c.pk not in self._cards]
-        self._cards.update((s.pk, s) for s in cards(missing))
+        missing = [c.pk for c in (*top, *interests) if c.pk not in self._entries]
+        self._entries.update((s.pk, s) for s in card_entries_in_order(missing))
         return Content(
             window_start=start,
             window_end=end,
-            top=[self._cards[c.pk] for c in top if c.pk in self._cards],
-            interests=[self._cards[c.pk] for c in interests if c.pk in self._cards],
+            top=[self._entries[c.pk] for c in top if c.pk in self._entries],
+            interests=[self._entries[c.pk] for c in interests if c.pk in self._entries],
             total=len(ranked),
             topics=topics.labels,
         )

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from dailypapers.core import ratelimit
+from dailypapers.core.web import too_many, too_many_page
 from dailypapers.digests import compose, queries, schedule, services
 from dailypapers.digests.forms import PreferencesForm, SubscribeForm
 from dailypapers.digests.models import Subscription
@@ -60,8 +61,9 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         limit=settings.DIGEST_SIGNUPS_PER_IP,
         window=3600,
     ):
-        context = {"form": form, "limited": True, "nav": "digest"}
-        return render(request, "digests/subscribe.html", context, status=429)
+        context = {"form": form, "nav": "digest"}
+        wait = ratelimit.retry_after(3600)
+        return too_many_page(request, "digests/subscribe.html", context, wait)
     if not form.is_valid():
         return render(
             request, "digests/subscribe.html", {"form": form, "nav": "digest"}, status=400
@@ -81,9 +83,7 @@ def subscribe_account(request: HttpRequest) -> HttpResponse:
     """The subscribe button of the account settings page."""
     wait = _account_limited(request)
     if wait is not None:
-        response = HttpResponse("Too many requests; try again later.", status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        return too_many(wait, "Too many requests; try again later.")
     outcome = services.subscribe_account(request.user)
     saved = "digest" if outcome in ("subscribed", "already") else "digest-confirm"
     return HttpResponseRedirect(f"/settings?saved={saved}#digest-h")

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from dailypapers.core import periods
+from dailypapers.core.web import not_found
 from dailypapers.feeds import queries
 from dailypapers.feeds.views import feed_view
-from dailypapers.papers.views import not_found
 
 _XML = "application/xml; charset=utf-8"
 _NS = 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'

@@ -157,7 +157,7 @@ def organization(slug: str) -> FeedList | None:
         _site(page.org.name),
         f"Papers from {page.org.name}, newest first.",
         f"/orgs/{quote(page.org.slug)}",
-        _from_papers(page.papers.items),  # type: ignore[arg-type]
+        _from_papers(page.papers.items),
     )
 
 
@@ -169,7 +169,7 @@ def author(slug: str) -> FeedList | None:
         _site(page.name),
         f"Papers by {page.name}, newest first.",
         f"/authors/{quote(page.slug)}",
-        _from_papers(page.papers.items),  # type: ignore[arg-type]
+        _from_papers(page.papers.items),
     )
 
 

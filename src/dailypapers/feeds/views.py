@@ -21,9 +21,9 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_safe
 
 from dailypapers.core import periods
+from dailypapers.core.web import not_found
 from dailypapers.feeds import lists
 from dailypapers.feeds.lists import FeedItem, FeedList
-from dailypapers.papers.views import not_found
 from dailypapers.search import params as search_params
 
 FORMATS: dict[str, type[SyndicationFeed]] = {"rss": Rss201rev2Feed, "atom": Atom1Feed}

@@ -10,9 +10,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from dailypapers.core import arxiv_ids, periods
+from dailypapers.core import periods
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
+from dailypapers.core.web import not_found, paper_or_404
 from dailypapers.foryou import library, queries, services
 from dailypapers.papers import cards
 from dailypapers.papers import queries as paper_queries
@@ -47,11 +48,11 @@ def latest(request: HttpRequest) -> HttpResponse:
 def for_period(request: HttpRequest, segment: str, value: str) -> HttpResponse:
     kind = SEGMENTS.get(segment)
     if kind is None:
-        return HttpResponse("No such list.", status=404, content_type="text/plain")
+        return not_found(request, message="No such list.")
     try:
         period = periods.parse(kind, value)
     except ValueError as exc:
-        return HttpResponse(f"{exc}.", status=404, content_type="text/plain")
+        return not_found(request, message=f"{exc}.")
     return _page(request, period)
 
 
@@ -71,7 +72,7 @@ def _page(request: HttpRequest, period: periods.Period) -> HttpResponse:
         }
         for e in result.entries
     ]
-    before, after = paper_queries.neighbours(period)
+    before, after = paper_queries.nearest_days(period)
     previous = periods.containing(period.kind, before) if before else None
     following = periods.containing(period.kind, after) if after else None
     tabs = [
@@ -112,10 +113,9 @@ def _page(request: HttpRequest, period: periods.Period) -> HttpResponse:
 @require_POST
 def less_like(request: HttpRequest) -> HttpResponse:
     """Less like this (or undo it): stored at once, and the list it came from is shown again."""
-    parsed = arxiv_ids.parse(request.POST.get("paper", ""))
-    paper = paper_queries.paper_by_id(parsed.id) if parsed else None
-    if paper is None:
-        return HttpResponse("No such paper on this hub.", status=404, content_type="text/plain")
+    paper = paper_or_404(request, request.POST.get("paper", ""), paper_queries.paper_by_id)
+    if isinstance(paper, HttpResponse):
+        return paper
     user = request.user
     assert user.is_authenticated
     services.less_like(user, paper, undo=request.POST.get("undo") == "1")

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dailypapers.core import ratelimit
+from dailypapers.core.web import retry_minutes, too_many
 from dailypapers.ingest import submitting
 from dailypapers.ingest.forms import SubmitForm
 
@@ -52,12 +53,8 @@ def submit_paper(request: HttpRequest) -> HttpResponse:
     form = SubmitForm(request.POST)
     wait = _submit_limited(request)
     if wait:
-        retry_minutes = max(1, (wait + 59) // 60)
-        response = _submit_page(
-            request, form, status=429, limited=True, retry_minutes=retry_minutes
-        )
-        response["Retry-After"] = str(wait)
-        return response
+        page = _submit_page(request, form, limited=True, retry_minutes=retry_minutes(wait))
+        return too_many(wait, page)
     if not form.is_valid():
         return _submit_page(request, form, status=400)
     data = form.cleaned_data

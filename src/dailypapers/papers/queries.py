@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -15,24 +14,9 @@ from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from dailypapers.core import periods
+from dailypapers.core.web import Page
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
-
-
-@dataclass
-class Page:
-    items: list[Submission]
-    total: int
-    offset: int
-    limit: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
 
 
 def _authors_count() -> Subquery:
@@ -46,7 +30,7 @@ def _authors_count() -> Subquery:
     )
 
 
-def cards(with_authors: bool = False) -> QuerySet[Submission]:
+def card_entries(with_authors: bool = False) -> QuerySet[Submission]:
     """Visible daily-list entries with everything a card shows, in one query."""
     qs = (
         Submission.objects.filter(hidden=False)
@@ -77,11 +61,11 @@ def daily_list(
     limit: int = 100,
     submitter: str | None = None,
     with_authors: bool = False,
-) -> Page:
+) -> Page[Submission]:
     """A day's, week's or month's papers: most upvoted first, ties as the upstream
     orders them: the paper newer on arXiv first, then the later submission."""
     start, end = period.bounds()
-    qs = cards(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
+    qs = card_entries(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
     if submitter:
         qs = qs.filter(submitter_name=submitter)
     total = qs.count()
@@ -100,7 +84,7 @@ def latest_day() -> dt.date | None:
     return periods.local_date(newest) if newest else None
 
 
-def neighbours(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
+def nearest_days(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
     """The nearest days before and after ``period`` that have papers."""
     start, end = period.bounds()
     visible = Submission.objects.filter(hidden=False)
@@ -130,7 +114,7 @@ def trending(
     period: periods.Period | None = None,
     submitter: str | None = None,
     with_authors: bool = False,
-) -> Page:
+) -> Page[Submission]:
     """Papers ranked by the trending formula at the moment ``now``.
 
     Without a period, the candidates are the trending window; with one, the papers of
@@ -155,7 +139,7 @@ def trending(
     )
     rows.sort(key=lambda r: trending_formula.sort_key(r[1], r[2], r[3], now))
     chosen = [r[0] for r in rows[offset : offset + limit]]
-    by_pk = {s.pk: s for s in cards(with_authors).filter(pk__in=chosen)}
+    by_pk = {s.pk: s for s in card_entries(with_authors).filter(pk__in=chosen)}
     return Page([by_pk[pk] for pk in chosen if pk in by_pk], len(rows), offset, limit)
 
 
@@ -174,9 +158,11 @@ def paper_by_id(arxiv_id: str) -> Paper | None:
     return Paper.objects.filter(arxiv_id=arxiv_id).first()
 
 
-def recent_papers(*, offset: int = 0, limit: int = 50, submitter: str | None = None) -> Page:
+def recent_papers(
+    *, offset: int = 0, limit: int = 50, submitter: str | None = None
+) -> Page[Submission]:
     """Newest daily-list entries first, regardless of day (the API's default listing)."""
-    qs = cards(with_authors=True)
+    qs = card_entries(with_authors=True)
     if submitter:
         qs = qs.filter(submitter_name=submitter)
     total = qs.count()

@@ -16,6 +16,7 @@ from dailypapers.core.pagecache import cached_for_visitors
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.core.text import clean
+from dailypapers.core.web import not_found, too_many
 from dailypapers.papers import cards, extras, queries, services
 from dailypapers.papers.models import Paper
 from dailypapers.papers.trending import EXPLANATION
@@ -33,28 +34,6 @@ def _period_url(period: periods.Period) -> str:
     return f"/papers/{segment}/{period.key}"
 
 
-def not_found(
-    request: HttpRequest,
-    exception: Exception | None = None,
-    *,
-    message: str = "",
-    query: str = "",
-) -> HttpResponse:
-    latest = queries.latest_day()
-    mentioned = arxiv_ids.find(query) if query else None
-    context = {
-        "message": message or "There is nothing at this address.",
-        "query": query,
-        "latest_url": _period_url(periods.day(latest)) if latest else "/papers",
-        "arxiv_id": mentioned.id if mentioned else "",
-    }
-    return render(request, "404.html", context, status=404)
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
-
-
 def _render_period(
     request: HttpRequest, period: periods.Period, *, canonical: bool
 ) -> HttpResponse:
@@ -62,7 +41,7 @@ def _render_period(
     page = queries.daily_list(period, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     # Previous and next lead to the nearest period that has papers, never into empty
     # days (or past the newest list into the future).
-    before, after = queries.neighbours(period)
+    before, after = queries.nearest_days(period)
     previous = periods.containing(period.kind, before) if before else None
     following = periods.containing(period.kind, after) if after else None
     tabs = [
@@ -214,15 +193,9 @@ def upvote(request: HttpRequest, ref: str) -> HttpResponse:
         return HttpResponseRedirect(login_url)
     wait = _upvote_limited(request)
     if wait:
-        response: HttpResponse
         if _wants_json(request):
-            response = JsonResponse({"error": "too many votes; try again later"}, status=429)
-        else:
-            response = HttpResponse(
-                "Too many votes; try again later.", status=429, content_type="text/plain"
-            )
-        response["Retry-After"] = str(wait)
-        return response
+            return too_many(wait, JsonResponse({"error": "too many votes; try again later"}))
+        return too_many(wait, "Too many votes; try again later.")
     wanted = {"1": True, "0": False}.get(request.POST.get("vote", ""))
     state = services.toggle_upvote(int(request.user.pk), paper.pk, wanted)
     if _wants_json(request):

@@ -78,7 +78,7 @@ def package_dir() -> Path:
     return Path(spec.origin).parent / "model"
 
 
-def source_key() -> str:
+def build_key() -> str:
     """What the built file depends on: the weights' version and this file's code."""
     try:
         version = importlib.metadata.version(DISTRIBUTION)
@@ -354,12 +354,12 @@ def _quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
-def _place(folder: Path, name: str, source: Path) -> None:
-    """Copy ``source`` to ``folder/name`` through a temporary file there, then rename it."""
+def _place(folder: Path, name: str, original: Path) -> None:
+    """Copy ``original`` to ``folder/name`` through a temporary file there, then rename it."""
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
     os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
+        shutil.copyfile(original, tmp)
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from a server run as another user
         os.replace(tmp, folder / name)
     except BaseException:
@@ -408,11 +408,11 @@ def _source(hub: str | None, say: Say) -> tuple[Any, Path, str]:
             return model, tokenizer, f"hub:{hub}"
         except BuildError as exc:
             say(f"{exc}; using the packaged weights instead")
-    source = package_dir()
-    say(f"reading the weights in {source}")
-    weights = _safetensors(source / "model.safetensors")
+    weights_dir = package_dir()
+    say(f"reading the weights in {weights_dir}")
+    weights = _safetensors(weights_dir / "model.safetensors")
     say("writing the network as an ONNX graph")
-    return _encoder_graph(weights), source / "tokenizer.json", f"{DISTRIBUTION} {source_key()}"
+    return _encoder_graph(weights), weights_dir / "tokenizer.json", f"{DISTRIBUTION} {build_key()}"
 
 
 def build(

@@ -12,7 +12,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
 
 from dailypapers.community.models import AuthorClaim
-from dailypapers.community.queries.orgs import Listing, paper_list, papers_page
+from dailypapers.community.queries.orgs import paper_list, papers_page
+from dailypapers.core.web import Page
 from dailypapers.papers.models import Paper, PaperAuthor
 
 CLAIMED_LIMIT = 50
@@ -23,7 +24,7 @@ CLAIMANTS_SHOWN = 20
 class AuthorPage:
     slug: str
     name: str
-    papers: Listing
+    papers: Page[Paper]
     claimed_by: list[AbstractBaseUser]
 
 

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef
 
 from dailypapers.community import bibtex
 from dailypapers.community.models import Collection, CollectionItem
+from dailypapers.core.web import Page
 from dailypapers.papers.models import Paper
 
 # More than anyone collects by hand; keeps an export's memory bounded.
@@ -72,23 +73,7 @@ def visible_collections(
     return list(qs.order_by("-updated_at", "-id")[:limit])
 
 
-@dataclass
-class ItemsPage:
-    items: list[CollectionItem]  # each with paper and its authors
-    total: int
-    offset: int
-    limit: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-
-def items(collection: Collection, *, offset: int, limit: int) -> ItemsPage:
+def items(collection: Collection, *, offset: int, limit: int) -> Page[CollectionItem]:
     """A page of the collection's papers, the most recently added first."""
     qs = CollectionItem.objects.filter(collection=collection)
     total = qs.count()
@@ -97,7 +82,7 @@ def items(collection: Collection, *, offset: int, limit: int) -> ItemsPage:
         .prefetch_related("paper__authors")  # in author order (PaperAuthor.Meta)
         .order_by("-added_at", "-id")[offset : offset + limit]
     )
-    return ItemsPage(page, total, offset, limit)
+    return Page(page, total, offset, limit)
 
 
 def export_papers(collection: Collection) -> list[Paper]:

@@ -6,7 +6,6 @@ an organization has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -14,6 +13,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 
 from dailypapers.community.models import AuthorClaim, Membership
+from dailypapers.core.web import Page
 from dailypapers.papers.models import Organization, Paper, PaperAuthor
 
 Viewer = AbstractBaseUser | AnonymousUser
@@ -24,28 +24,10 @@ MEMBERS_SHOWN = 200
 
 
 @dataclass
-class Listing:
-    """One page of a longer list."""
-
-    items: Sequence[Paper] | Sequence[Organization]
-    total: int
-    offset: int
-    limit: int
-
-    @property
-    def has_next(self) -> bool:
-        return self.offset + len(self.items) < self.total
-
-    @property
-    def has_previous(self) -> bool:
-        return self.offset > 0
-
-
-@dataclass
 class OrgPage:
     org: Organization
     members: list[Membership]
-    papers: Listing
+    papers: Page[Paper]
 
 
 def _count_of(model: type[Paper] | type[Membership]) -> Subquery:
@@ -59,17 +41,17 @@ def _count_of(model: type[Paper] | type[Membership]) -> Subquery:
     )
 
 
-def org_list(*, offset: int = 0, limit: int = 50) -> Listing:
+def org_list(*, offset: int = 0, limit: int = 50) -> Page[Organization]:
     """Organizations by name, each with its number of papers and members: two queries."""
     qs = Organization.objects.all()
     total = qs.count()
-    items = list(
+    items: list[Organization] = list(
         qs.annotate(
             num_papers=Coalesce(_count_of(Paper), Value(0)),
             num_members=Coalesce(_count_of(Membership), Value(0)),
         ).order_by("name", "pk")[offset : offset + limit]
     )
-    return Listing(items, total, offset, limit)
+    return Page(items, total, offset, limit)
 
 
 def paper_list(qs: QuerySet[Paper]) -> QuerySet[Paper]:
@@ -91,10 +73,10 @@ def paper_list(qs: QuerySet[Paper]) -> QuerySet[Paper]:
     )
 
 
-def papers_page(qs: QuerySet[Paper], *, offset: int, limit: int) -> Listing:
+def papers_page(qs: QuerySet[Paper], *, offset: int, limit: int) -> Page[Paper]:
     total = qs.count()
     items = list(paper_list(qs)[offset : offset + limit])
-    return Listing(items, total, offset, limit)
+    return Page(items, total, offset, limit)
 
 
 def org_by_slug(slug: str) -> Organization | None:

@@ -16,12 +16,12 @@ from dailypapers.community.queries import authors as queries
 from dailypapers.community.services import claims as services
 from dailypapers.community.views import org_limits
 from dailypapers.community.views.org_forms import DecisionForm
-from dailypapers.community.views.orgs import forbidden, too_many
+from dailypapers.community.views.orgs import forbidden
 from dailypapers.core import arxiv_ids
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
+from dailypapers.core.web import not_found, too_many_page
 from dailypapers.papers.models import PaperAuthor
-from dailypapers.papers.views import not_found
 
 PAGE_SIZE = 30
 QUEUE_SIZE = 50
@@ -57,7 +57,7 @@ def claim_author(request: HttpRequest, ref: str, position: int) -> HttpResponse:
     context: dict[str, Any] = {"paper": paper, "author": author}
     wait = org_limits.check(request, "claim")
     if wait:
-        return too_many(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     try:
         found = services.claim(request.user, author)
     except services.ClaimError as exc:

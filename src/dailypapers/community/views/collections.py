@@ -7,8 +7,6 @@ Every write is rate-limited per user and per client IP (429 with Retry-After).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
@@ -23,15 +21,16 @@ from dailypapers.community.collection_forms import CollectionForm, clean_name
 from dailypapers.community.models import Collection
 from dailypapers.community.queries import collections as queries
 from dailypapers.community.services import collections as services
-from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.config import Rate
+from dailypapers.core import ratelimit
 from dailypapers.core.params import optional_int, page_number
 from dailypapers.core.redirects import safe_next
-from dailypapers.papers.models import Paper
-from dailypapers.papers.views import not_found
+from dailypapers.core.web import not_found, paper_or_404, too_many, too_many_page
+from dailypapers.papers import queries as paper_queries
 
 PAGE_SIZE = 50
 # Writes per user, per client IP, and the window in seconds.
-DEFAULT_RATE_LIMIT = (60, 300, 600)
+DEFAULT_RATE_LIMIT = Rate(per_account=60, per_ip=300, seconds=600)
 
 
 def _viewer(request: HttpRequest) -> AbstractBaseUser | None:
@@ -49,15 +48,6 @@ def _wait(request: HttpRequest) -> int | None:
     """Count one write; seconds to wait when this user or this IP wrote too often."""
     limits = getattr(settings, "COLLECTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     return ratelimit.per_user_and_ip(request, "collection", limits)
-
-
-def _limited(
-    request: HttpRequest, template: str, context: dict[str, Any], wait: int
-) -> HttpResponse:
-    context = {**context, "limited": True, "retry_minutes": max(1, (wait + 59) // 60)}
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(wait)
-    return response
 
 
 def _missing(request: HttpRequest) -> HttpResponse:
@@ -143,7 +133,7 @@ def create(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "creating": True}
     wait = _wait(request)
     if wait:
-        return _limited(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     if not form.is_valid():
         return render(request, template, context, status=400)
     data = form.cleaned_data
@@ -173,7 +163,7 @@ def edit(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     context = {"form": form, "collection": collection}
     wait = _wait(request)
     if wait:
-        return _limited(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     if not form.is_valid():
         return render(request, template, context, status=400)
     data = form.cleaned_data
@@ -197,24 +187,9 @@ def delete(request: HttpRequest, username: str, slug: str) -> HttpResponse:
         return render(request, template, context)
     wait = _wait(request)
     if wait:
-        return _limited(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     services.delete(collection)
     return HttpResponseRedirect(f"/users/{request.user.get_username()}/collections")
-
-
-def _paper(request: HttpRequest) -> Paper | None:
-    parsed = arxiv_ids.parse(request.POST.get("paper", ""))
-    return Paper.objects.filter(arxiv_id=parsed.id).first() if parsed else None
-
-
-def _too_many_plain(wait: int) -> HttpResponse:
-    response = HttpResponse(
-        "Too many changes to collections; try again later.",
-        status=429,
-        content_type="text/plain; charset=utf-8",
-    )
-    response["Retry-After"] = str(wait)
-    return response
 
 
 @require_POST
@@ -222,12 +197,12 @@ def remove(request: HttpRequest, username: str, slug: str) -> HttpResponse:
     collection = _own(request, username, slug)
     if isinstance(collection, HttpResponse):
         return collection
-    paper = _paper(request)
-    if paper is None:
-        return not_found(request, message="No such paper on this hub.")
+    paper = paper_or_404(request, request.POST.get("paper", ""), paper_queries.paper_by_id)
+    if isinstance(paper, HttpResponse):
+        return paper
     wait = _wait(request)
     if wait:
-        return _too_many_plain(wait)
+        return too_many(wait, "Too many changes to collections; try again later.")
     services.remove_paper(collection, paper)
     return HttpResponseRedirect(_back(request, _url(collection)))
 
@@ -235,9 +210,9 @@ def remove(request: HttpRequest, username: str, slug: str) -> HttpResponse:
 @require_POST
 def add(request: HttpRequest) -> HttpResponse:
     """Add a paper to one of the user's collections, or to a new one named in the form."""
-    paper = _paper(request)
-    if paper is None:
-        return not_found(request, message="No such paper on this hub.")
+    paper = paper_or_404(request, request.POST.get("paper", ""), paper_queries.paper_by_id)
+    if isinstance(paper, HttpResponse):
+        return paper
     back = _back(request, paper.get_absolute_url())
     if not request.user.is_authenticated:
         return _to_login(request, back)
@@ -256,7 +231,7 @@ def add(request: HttpRequest) -> HttpResponse:
             return _missing(request)
     wait = _wait(request)
     if wait:
-        return _too_many_plain(wait)
+        return too_many(wait, "Too many changes to collections; try again later.")
     if collection is None:
         collection = services.named(int(request.user.pk), new_name)
     services.add_paper(collection, paper)

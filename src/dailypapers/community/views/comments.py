@@ -20,11 +20,12 @@ from dailypapers.community import conf
 from dailypapers.community.models import Comment
 from dailypapers.community.queries import comments as queries
 from dailypapers.community.services import comments as services
-from dailypapers.core import arxiv_ids, ratelimit
+from dailypapers.core import ratelimit
 from dailypapers.core.params import optional_int
+from dailypapers.core.web import not_found, paper_or_404, retry_minutes, too_many
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper
-from dailypapers.papers.views import not_found, paper_context
+from dailypapers.papers.views import paper_context
 
 
 def login_url(next_path: str) -> str:
@@ -42,16 +43,10 @@ def _limited(request: HttpRequest) -> int | None:
 
 
 def _too_many_message(wait: int) -> str:
-    minutes = max(1, (wait + 59) // 60)
+    minutes = retry_minutes(wait)
     return f"You are commenting too often. Please try again in {minutes} minute" + (
         "s." if minutes != 1 else "."
     )
-
-
-def _with_retry(response: HttpResponse, wait: int | None) -> HttpResponse:
-    if wait:
-        response["Retry-After"] = str(wait)
-    return response
 
 
 def _paper_page(
@@ -73,10 +68,9 @@ def _parent_id(request: HttpRequest) -> int | None:
 
 @require_POST
 def post_comment(request: HttpRequest, ref: str) -> HttpResponse:
-    parsed = arxiv_ids.parse(ref)
-    paper = paper_queries.paper(parsed.id) if parsed else None
-    if paper is None:
-        return not_found(request, message="No such paper on this hub.")
+    paper = paper_or_404(request, ref, paper_queries.paper)
+    if isinstance(paper, HttpResponse):
+        return paper
     if not request.user.is_authenticated:
         return HttpResponseRedirect(login_url(f"/papers/{paper.arxiv_id}#discussion"))
     body = request.POST.get("body", "")
@@ -84,7 +78,7 @@ def post_comment(request: HttpRequest, ref: str) -> HttpResponse:
     wait = _limited(request)
     if wait:
         draft["error"] = _too_many_message(wait)
-        return _with_retry(_paper_page(request, paper, draft, 429), wait)
+        return too_many(wait, _paper_page(request, paper, draft, 429))
     try:
         comment = services.post(request.user, paper, body, draft["parent"])
     except services.CommentError as error:
@@ -121,7 +115,7 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
     body = request.POST.get("body", "")
     wait = _limited(request)
     if wait:
-        return _with_retry(_edit_page(request, comment, body, _too_many_message(wait), 429), wait)
+        return too_many(wait, _edit_page(request, comment, body, _too_many_message(wait), 429))
     try:
         services.edit(request.user, pk, body)
     except services.CommentError as error:
@@ -140,13 +134,8 @@ def delete_comment(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseRedirect(login_url(back))
     wait = _limited(request)
     if wait:
-        response = render(
-            request,
-            "community/discussion/refused.html",
-            {"message": _too_many_message(wait), "back": back},
-            status=429,
-        )
-        return _with_retry(response, wait)
+        context = {"message": _too_many_message(wait), "back": back}
+        return too_many(wait, render(request, "community/discussion/refused.html", context))
     try:
         services.delete(request.user, pk)
     except services.CommentError as error:

@@ -24,14 +24,16 @@ from dailypapers.community.models import Comment, CommentFlag
 from dailypapers.community.queries import moderation as queries
 from dailypapers.community.services import moderation as services
 from dailypapers.community.services import modlog
-from dailypapers.core import arxiv_ids, params, ratelimit
+from dailypapers.config import Rate
+from dailypapers.core import params, ratelimit
 from dailypapers.core.redirects import safe_next
+from dailypapers.core.web import not_found, paper_or_404, too_many
+from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper
-from dailypapers.papers.views import not_found
 
 View = Callable[..., HttpResponse]
 # Flags per user, per client IP, and the window in seconds.
-DEFAULT_FLAG_RATE_LIMIT = (20, 60, 3600)
+DEFAULT_FLAG_RATE_LIMIT = Rate(per_account=20, per_ip=60, seconds=3600)
 
 
 def is_moderator(user: object) -> bool:
@@ -107,10 +109,9 @@ PAPER_ACTIONS: dict[str, PaperAction] = {
 @require_POST
 @staff_only
 def paper_action(request: HttpRequest, ref: str, action: str) -> HttpResponse:
-    parsed = arxiv_ids.parse(ref)
-    paper = Paper.objects.filter(arxiv_id=parsed.id).first() if parsed else None
-    if paper is None:
-        return not_found(request, message="No such paper on this hub.")
+    paper = paper_or_404(request, ref, paper_queries.paper_by_id)
+    if isinstance(paper, HttpResponse):
+        return paper
     act = PAPER_ACTIONS[action]
     back = _back(request, paper.get_absolute_url())
     try:
@@ -200,9 +201,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         return _flag_page(request, comment)
     wait = _flag_limited(request)
     if wait:
-        response = _flag_page(request, comment, status=429, limited=True)
-        response["Retry-After"] = str(wait)
-        return response
+        return too_many(wait, _flag_page(request, comment, limited=True))
     reason = request.POST.get("reason", "")
     if reason not in CommentFlag.Reason.values:
         return _flag_page(request, comment, status=400, error="Choose a reason.")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+from dailypapers.config import Rate
 from dailypapers.core import ratelimit
 
-# (per user, per client IP, window in seconds); settings.COMMUNITY_RATE_LIMITS overrides.
-DEFAULTS: dict[str, tuple[int, int, int]] = {
-    "org-create": (5, 20, 3600),
-    "claim": (30, 100, 3600),
+# Per user and per client IP; settings.COMMUNITY_RATE_LIMITS overrides.
+DEFAULTS = {
+    "org-create": Rate(per_account=5, per_ip=20, seconds=3600),
+    "claim": Rate(per_account=30, per_ip=100, seconds=3600),
 }
 
 

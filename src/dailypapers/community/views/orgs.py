@@ -17,11 +17,10 @@ from dailypapers.community.queries import orgs as queries
 from dailypapers.community.services import orgs as services
 from dailypapers.community.views import org_limits
 from dailypapers.community.views.org_forms import LinkForm, MemberForm, OrgForm
-from dailypapers.core import arxiv_ids
 from dailypapers.core.params import page_number
+from dailypapers.core.web import not_found, paper_or_404, too_many_page
 from dailypapers.papers.models import Organization
 from dailypapers.papers.queries import paper as paper_with_details
-from dailypapers.papers.views import not_found
 
 PAGE_SIZE = 30
 ORGS_PAGE_SIZE = 50
@@ -29,15 +28,6 @@ ORGS_PAGE_SIZE = 50
 
 def forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "community/orgs/forbidden.html", {"message": message}, status=403)
-
-
-def too_many(
-    request: HttpRequest, template: str, context: dict[str, Any], wait: int
-) -> HttpResponse:
-    context = {**context, "limited": True, "retry_minutes": max(1, (wait + 59) // 60)}
-    response = render(request, template, context, status=429)
-    response["Retry-After"] = str(wait)
-    return response
 
 
 @require_safe
@@ -57,7 +47,7 @@ def org_new(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     wait = org_limits.check(request, "org-create")
     if wait:
-        return too_many(request, template, context, wait)
+        return too_many_page(request, template, context, wait)
     if not form.is_valid():
         return render(request, template, context, status=400)
     assert request.user.is_authenticated
@@ -197,10 +187,9 @@ def org_leave(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def paper_organization(request: HttpRequest, ref: str) -> HttpResponse:
     """Link a paper to an organization (or unlink it) from the paper page's form."""
-    parsed = arxiv_ids.parse(ref)
-    paper = paper_with_details(parsed.id) if parsed else None
-    if paper is None:
-        return not_found(request, message="No such paper on this hub.")
+    paper = paper_or_404(request, ref, paper_with_details)
+    if isinstance(paper, HttpResponse):
+        return paper
     if not request.user.is_authenticated:
         login = f"{settings.LOGIN_URL}?{urlencode({'next': paper.get_absolute_url()})}"
         return HttpResponseRedirect(login)

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from dailypapers.community.queries.profiles import profile_page
-from dailypapers.papers.views import not_found
+from dailypapers.core.web import not_found
 
 
 @require_safe

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dailypapers.config import env_int, env_str
 from dailypapers.core import supervise
 from dailypapers.core.bootstrap import ensure_database
 
@@ -25,18 +26,14 @@ class Command(BaseCommand):
     help = "Start the production web server (gunicorn), after applying migrations."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default=os.environ.get("DAILYPAPERS_HOST", "127.0.0.1"))
-        parser.add_argument(
-            "--port", type=int, default=int(os.environ.get("DAILYPAPERS_PORT", "8000"))
-        )
+        parser.add_argument("--host", default=env_str("DAILYPAPERS_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("DAILYPAPERS_PORT", 8000))
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("DAILYPAPERS_WORKERS", "0")) or _default_workers(),
+            default=env_int("DAILYPAPERS_WORKERS", 0) or _default_workers(),
         )
-        parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("DAILYPAPERS_THREADS", "4"))
-        )
+        parser.add_argument("--threads", type=int, default=env_int("DAILYPAPERS_THREADS", 4))
         parser.add_argument(
             "--no-sample",
             dest="sample",
@@ -99,7 +96,7 @@ class Command(BaseCommand):
             "workers": options["workers"],
             "threads": options["threads"],
             "worker_class": "gthread",
-            "accesslog": os.environ.get("DAILYPAPERS_ACCESS_LOG") or None,
+            "accesslog": env_str("DAILYPAPERS_ACCESS_LOG") or None,
             "errorlog": "-",
             "loglevel": "warning",
             "timeout": 60,
