@@ -34,10 +34,7 @@ LEVEL = {unit: level for level, units in enumerate(LAYERS) for unit in units}
 
 # Known arrows waiting for a change in flight, as (file, imported module). Each must
 # still exist; delete it when its change lands.
-ALLOWED = {
-    # Author-claim repointing on re-import, moving to community/services/claims.py.
-    ("papers/services.py", "dailypapers.community.models"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def unit_of(module: str) -> str | None:

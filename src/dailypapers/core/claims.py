@@ -1,4 +1,4 @@
-"""Who holds a claim, and whether that process is gone.
+"""Claims on rows (take, extend, release), who holds a claim, and whether that process is gone.
 
 Work that one process takes for itself (a source being synced, a batch of digests
 being sent) is tagged with its holder; when the holder was killed, the next
@@ -26,11 +26,17 @@ processes, and a pid means something only where the place is the same.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import secrets
 import socket
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+from django.db import models
+from django.db.models import Q, QuerySet
 
 _PROC = Path("/proc")
 # Process states of /proc/<pid>/stat that mean the process has ended.
@@ -121,3 +127,85 @@ def _signal_says_gone(pid: int) -> bool:
     except (PermissionError, OverflowError):
         return False
     return False
+
+
+# -- claims on rows -----------------------------------------------------------------
+#
+# A claimable row has a holder column (``claimed_by``, "" when free) and an expiry
+# column (``claimed_until``, null when free). A claim is taken by one conditional
+# UPDATE: of two takers, only one's update matches a row, so the rows a taker reads
+# back with its own holder are surely its own.
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def unheld(now: dt.datetime) -> Q:
+    """Rows that no claim holds at ``now``: never claimed, released, or run out."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def held_by_gone(holders: Iterable[str], *, column: str = "claimed_by") -> Q:
+    """Rows held by one of ``holders`` that is surely gone (see ``holder_gone``).
+
+    Meant to be OR-ed to a condition: matches nothing when none of them is gone.
+    """
+    gone = sorted({h for h in holders if h and holder_gone(h)})
+    return Q(**{f"{column}__in": gone})
+
+
+def take(
+    rows: QuerySet[_M], holder: str, now: dt.datetime, timeout: dt.timedelta, *, seen: str = ""
+) -> int:
+    """Claim those of ``rows`` that are free (or already ``holder``'s) until ``now + timeout``.
+
+    ``seen`` is the holder last read on the row: when that process is surely gone its
+    claim is taken over at once instead of after its timeout; the update stays
+    conditional on that holder, so of two takers only one gets it. Returns how many
+    rows were taken.
+    """
+    free = unheld(now) | Q(claimed_by=holder) | held_by_gone([seen])
+    return rows.filter(free).update(claimed_by=holder, claimed_until=now + timeout)
+
+
+def extend(rows: QuerySet[_M], holder: str, until: dt.datetime) -> int:
+    """Move ``holder``'s claim on ``rows`` forward to ``until``: long work is alive, not stuck."""
+    return rows.filter(claimed_by=holder).update(claimed_until=until)
+
+
+def release(rows: QuerySet[_M], holder: str, **changes: object) -> int:
+    """Free ``holder``'s claim on ``rows``, writing ``changes`` in the same update."""
+    return rows.filter(claimed_by=holder).update(**changes, claimed_by="", claimed_until=None)
+
+
+def take_batch(
+    model: type[_M],
+    key: str,
+    new: Sequence[int],
+    old: Sequence[int],
+    now: dt.datetime,
+    timeout: dt.timedelta,
+    *,
+    holder: str = "",
+    **fields: object,
+) -> tuple[str, list[int]]:
+    """Claim a batch of rows keyed by ``key``; two workers never get the same key.
+
+    ``new`` keys have no row yet: theirs are created already claimed (with ``fields``),
+    and a key another worker created first is left to it. ``old`` rows are taken when
+    unheld. Returns the holder and the keys it got.
+    """
+    holder = holder or new_holder()
+    until = now + timeout
+    manager = model._default_manager
+    manager.bulk_create(
+        [model(**{key: pk}, claimed_by=holder, claimed_until=until, **fields) for pk in new],
+        ignore_conflicts=True,
+    )
+    if old:
+        take(manager.filter(**{f"{key}__in": old}), holder, now, timeout)
+    mine = list(
+        manager.filter(**{f"{key}__in": [*new, *old]}, claimed_by=holder).values_list(
+            key, flat=True
+        )
+    )
+    return holder, mine

@@ -40,7 +40,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from dailypapers.core.claims import holder_gone, new_holder
+from dailypapers.core import claims
 from dailypapers.digests import compose, schedule
 from dailypapers.digests.mail import Failure, Mailer, MailerUnavailable, classify
 from dailypapers.digests.models import DigestSend, SendStatus, Subscription
@@ -155,9 +155,8 @@ def recover() -> tuple[int, int]:
     owners = set(
         DigestSend.objects.filter(status__in=held).values_list("claimed_by", flat=True).distinct()
     )
-    gone = [o for o in owners if holder_gone(o)]
     stale = timezone.now() - dt.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
-    abandoned = Q(claimed_by__in=gone) | Q(claimed_at__lt=stale)
+    abandoned = claims.held_by_gone(owners) | Q(claimed_at__lt=stale)
     released = DigestSend.objects.filter(abandoned, status=SendStatus.CLAIMED).update(
         status=SendStatus.PENDING, claimed_by="", claimed_at=None
     )
@@ -346,7 +345,7 @@ def run(
     # sender alike instead of sent by one and expired by another.
     report.planned = plan(at)
     report.expired = expire(at)
-    owner = new_holder()
+    owner = claims.new_holder()
     composer = compose.Composer()
     mailer = mailer or Mailer()
     accepted: list[int] = []

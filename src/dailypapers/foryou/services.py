@@ -72,10 +72,7 @@ def store_profile(
         "computed_at": now,
     }
     if claim:
-        done = Profile.objects.filter(user_id=user.pk, claimed_by=claim).update(
-            **values, claimed_by="", claimed_until=None
-        )
-        return done > 0
+        return claims.release(Profile.objects.filter(user_id=user.pk), claim, **values) > 0
     Profile.objects.update_or_create(user_id=user.pk, defaults=values)
     return True
 
@@ -111,7 +108,7 @@ def _due(now: dt.datetime, size: int) -> tuple[list[int], list[int]]:
     old = list(
         Profile.objects.filter(user__in=active)
         .filter(Q(computed_at__isnull=True) | Q(computed_at__lt=now - REFRESH))
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(claims.unheld(now))
         .order_by("computed_at", "pk")
         .values_list("user_id", flat=True)[: size - len(new)]
     )
@@ -121,23 +118,7 @@ def _due(now: dt.datetime, size: int) -> tuple[list[int], list[int]]:
 def claim_batch(now: dt.datetime, size: int = BATCH) -> tuple[str, list[int]]:
     """Claim readers whose profile is due; two workers never get the same reader."""
     new, old = _due(now, size)
-    token = claims.new_holder()
-    until = now + CLAIM
-    Profile.objects.bulk_create(
-        [Profile(user_id=pk, claimed_by=token, claimed_until=until) for pk in new],
-        ignore_conflicts=True,
-    )
-    if old:
-        # The conditional update is the claim: only one worker's update matches a row.
-        Profile.objects.filter(user_id__in=old).filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-        ).update(claimed_by=token, claimed_until=until)
-    mine = list(
-        Profile.objects.filter(user_id__in=[*new, *old], claimed_by=token).values_list(
-            "user_id", flat=True
-        )
-    )
-    return token, mine
+    return claims.take_batch(Profile, "user_id", new, old, now, CLAIM)
 
 
 def refresh_profiles(

@@ -10,16 +10,15 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import DataError, IntegrityError
-
 from dailypapers.ingest import reader
 from dailypapers.ingest.formats import Problem, discover
+from dailypapers.ingest.writing import Counts, Writer, write_batch
 from dailypapers.papers.records import PaperRecord
-from dailypapers.papers.services import UpsertResult, upsert_papers
+from dailypapers.papers.services import upsert_papers
 
 # Papers per transaction. Fewer, larger commits write each index page fewer times:
 # 5,000 makes a first import about a fifth faster than 1,000, for about 25 MiB more.
@@ -29,31 +28,20 @@ WORKER_MIN_BYTES = 8 << 20
 # Problems kept on the summary for the caller to look at; the rest are only counted
 # (a hostile file can hold millions).
 KEPT_PROBLEMS = 1000
-# Errors that one record can cause; anything else (a lost connection, a full disk)
-# stops the import instead of being blamed on every record in turn.
-_RECORD_ERRORS = (DataError, IntegrityError)
 
 
 @dataclass
-class ImportSummary:
+class ImportSummary(Counts):
+    """The counts of the records written (new, updated, unchanged) and of the rest."""
+
     files: int = 0
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
     skipped: int = 0
     shortened: int = 0  # imported with text cut to its limit
     problems: list[Problem] = field(default_factory=list)  # the first KEPT_PROBLEMS
-    changed_ids: list[str] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
         return self.new + self.updated + self.unchanged
-
-    def absorb(self, result: UpsertResult) -> None:
-        self.new += result.new
-        self.updated += result.updated
-        self.unchanged += result.unchanged
-        self.changed_ids.extend(result.changed_ids)
 
     def line(self) -> str:
         shortened = f", {self.shortened} shortened" if self.shortened else ""
@@ -80,9 +68,6 @@ class Progress:
 
     def finish(self) -> None:
         pass
-
-
-Writer = Callable[[list[PaperRecord]], UpsertResult]
 
 
 def _spare_core() -> bool:
@@ -152,16 +137,9 @@ def _run_import(
     def flush() -> None:
         if not batch:
             return
-        try:
-            summary.absorb(write(batch))
-        except _RECORD_ERRORS:
-            # The batch was rolled back as a whole; write its records one at a time
-            # to keep the good ones and name the bad one.
-            for record in batch:
-                try:
-                    summary.absorb(write([record]))
-                except _RECORD_ERRORS as exc:
-                    skip(Problem(record.location, f"cannot be stored ({exc})"))
+        summary.add(
+            write_batch(batch, lambda record, why: skip(Problem(record.location, why)), write)
+        )
         batch.clear()
         progress.committed(summary)
 

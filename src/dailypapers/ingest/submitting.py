@@ -32,6 +32,7 @@ from dailypapers.ingest.http import FetchError, PoliteClient
 from dailypapers.papers.models import Paper, PaperAuthor, Submission
 from dailypapers.papers.records import PaperRecord
 from dailypapers.papers.services import LOCAL_SOURCE, upsert_papers
+from dailypapers.papers.touch import touch
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ def _write(
                 raise
             return raced
         # Links only fill what the paper lacks; modified_at tells the search index.
-        Paper.objects.filter(pk=paper.pk).update(modified_at=timezone.now())
+        touch([paper.pk])
         for name, value in links.items():
             if value:
                 Paper.objects.filter(pk=paper.pk, **{name: ""}).update(**{name: value})

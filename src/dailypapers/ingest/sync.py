@@ -15,25 +15,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DataError, IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dailypapers.core.claims import holder_gone, new_holder
+from dailypapers.core import claims
 from dailypapers.core.text import clean
 from dailypapers.ingest import arxiv_api, hf_api, oai, rss
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import FetchError, PoliteClient, Validators
 from dailypapers.ingest.models import SyncRun, SyncState
+from dailypapers.ingest.writing import write_batch
 from dailypapers.papers.records import PaperRecord, fit
-from dailypapers.papers.services import mark_withdrawn, upsert_papers
+from dailypapers.papers.services import mark_withdrawn
 
 log = logging.getLogger(__name__)
 
 SOURCES = ("arxiv", "oai", "rss", "hf")
 MAX_ERRORS = 50  # kept on the run row; the log has them all
 ARXIV_LIMIT = 500  # results per arXiv search run
-_RECORD_ERRORS = (DataError, IntegrityError)
 StopCheck = Callable[[], bool]
 
 
@@ -85,27 +85,19 @@ def make_client(source: str) -> PoliteClient:
 # -- claims ---------------------------------------------------------------------
 
 
+def _timeout() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT)
+
+
 def claim(source: str, owner: str, now: dt.datetime) -> bool:
     state, _ = SyncState.objects.get_or_create(source=source)
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=owner)
-    holder = state.claimed_by
-    if holder and holder != owner and holder_gone(holder):
-        # Killed or crashed on this machine: no need to wait out the claim timeout.
-        # Still conditional on that holder, so of two takers only one gets it.
-        free |= Q(claimed_by=holder)
-    until = now + dt.timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT)
-    taken = (
-        SyncState.objects.filter(source=source)
-        .filter(free)
-        .update(claimed_by=owner, claimed_until=until)
-    )
-    return taken == 1
+    # A holder killed or crashed on this machine is taken over at once.
+    rows = SyncState.objects.filter(source=source)
+    return claims.take(rows, owner, now, _timeout(), seen=state.claimed_by) == 1
 
 
 def release(source: str, owner: str) -> None:
-    SyncState.objects.filter(source=source, claimed_by=owner).update(
-        claimed_by="", claimed_until=None
-    )
+    claims.release(SyncState.objects.filter(source=source), owner)
 
 
 # -- one run ----------------------------------------------------------------------
@@ -191,24 +183,10 @@ class Run:
         return last == SyncRun.Status.FAILED
 
     def _write(self, records: list[PaperRecord]) -> None:
-        try:
-            result = upsert_papers(records)
-        except _RECORD_ERRORS:
-            # The batch rolled back as a whole: keep the good records, name the bad one.
-            for record in records:
-                try:
-                    result = upsert_papers([record])
-                except _RECORD_ERRORS as exc:
-                    self.problem(record.location, f"cannot be stored ({exc})")
-                    continue
-                self._count(result.new, result.updated, result.unchanged)
-            return
-        self._count(result.new, result.updated, result.unchanged)
-
-    def _count(self, new: int, updated: int, unchanged: int) -> None:
-        self.row.new += new
-        self.row.updated += updated
-        self.row.unchanged += unchanged
+        counts = write_batch(records, lambda record, why: self.problem(record.location, why))
+        self.row.new += counts.new
+        self.row.updated += counts.updated
+        self.row.unchanged += counts.unchanged
 
     def store(
         self, items: Iterable[Item], *, withdrawn: Iterable[str] = (), watermark: object = None
@@ -238,8 +216,10 @@ class Run:
             self.row.requests = self.client.requests
             self.row.save()
             # Extend the claim: a long harvest is alive, not stuck.
-            SyncState.objects.filter(source=self.source, claimed_by=self.owner).update(
-                claimed_until=timezone.now() + dt.timedelta(seconds=settings.SYNC_CLAIM_TIMEOUT)
+            claims.extend(
+                SyncState.objects.filter(source=self.source),
+                self.owner,
+                timezone.now() + _timeout(),
             )
 
     def finish(self, stopped: bool) -> SyncRun:
@@ -406,7 +386,7 @@ def run(
     if source not in _RUNNERS:
         raise ValueError(f"unknown source {source!r}; sources: {', '.join(SOURCES)}")
     request = request or Request()
-    owner = owner or new_holder()
+    owner = owner or claims.new_holder()
     if not claim(source, owner, timezone.now()):
         raise Busy(f"{source} is being synced by another worker")
     try:
@@ -434,10 +414,9 @@ def run_if_due(source: str, now: dt.datetime, should_stop: StopCheck) -> str:
         return "not enabled (DAILYPAPERS_SYNC_SOURCES)"
     state, _ = SyncState.objects.get_or_create(source=source)
     due = Q(next_due_at__isnull=True) | Q(next_due_at__lte=now)
-    if state.claimed_by and holder_gone(state.claimed_by):
-        # A worker was killed in the middle of this source's turn (it had already
-        # moved next_due_at on): finish that turn now instead of a whole interval later.
-        due |= Q(claimed_by=state.claimed_by)
+    # A worker killed in the middle of this source's turn (it had already moved
+    # next_due_at on): that turn is finished now instead of a whole interval later.
+    due |= claims.held_by_gone([state.claimed_by])
     every = dt.timedelta(seconds=settings.SYNC_EVERY.get(source, 3600))
     # Moving next_due_at forward is itself a claim on this turn: of two workers
     # looking at once, only one sees its update count.

@@ -143,7 +143,11 @@ class Paper(models.Model):
     objects = PaperQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["published_at"])]
+        indexes = [
+            models.Index(fields=["published_at"]),
+            # The search index follows papers by (modified_at, id) (``papers.touch``).
+            models.Index(fields=["modified_at", "id"], name="search_paper_modified"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"

@@ -23,11 +23,8 @@ from typing import Any
 from dailypapers.core.text import slugify_name
 from dailypapers.papers.records import PaperRecord, fit
 
-# Columns of a new paper row, in order; ``organization_id`` follows them, added by
-# the writer once it knows the organization's id.
-NEW_PAPER_COLUMNS = (
-    "arxiv_id",
-    "version",
+# Metadata fields a winning record overwrites and a losing one only fills in.
+TEXT_FIELDS = (
     "title",
     "abstract",
     "categories",
@@ -35,9 +32,17 @@ NEW_PAPER_COLUMNS = (
     "journal_ref",
     "doi",
     "github_repo",
-    "github_stars",
     "project_page",
     "ai_summary",
+)
+# Columns of a new paper row, in order; ``organization_id`` follows them, added by
+# the writer once it knows the organization's id. ``papers.columns`` checks them
+# against the model.
+NEW_PAPER_COLUMNS = (
+    "arxiv_id",
+    "version",
+    *TEXT_FIELDS,
+    "github_stars",
     "upvotes_imported",
     "comments_imported",
     "source",
@@ -123,9 +128,9 @@ def pack(record: PaperRecord, when: Converter, as_json: Converter) -> Packed:
         r.journal_ref,
         r.doi,
         r.github_repo,
-        r.github_stars,
         r.project_page,
         r.ai_summary,
+        r.github_stars,
         r.upvotes or 0,
         r.num_comments or 0,
         r.source,

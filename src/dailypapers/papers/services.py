@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dailypapers.papers import entries
+from dailypapers.papers import columns, entries, signals
 from dailypapers.papers import rows as paper_rows
 from dailypapers.papers.models import (
     SOURCE_RANKS,
@@ -32,42 +32,14 @@ from dailypapers.papers.models import (
     Upvote,
 )
 from dailypapers.papers.records import PaperRecord
+from dailypapers.papers.touch import touch
 
 # Metadata fields a winning record overwrites and a losing one only fills in.
-_TEXT_FIELDS = (
-    "title",
-    "abstract",
-    "categories",
-    "comments",
-    "journal_ref",
-    "doi",
-    "github_repo",
-    "project_page",
-    "ai_summary",
-)
+_TEXT_FIELDS = paper_rows.TEXT_FIELDS
 _VALUE_FIELDS = ("published_at", "updated_at_source", "github_stars")
-_PAPER_COLUMNS = (
-    "id",
-    "arxiv_id",
-    "version",
-    "source",
-    "observed_at",
-    *_TEXT_FIELDS,
-    *_VALUE_FIELDS,
-    "ai_keywords",
-    "hf_extra",
-    "organization_id",
-    "upvotes_imported",
-    "comments_imported",
-)
-_SUBMISSION_COLUMNS = (
-    "id",
-    "submitted_at",
-    "submitter_name",
-    "submitter_fullname",
-    "source",
-    "hf_extra",
-)
+# The stored columns an import reads and merges (see ``papers.columns``).
+_PAPER_COLUMNS = columns.PAPER_COLUMNS
+_SUBMISSION_COLUMNS = columns.SUBMISSION_COLUMNS
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Submissions made on this site; imports never move or rewrite them.
@@ -410,77 +382,6 @@ def _delete_authors(paper_ids: list[int]) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", list(chunk))  # noqa: S608
 
 
-@dataclass(frozen=True)
-class _Claim:
-    pk: int
-    paper_id: int
-    slug: str
-    position: int
-    user_id: int
-    confirmed: bool
-
-
-def _claims_on(paper_ids: list[int]) -> list[_Claim]:
-    """Author claims on the author rows about to be replaced (usually none)."""
-    from dailypapers.community.models import AuthorClaim
-
-    found: list[_Claim] = []
-    for chunk in _chunks(paper_ids):
-        rows = AuthorClaim.objects.filter(author__paper_id__in=chunk).values_list(
-            "pk", "author__paper_id", "author__slug", "author__position", "user_id", "status"
-        )
-        found += [
-            _Claim(pk, paper, slug, position, user, status == AuthorClaim.Status.CONFIRMED)
-            for pk, paper, slug, position, user, status in rows
-        ]
-    return found
-
-
-def _repoint_claims(claims: list[_Claim]) -> None:
-    """Move claims from the replaced author rows to the new row of the same name.
-
-    A new version of a paper may reorder, add or drop authors; a claim follows its
-    name (the nearest position first) and is dropped only when the name is gone. The
-    foreign key is checked at commit, so the claims may point at deleted rows until
-    this runs in the same transaction.
-    """
-    if not claims:
-        return
-    from dailypapers.community.models import AuthorClaim
-
-    rows: dict[tuple[int, str], list[tuple[int, int]]] = {}
-    for pk, paper_id, slug, position in PaperAuthor.objects.filter(
-        paper_id__in={c.paper_id for c in claims}
-    ).values_list("pk", "paper_id", "slug", "position"):
-        rows.setdefault((paper_id, slug), []).append((position, pk))
-    taken: set[tuple[int, int]] = set()  # (author row, user)
-    owned: set[int] = set()  # author rows with a confirmed claim
-    dropped: list[int] = []
-    # Confirmed claims choose first, so a pending one never takes their row.
-    for claim in sorted(claims, key=lambda c: (not c.confirmed, c.pk)):
-        candidates = sorted(
-            rows.get((claim.paper_id, claim.slug), []),
-            key=lambda row: (abs(row[0] - claim.position), row[0]),
-        )
-        target = next(
-            (
-                pk
-                for _, pk in candidates
-                if (pk, claim.user_id) not in taken and not (claim.confirmed and pk in owned)
-            ),
-            None,
-        )
-        if target is None:
-            dropped.append(claim.pk)
-            continue
-        taken.add((target, claim.user_id))
-        if claim.confirmed:
-            owned.add(target)
-        AuthorClaim.objects.filter(pk=claim.pk).update(author_id=target)
-    if dropped:
-        AuthorClaim.objects.filter(pk__in=dropped).delete()
-
-
 # -- the batch writer ----------------------------------------------------------------
 
 
@@ -636,7 +537,8 @@ def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
             result.unchanged += 1
 
     _update_rows(Paper, changed_papers)
-    claims = _claims_on(replaced)
+    # Author claims (community) follow their authors to the new rows.
+    then = signals.replacing_authors(replaced)
     _delete_authors(replaced)
     _insert_rows(
         PaperAuthor,
@@ -648,7 +550,8 @@ def _upsert_unique(papers: list[PreparedPaper], result: UpsertResult) -> None:
         ),
         now,
     )
-    _repoint_claims(claims)
+    for done in then:
+        done()
     if new_submissions:
         names = list(new_submissions[0])
         _insert_rows(Submission, names, _params(Submission, names, new_submissions), now)
@@ -709,9 +612,7 @@ def mark_withdrawn(arxiv_ids: Iterable[str]) -> int:
     ids = list(dict.fromkeys(arxiv_ids))
     changed = 0
     for chunk in _chunks(ids):
-        changed += Paper.objects.filter(arxiv_id__in=chunk, withdrawn=False).update(
-            withdrawn=True, modified_at=timezone.now()
-        )
+        changed += touch(Paper.objects.filter(arxiv_id__in=chunk, withdrawn=False), withdrawn=True)
     return changed
 
 

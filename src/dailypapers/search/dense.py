@@ -18,7 +18,6 @@ exactly, and scores every candidate again on its current float32 vector.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import json
 import logging
@@ -33,10 +32,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.search import ann, conf, encoder
+from dailypapers.search.cursor import Follower, Throttle
 from dailypapers.search.models import Embedding
 
 log = logging.getLogger(__name__)
@@ -373,32 +372,15 @@ def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
         manifest = Manifest.read(path)
         if manifest.model != encoder.MODEL_NAME:
             manifest = Manifest()
-        started = timezone.now()
-        window = conf.overlap()
-        cursor = dt.datetime.fromisoformat(manifest.cursor) if manifest.cursor else None
+        follower = Follower(manifest.cursor, manifest.recent, started=timezone.now())
         rows = Embedding.objects.filter(vector__isnull=False, model=encoder.MODEL_NAME)
-        if cursor is not None:
-            rows = rows.filter(updated_at__gte=cursor - window)
         ids: list[int] = []
         chunks: list[bytes] = []
-        after: tuple[dt.datetime, int] | None = None
         complete = True
-        while True:
-            page = rows.order_by("updated_at", "pk")
-            if after is not None:
-                page = page.filter(
-                    Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1])
-                )
-            batch = list(page.values_list("pk", "updated_at", "vector")[:PAGE])
-            if not batch:
-                break
-            for pk, updated, vector in batch:
-                stamp = updated.isoformat()
-                if manifest.recent.get(str(pk)) != stamp:
-                    ids.append(pk)
-                    chunks.append(bytes(vector or b""))
-                manifest.recent[str(pk)] = stamp
-            after = (batch[-1][1], batch[-1][0])
+        for batch in follower.pages(rows, "updated_at", "vector", size=PAGE):
+            for pk, _, vector in follower.unseen(batch):
+                ids.append(pk)
+                chunks.append(bytes(vector or b""))
             if limit is not None and len(ids) >= limit:
                 complete = False
                 break
@@ -407,11 +389,10 @@ def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
             manifest.segments.append(
                 _write_segment(path, np.asarray(ids, dtype=np.int64), vectors.astype(np.float32))
             )
-        newest = started if complete else (after[0] if after else cursor)
-        if newest is not None:
-            floor = (newest - window).isoformat()
-            manifest.recent = {k: v for k, v in manifest.recent.items() if v >= floor}
-            manifest.cursor = newest.isoformat()
+        kept = follower.finish(complete=complete)
+        manifest.recent = follower.recent
+        if kept is not None:
+            manifest.cursor, manifest.recent = kept
         manifest.synced_at = timezone.now().isoformat()
         manifest.write(path)
         _compact(path, manifest, graph_work=graph_work)
@@ -420,19 +401,12 @@ def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
         return len(ids)
 
 
-_last_sync = 0.0
-_sync_lock = threading.Lock()
+_throttle = Throttle()
 
 
 def maybe_sync() -> None:
-    global _last_sync
-    if not conf.follow_on_request():
+    if not _throttle.due():
         return
-    now = time.monotonic()
-    with _sync_lock:
-        if now - _last_sync < conf.follow_interval():
-            return
-        _last_sync = now
     try:
         sync(limit=20_000)
     except Exception:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from dailypapers.core import claims
 from dailypapers.papers.models import Paper
 from dailypapers.search import conf, documents, encoder
 from dailypapers.search.models import Embedding
@@ -42,7 +43,7 @@ def _candidates(now: dt.datetime, size: int) -> tuple[list[int], list[int]]:
     if len(new) >= size:
         return new, []
     takeover = list(
-        Embedding.objects.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        Embedding.objects.filter(claims.unheld(now))
         .filter(
             Q(vector__isnull=True)
             | ~Q(paper__modified_at=F("paper_modified_at"))
@@ -55,25 +56,10 @@ def _candidates(now: dt.datetime, size: int) -> tuple[list[int], list[int]]:
 
 
 def _claim(now: dt.datetime, new: list[int], takeover: list[int]) -> tuple[str, list[int]]:
-    token = uuid.uuid4().hex
-    until = now + CLAIM
-    Embedding.objects.bulk_create(
-        [
-            Embedding(paper_id=pk, claimed_by=token, claimed_until=until, updated_at=now)
-            for pk in new
-        ],
-        ignore_conflicts=True,
+    # A short holder: the column is 40 characters.
+    return claims.take_batch(
+        Embedding, "paper_id", new, takeover, now, CLAIM, holder=uuid.uuid4().hex, updated_at=now
     )
-    if takeover:
-        Embedding.objects.filter(pk__in=takeover).filter(
-            Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-        ).update(claimed_by=token, claimed_until=until)
-    mine = list(
-        Embedding.objects.filter(pk__in=[*new, *takeover], claimed_by=token).values_list(
-            "pk", flat=True
-        )
-    )
-    return token, mine
 
 
 def embed_batch(model: encoder.Encoder, now: dt.datetime, size: int = BATCH) -> int:
@@ -103,21 +89,19 @@ def embed_batch(model: encoder.Encoder, now: dt.datetime, size: int = BATCH) -> 
     done = timezone.now()
     with transaction.atomic():
         for pk, vector in zip(todo, vectors, strict=True):
-            Embedding.objects.filter(pk=pk, claimed_by=token).update(
+            claims.release(
+                Embedding.objects.filter(pk=pk),
+                token,
                 vector=np.ascontiguousarray(vector, dtype="<f4").tobytes(),
                 model=encoder.MODEL_NAME,
                 text_hash=hashes[pk],
                 paper_modified_at=modified[pk],
                 updated_at=done,
-                claimed_by="",
-                claimed_until=None,
             )
         for pk in unchanged:
             # Only the claim and the paper's stamp change: the vector is still right,
             # so nodes need not copy it again (updated_at stays).
-            Embedding.objects.filter(pk=pk, claimed_by=token).update(
-                paper_modified_at=modified[pk], claimed_by="", claimed_until=None
-            )
+            claims.release(Embedding.objects.filter(pk=pk), token, paper_modified_at=modified[pk])
     return len(mine)
 
 

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import conf, documents
+from dailypapers.search.cursor import Follower, Throttle
 from dailypapers.search.lexical import SCHEMA_VERSION, LexicalIndex
 
 log = logging.getLogger(__name__)
@@ -175,25 +176,6 @@ def _writing(index: LexicalIndex, threads: int = 1) -> Iterator[Any]:
 # -- following --------------------------------------------------------------------------
 
 
-def _changed_since(start: dt.datetime | None) -> Iterator[list[tuple[int, dt.datetime]]]:
-    """(id, modified_at) of papers written at or after ``start``, in keyset pages."""
-    base = Paper.objects.order_by("modified_at", "id")
-    if start is not None:
-        base = base.filter(modified_at__gte=start)
-    after: tuple[dt.datetime, int] | None = None
-    while True:
-        page = base
-        if after is not None:
-            page = page.filter(
-                Q(modified_at__gt=after[0]) | Q(modified_at=after[0], id__gt=after[1])
-            )
-        rows = list(page.values_list("id", "modified_at")[:BATCH])
-        if not rows:
-            return
-        yield rows
-        after = (rows[-1][1], rows[-1][0])
-
-
 def catch_up(*, limit: int | None = None, progress: Progress | None = None) -> int:
     """Index what changed since the last catch-up; returns how many papers were (re)indexed.
 
@@ -206,33 +188,22 @@ def catch_up(*, limit: int | None = None, progress: Progress | None = None) -> i
         state = State.read(folder)
         if folder / state.lexical != index.path:
             raise Busy  # a reindex switched folders a moment ago
-        started = timezone.now()
-        window = conf.overlap()
-        cursor = _parse(state.cursor)
-        recent = dict(state.recent or {})
+        follower = Follower(state.cursor, state.recent, started=timezone.now())
         done = 0
-        newest = cursor
         complete = True
-        for rows in _changed_since(cursor - window if cursor else None):
-            todo = [pk for pk, modified in rows if recent.get(str(pk)) != _iso(modified)]
+        for rows in follower.pages(Paper.objects.all(), "modified_at", size=BATCH):
+            todo = [pk for pk, _ in follower.unseen(rows)]
             done += LexicalIndex.put(writer, documents.load(todo))
-            for pk, modified in rows:
-                recent[str(pk)] = _iso(modified)
-            newest = rows[-1][1]
             if progress:
                 progress(done, 0)
             if limit is not None and done >= limit:
                 complete = False
                 break
         writer.commit()
-        if complete:
-            # Everything visible now is indexed: the next scan may start at
-            # (now - window), and only what was written in that window is remembered.
-            newest = started
-        if newest is not None:
-            floor = newest - window
-            recent = {k: v for k, v in recent.items() if dt.datetime.fromisoformat(v) >= floor}
-            state.cursor = _iso(newest)
+        kept = follower.finish(complete=complete)
+        recent = follower.recent
+        if kept is not None:
+            state.cursor, recent = kept
         with _locked_state(folder) as latest:
             if folder / latest.lexical == index.path:
                 latest.cursor, latest.recent = state.cursor, recent
@@ -241,20 +212,13 @@ def catch_up(*, limit: int | None = None, progress: Progress | None = None) -> i
     return done
 
 
-_last_attempt = 0.0
-_attempt_lock = threading.Lock()
+_throttle = Throttle()
 
 
 def maybe_catch_up(limit: int = 2000) -> None:
     """Catch up from a request, at most every few seconds per process, never waiting."""
-    global _last_attempt
-    if not conf.follow_on_request():
+    if not _throttle.due():
         return
-    now = time.monotonic()
-    with _attempt_lock:
-        if now - _last_attempt < conf.follow_interval():
-            return
-        _last_attempt = now
     try:
         catch_up(limit=limit)
     except Busy:

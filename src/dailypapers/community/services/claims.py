@@ -12,7 +12,10 @@ entry cannot both succeed, whatever their timing.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -179,3 +182,84 @@ def withdraw(claim_id: int, user: AbstractBaseUser) -> bool:
         pk=claim_id, user_id=user.pk, status=Status.PENDING
     ).delete()
     return deleted > 0
+
+
+# -- claims follow their authors to a new version of a paper ----------------------------
+
+# Keeps every IN (...) list well under SQLite's variable limit.
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class _Claim:
+    pk: int
+    paper_id: int
+    slug: str
+    position: int
+    user_id: int
+    confirmed: bool
+
+
+def _claims_on(paper_ids: list[int]) -> list[_Claim]:
+    """Author claims on the author rows about to be replaced (usually none)."""
+    found: list[_Claim] = []
+    for start in range(0, len(paper_ids), _CHUNK):
+        chunk = paper_ids[start : start + _CHUNK]
+        rows = AuthorClaim.objects.filter(author__paper_id__in=chunk).values_list(
+            "pk", "author__paper_id", "author__slug", "author__position", "user_id", "status"
+        )
+        found += [
+            _Claim(pk, paper, slug, position, user, status == AuthorClaim.Status.CONFIRMED)
+            for pk, paper, slug, position, user, status in rows
+        ]
+    return found
+
+
+def _repoint_claims(claims: list[_Claim]) -> None:
+    """Move claims from the replaced author rows to the new row of the same name.
+
+    A new version of a paper may reorder, add or drop authors; a claim follows its
+    name (the nearest position first) and is dropped only when the name is gone. The
+    foreign key is checked at commit, so the claims may point at deleted rows until
+    this runs in the same transaction.
+    """
+    if not claims:
+        return
+    rows: dict[tuple[int, str], list[tuple[int, int]]] = {}
+    for pk, paper_id, slug, position in PaperAuthor.objects.filter(
+        paper_id__in={c.paper_id for c in claims}
+    ).values_list("pk", "paper_id", "slug", "position"):
+        rows.setdefault((paper_id, slug), []).append((position, pk))
+    taken: set[tuple[int, int]] = set()  # (author row, user)
+    owned: set[int] = set()  # author rows with a confirmed claim
+    dropped: list[int] = []
+    # Confirmed claims choose first, so a pending one never takes their row.
+    for claim in sorted(claims, key=lambda c: (not c.confirmed, c.pk)):
+        candidates = sorted(
+            rows.get((claim.paper_id, claim.slug), []),
+            key=lambda row: (abs(row[0] - claim.position), row[0]),
+        )
+        target = next(
+            (
+                pk
+                for _, pk in candidates
+                if (pk, claim.user_id) not in taken and not (claim.confirmed and pk in owned)
+            ),
+            None,
+        )
+        if target is None:
+            dropped.append(claim.pk)
+            continue
+        taken.add((target, claim.user_id))
+        if claim.confirmed:
+            owned.add(target)
+        AuthorClaim.objects.filter(pk=claim.pk).update(author_id=target)
+    if dropped:
+        AuthorClaim.objects.filter(pk__in=dropped).delete()
+
+
+def authors_replacing(paper_ids: list[int], **_: object) -> Callable[[], None] | None:
+    """Receiver of ``papers.signals.authors_replacing``: the claims on the author rows
+    about to be replaced move to the new rows once those are written."""
+    claims = _claims_on(paper_ids)
+    return functools.partial(_repoint_claims, claims) if claims else None

@@ -20,6 +20,7 @@ from dailypapers.community.models import Comment, CommentFlag, ModerationAction
 from dailypapers.community.services import comments
 from dailypapers.community.services.modlog import REASON_MAX, log_action
 from dailypapers.papers.models import Paper, Submission
+from dailypapers.papers.touch import touch
 
 
 class ModerationError(Exception):
@@ -48,7 +49,7 @@ def _set_hidden(
             return False
         # The search index follows papers by modified_at; it records whether a
         # paper is on the daily list.
-        Paper.objects.filter(pk=paper.pk).update(modified_at=timezone.now())
+        touch([paper.pk])
         kind = ModerationAction.Kind.HIDE_PAPER if hidden else ModerationAction.Kind.SHOW_PAPER
         log_action(moderator, kind, paper, reason)
         _pages_changed()

@@ -17,7 +17,6 @@ import re
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from dailypapers.community.models import Membership, ModerationAction
 from dailypapers.community.queries.orgs import link_rights
@@ -25,6 +24,7 @@ from dailypapers.community.queries.standing import community_refusal
 from dailypapers.community.services.modlog import log_action
 from dailypapers.core.text import slugify_name
 from dailypapers.papers.models import Organization, Paper
+from dailypapers.papers.touch import touch
 
 # Slugs that name pages under /orgs/ rather than an organization.
 RESERVED_SLUGS = frozenset({"new"})
@@ -266,9 +266,7 @@ def link_paper(user: AbstractBaseUser, paper: Paper, org: Organization | None) -
         # modified_at lets the search index pick up the organization filter's change.
         # Conditional on the link checked above, so a change made meanwhile by someone
         # else is not overwritten under rights that were checked against the old one.
-        changed = Paper.objects.filter(pk=paper.pk, organization=current).update(
-            organization=org, modified_at=timezone.now()
-        )
+        changed = touch(Paper.objects.filter(pk=paper.pk, organization=current), organization=org)
         if not changed:
             raise OrgError("The paper's organization changed meanwhile; please try again.")
         before = Organization.objects.filter(pk=current).first() if current else None

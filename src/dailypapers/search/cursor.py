@@ -1,0 +1,97 @@
+"""Following a table by a cursor over a time stamp, with an overlap window.
+
+The lexical index follows papers by ``modified_at``, the vector store follows
+embeddings by ``updated_at``. A stamp is taken when a row is written and its
+transaction may commit later, so every catch-up reads the rows stamped since the
+cursor minus an overlap window; the rows seen in that window at the same stamp
+are remembered (``recent``) and skipped, so the overlap costs a read, not redoing
+the work. Rows are read in keyset pages over (stamp, pk).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from dailypapers.search import conf
+
+Row = tuple[Any, ...]
+
+
+class Follower:
+    """One catch-up: the pages to read, the rows not seen yet, the cursor to keep."""
+
+    def __init__(self, cursor: str, recent: dict[str, str] | None, *, started: dt.datetime) -> None:
+        self.window = conf.overlap()
+        self.started = started
+        self.cursor = dt.datetime.fromisoformat(cursor) if cursor else None
+        self.recent = dict(recent or {})
+        self.newest = self.cursor
+
+    def pages(
+        self, rows: QuerySet[Any], stamp: str, *columns: str, size: int
+    ) -> Iterator[list[Row]]:
+        """(pk, stamp, *columns) of ``rows`` stamped at or after the cursor minus the window."""
+        if self.cursor is not None:
+            rows = rows.filter(**{f"{stamp}__gte": self.cursor - self.window})
+        rows = rows.order_by(stamp, "pk")
+        after: tuple[dt.datetime, Any] | None = None
+        while True:
+            page = rows
+            if after is not None:
+                page = page.filter(
+                    Q(**{f"{stamp}__gt": after[0]}) | Q(**{stamp: after[0], "pk__gt": after[1]})
+                )
+            found = list(page.values_list("pk", stamp, *columns)[:size])
+            if not found:
+                return
+            yield found
+            after = (found[-1][1], found[-1][0])
+
+    def unseen(self, page: list[Row]) -> list[Row]:
+        """The rows of ``page`` not seen at their stamp before; all are seen from now on."""
+        fresh = []
+        for row in page:
+            stamp = row[1].isoformat()
+            if self.recent.get(str(row[0])) != stamp:
+                fresh.append(row)
+            self.recent[str(row[0])] = stamp
+        self.newest = page[-1][1]
+        return fresh
+
+    def finish(self, *, complete: bool) -> tuple[str, dict[str, str]] | None:
+        """(cursor, recent) to keep; None when nothing moves the cursor.
+
+        After a complete pass everything visible at the start is done, so the next
+        one may start at (start - window); after a partial one, at the last row read.
+        Only what falls in the window is remembered.
+        """
+        newest = self.started if complete else self.newest
+        if newest is None:
+            return None
+        floor = newest - self.window
+        recent = {k: v for k, v in self.recent.items() if dt.datetime.fromisoformat(v) >= floor}
+        return newest.isoformat(), recent
+
+
+class Throttle:
+    """Catching up from a request: at most once every few seconds per process."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def due(self) -> bool:
+        if not conf.follow_on_request():
+            return False
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < conf.follow_interval():
+                return False
+            self._last = now
+        return True
