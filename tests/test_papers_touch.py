@@ -9,7 +9,7 @@ from django.db import connection
 
 from dailypapers.papers.models import Paper
 from dailypapers.papers.touch import touch
-from tests.factories import paper
+from tests.support.factories import paper
 
 pytestmark = pytest.mark.django_db
 
