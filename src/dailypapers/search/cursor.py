@@ -10,17 +10,45 @@ the work. Rows are read in keyset pages over (stamp, pk).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
+import os
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, Self
 
 from django.db.models import Q, QuerySet
 
 from dailypapers.search import conf
 
 Row = tuple[Any, ...]
+
+
+class Saved:
+    """A dataclass kept as one JSON file in a folder (``FILE``), replaced atomically.
+
+    Reading a missing or damaged file gives the defaults, and keys the class no longer
+    has are dropped, so an older or newer file never stops the index from opening.
+    """
+
+    FILE: ClassVar[str]
+
+    @classmethod
+    def read(cls, folder: Path) -> Self:
+        try:
+            raw = json.loads((folder / cls.FILE).read_text())
+        except (OSError, ValueError):
+            return cls()
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in raw.items() if k in names})
+
+    def write(self, folder: Path) -> None:
+        tmp = folder / f"{self.FILE}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(self.__dict__))
+        os.replace(tmp, folder / self.FILE)
 
 
 class Follower:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import logging
 import mmap
 import os
@@ -28,14 +27,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from django.utils import timezone
 
 from dailypapers.search import ann, conf, encoder
-from dailypapers.search.cursor import Follower, Throttle
+from dailypapers.search.cursor import Follower, Saved, Throttle
 from dailypapers.search.models import Embedding
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,9 @@ def folder() -> Path:
 
 
 @dataclass
-class Manifest:
+class Manifest(Saved):
+    FILE: ClassVar[str] = MANIFEST
+
     model: str = encoder.MODEL_NAME
     segments: list[str] = field(default_factory=list)
     cursor: str = ""
@@ -65,19 +66,6 @@ class Manifest:
     synced_at: str = ""
     graph: str = ""  # the approximate index file (ann.py), when the node has one
     covered: list[str] = field(default_factory=list)  # the segments in the graph
-
-    @classmethod
-    def read(cls, path: Path) -> Manifest:
-        try:
-            raw = json.loads((path / MANIFEST).read_text())
-        except (OSError, ValueError):
-            return cls()
-        return cls(**{k: raw[k] for k in cls.__dataclass_fields__ if k in raw})
-
-    def write(self, path: Path) -> None:
-        tmp = path / f"{MANIFEST}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(self.__dict__))
-        os.replace(tmp, path / MANIFEST)
 
 
 class Store:

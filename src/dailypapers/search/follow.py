@@ -18,23 +18,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import logging
-import os
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db.models import Max
 from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import conf, documents
-from dailypapers.search.cursor import Follower, Throttle
+from dailypapers.search.cursor import Follower, Saved, Throttle
 from dailypapers.search.lexical import SCHEMA_VERSION, LexicalIndex
 
 log = logging.getLogger(__name__)
@@ -52,27 +50,15 @@ class Busy(Exception):
 
 
 @dataclass
-class State:
+class State(Saved):
+    FILE: ClassVar[str] = STATE
+
     lexical: str = ""
     schema: int = SCHEMA_VERSION
     cursor: str = ""  # ISO time: every paper written before (cursor - overlap) is indexed
     recent: dict[str, str] | None = None  # id -> modified_at already indexed in the window
     caught_up_at: str = ""
     build: dict[str, Any] | None = None  # an unfinished reindex
-
-    @classmethod
-    def read(cls, folder: Path) -> State:
-        try:
-            raw = json.loads((folder / STATE).read_text())
-        except (OSError, ValueError):
-            return cls()
-        known = {k: raw[k] for k in cls.__dataclass_fields__ if k in raw}
-        return cls(**known)
-
-    def write(self, folder: Path) -> None:
-        tmp = folder / f"{STATE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(self.__dict__))
-        os.replace(tmp, folder / STATE)
 
 
 @contextlib.contextmanager
