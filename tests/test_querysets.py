@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 
-from dailypapers.community.models import LIVE, AuthorClaim, Comment
+from dailypapers.community.models import LIVE, OPEN_FLAG, AuthorClaim, Comment, CommentFlag
 from dailypapers.digests.models import ACTIVE, Subscription
 from dailypapers.papers.models import (
     LISTED,
@@ -103,6 +103,22 @@ def test_live_comments_leave_out_deleted_and_removed_ones() -> None:
     assert list(Comment.objects.filter(LIVE)) == [shown]
     assert [c.body for c in Comment.objects.all() if c.visible] == ["shown"]
     assert list(paper.thread.live()) == [shown]
+
+
+def test_open_flags_are_the_ones_no_moderator_resolved() -> None:
+    users = get_user_model().objects
+    author, ann, bob = (users.create_user(n) for n in ("ada", "ann", "bob"))
+    paper = _paper("2501.00001")
+    flagged = Comment.objects.create(paper=paper, author=author, body="flagged")
+    dealt_with = Comment.objects.create(paper=paper, author=author, body="dealt with")
+    waiting = CommentFlag.objects.create(comment=flagged, user=ann)
+    CommentFlag.objects.create(comment=dealt_with, user=ann, resolved_at=DAY)
+    CommentFlag.objects.create(comment=dealt_with, user=bob, resolved_at=DAY)
+    assert list(CommentFlag.objects.open()) == [waiting]
+    assert list(flagged.flags.open()) == [waiting]
+    assert list(dealt_with.flags.open()) == []
+    with_open = Comment.objects.filter(OPEN_FLAG).distinct()
+    assert list(with_open) == [flagged]
 
 
 def test_active_subscriptions_are_confirmed_and_neither_unsubscribed_nor_suspended() -> None:

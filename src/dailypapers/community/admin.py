@@ -122,7 +122,7 @@ class RemovedFilter(admin.SimpleListFilter):
         if value == "deleted":
             return queryset.filter(deleted_at__isnull=False)
         if value == "flagged":
-            open_flags = CommentFlag.objects.filter(resolved_at__isnull=True)
+            open_flags = CommentFlag.objects.open()
             return queryset.filter(pk__in=open_flags.values("comment_id"))
         return queryset
 

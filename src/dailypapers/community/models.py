@@ -96,6 +96,20 @@ class Comment(models.Model):
         return self.deleted_at is None and self.removed_at is None
 
 
+# A flag no moderator has dealt with yet; ``OPEN_FLAG`` is the same rule seen from
+# a comment (for ``Count(filter=...)``).
+OPEN = Q(resolved_at__isnull=True)
+OPEN_FLAG = Q(flags__resolved_at__isnull=True)
+
+_F = TypeVar("_F", bound="CommentFlag", covariant=True)
+
+
+class CommentFlagQuerySet(models.QuerySet[_F]):
+    def open(self) -> CommentFlagQuerySet[_F]:
+        """Flags waiting for a moderator (see ``OPEN``)."""
+        return self.filter(OPEN)
+
+
 class CommentFlag(models.Model):
     """A user's report of a comment; open flags make the moderation queue."""
 
@@ -120,6 +134,8 @@ class CommentFlag(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = CommentFlagQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["comment", "user"], name="flag_once")]

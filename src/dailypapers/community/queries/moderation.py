@@ -12,10 +12,16 @@ from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 
 from dailypapers.accounts.models import Profile
-from dailypapers.community.models import AuthorClaim, Comment, CommentFlag, ModerationAction
+from dailypapers.community.models import (
+    OPEN_FLAG,
+    AuthorClaim,
+    Comment,
+    CommentFlag,
+    ModerationAction,
+)
 from dailypapers.core.params import to_int
 from dailypapers.papers.models import Paper
 
@@ -45,24 +51,20 @@ def queue(limit: int = QUEUE_LIMIT) -> Queue:
     Five queries: the comments, their open flags, the total, the pending claims and
     the suspended accounts.
     """
-    open_flag = Q(flags__resolved_at__isnull=True)
-    flagged = Comment.objects.filter(
-        pk__in=CommentFlag.objects.filter(resolved_at__isnull=True).values("comment_id")
-    )
+    flagged = Comment.objects.filter(pk__in=CommentFlag.objects.open().values("comment_id"))
     comments = list(
         flagged.select_related("paper", "author")
         .annotate(
-            open_flags=Count("flags", filter=open_flag),
-            last_flag_at=Max("flags__created_at", filter=open_flag),
+            open_flags=Count("flags", filter=OPEN_FLAG),
+            last_flag_at=Max("flags__created_at", filter=OPEN_FLAG),
         )
         .order_by("-open_flags", "last_flag_at", "pk")[:limit]
     )
     labels = dict(CommentFlag.Reason.choices)
     reasons: dict[int, Counter[str]] = {c.pk: Counter() for c in comments}
     notes: dict[int, list[str]] = {c.pk: [] for c in comments}
-    for comment_id, reason, note in CommentFlag.objects.filter(
-        comment_id__in=list(reasons), resolved_at__isnull=True
-    ).values_list("comment_id", "reason", "note"):
+    open_flags = CommentFlag.objects.open().filter(comment_id__in=list(reasons))
+    for comment_id, reason, note in open_flags.values_list("comment_id", "reason", "note"):
         reasons[comment_id][labels.get(reason, reason)] += 1
         if note:
             notes[comment_id].append(note)

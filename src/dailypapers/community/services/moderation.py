@@ -102,8 +102,10 @@ def _recount(paper_id: int) -> None:
 
 
 def _resolve_flags(moderator: AbstractBaseUser | None, comment: Comment) -> int:
-    return CommentFlag.objects.filter(comment=comment, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolved_by_id=moderator.pk if moderator else None
+    return (
+        CommentFlag.objects.open()
+        .filter(comment=comment)
+        .update(resolved_at=timezone.now(), resolved_by_id=moderator.pk if moderator else None)
     )
 
 
