@@ -12,10 +12,12 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.apps import apps
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dailypapers.community.models import AuthorClaim, CollectionItem, Comment
@@ -73,61 +75,35 @@ def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
     """Everything the reader did with papers, newest first per kind, with titles and authors."""
     uid = user.pk
     cap = SIGNALS_PER_KIND
+    # (rows, their time stamp, the path to the paper, the kind of signal)
+    sources: tuple[tuple[QuerySet[Any], str, str, str], ...] = (
+        (Upvote.objects.filter(user_id=uid), "created_at", "paper_id", "upvoted"),
+        (
+            CollectionItem.objects.filter(collection__owner_id=uid),
+            "added_at",
+            "paper_id",
+            "collected",
+        ),
+        (Comment.objects.live().filter(author_id=uid), "created_at", "paper_id", "commented"),
+        (Submission.objects.filter(submitter_id=uid), "submitted_at", "paper_id", "submitted"),
+        (
+            AuthorClaim.objects.confirmed().filter(user_id=uid),
+            "created_at",
+            "author__paper_id",
+            "wrote",
+        ),
+        (LibraryItem.objects.filter(user_id=uid), "created_at", "paper_id", "imported"),
+        (LessLike.objects.filter(user_id=uid), "created_at", "paper_id", "less"),
+    )
     raw: list[tuple[int, str, float]] = []
-    raw += _ages(
-        Upvote.objects.filter(user_id=uid)
-        .order_by("-created_at")
-        .values_list("paper_id", "created_at")[:cap],
-        "upvoted",
-        now,
-    )
-    raw += _ages(
-        CollectionItem.objects.filter(collection__owner_id=uid)
-        .order_by("-added_at")
-        .values_list("paper_id", "added_at")[:cap],
-        "collected",
-        now,
-    )
-    raw += _ages(
-        Comment.objects.live()
-        .filter(author_id=uid)
-        .order_by("-created_at")
-        .values_list("paper_id", "created_at")[:cap],
-        "commented",
-        now,
-    )
-    raw += _ages(
-        Submission.objects.filter(submitter_id=uid)
-        .order_by("-submitted_at")
-        .values_list("paper_id", "submitted_at")[:cap],
-        "submitted",
-        now,
-    )
-    raw += _ages(
-        AuthorClaim.objects.confirmed()
-        .filter(user_id=uid)
-        .order_by("-created_at")
-        .values_list("author__paper_id", "created_at")[:cap],
-        "wrote",
-        now,
-    )
-    raw += _ages(
-        LibraryItem.objects.filter(user_id=uid)
-        .order_by("-created_at")
-        .values_list("paper_id", "created_at")[:cap],
-        "imported",
-        now,
-    )
-    raw += _ages(
-        LessLike.objects.filter(user_id=uid)
-        .order_by("-created_at")
-        .values_list("paper_id", "created_at")[:cap],
-        "less",
-        now,
-    )
+    for rows, stamp, paper, kind in sources:
+        newest = rows.order_by(f"-{stamp}").values_list(paper, stamp)[:cap]
+        raw += _ages(newest, kind, now)
     ids = {pk for pk, _, _ in raw}
-    titles = dict(Paper.objects.filter(pk__in=ids).values_list("pk", "title"))
-    cats = dict(Paper.objects.filter(pk__in=ids).values_list("pk", "categories"))
+    shown = Paper.objects.filter(pk__in=ids).values_list("pk", "title", "categories")
+    titles, cats = {}, {}
+    for pk, title, categories in shown:
+        titles[pk], cats[pk] = title, categories
     names = _author_slugs(ids)
     return [
         ranking.Signal(
