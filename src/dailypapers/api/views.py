@@ -79,7 +79,7 @@ def paper(request: HttpRequest, ref: str) -> HttpResponse:
     found = queries.paper(parsed.id)
     if found is None:
         return error(f"no paper {parsed.id} on this hub", 404)
-    repos = queries.linked_repos(found.pk)
+    repos = queries.linked_repos(found)
     return JsonResponse(serializers.paper_info(found, repos))
 
 
@@ -93,4 +93,4 @@ def arxiv_repos(request: HttpRequest, ref: str) -> HttpResponse:
     found = queries.paper_by_id(parsed.id)
     if found is None:
         return error(f"no paper {parsed.id} on this hub", 404)
-    return JsonResponse(serializers.linked_repos(queries.linked_repos(found.pk)))
+    return JsonResponse(serializers.linked_repos(queries.linked_repos(found)))

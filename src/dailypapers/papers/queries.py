@@ -147,9 +147,10 @@ def trending(
 
 
 def paper(arxiv_id: str) -> Paper | None:
-    """One paper with its authors, organization and daily-list entry."""
+    """One paper with its authors, organization, daily-list entry and linked-repository
+    counts."""
     return (
-        Paper.objects.select_related("organization", "submission")
+        Paper.objects.select_related("organization", "submission", "repos")
         .prefetch_related("authors")
         .filter(arxiv_id=arxiv_id)
         .first()
@@ -175,13 +176,15 @@ class LinkedRepos:
         return any(self.totals.values())
 
 
-def linked_repos(paper_id: int, per_kind: int | None = None) -> LinkedRepos:
-    """What ``LinkedRepo`` and ``PaperRepos`` hold for one paper, in two queries;
-    ``per_kind`` keeps the first few of each kind."""
+def linked_repos(paper: Paper, per_kind: int | None = None) -> LinkedRepos:
+    """What ``LinkedRepo`` and ``PaperRepos`` hold for one paper; ``per_kind`` keeps the
+    first few of each kind. No query for the counts when ``paper`` came from ``paper``
+    (which joins them), none for the repositories when there are none."""
     found = LinkedRepos(totals=dict.fromkeys(RepoKind.values, 0))
     found.top = {kind: [] for kind in RepoKind.values}
-    counts = PaperRepos.objects.filter(paper_id=paper_id).first()
-    if counts is None:
+    try:
+        counts = paper.repos
+    except PaperRepos.DoesNotExist:
         return found
     found.fetched_at = counts.fetched_at
     found.totals = {
@@ -189,7 +192,9 @@ def linked_repos(paper_id: int, per_kind: int | None = None) -> LinkedRepos:
         RepoKind.DATASET: counts.num_datasets,
         RepoKind.SPACE: counts.num_spaces,
     }
-    rows = LinkedRepo.objects.filter(paper_id=paper_id).order_by(
+    if not found.any:
+        return found
+    rows = LinkedRepo.objects.filter(paper_id=paper.pk).order_by(
         "kind", "-likes", "-downloads", "repo_id"
     )
     for row in rows:

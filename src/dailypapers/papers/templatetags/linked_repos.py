@@ -31,7 +31,7 @@ class Group:
 
 @register.inclusion_tag("papers/_linked_repos.html")
 def paper_linked_repos(paper: Paper) -> dict[str, object]:
-    found = queries.linked_repos(paper.pk, per_kind=SHOWN_PER_KIND)
+    found = queries.linked_repos(paper, per_kind=SHOWN_PER_KIND)
     groups = [
         Group(kind, title, noun, found.totals[kind], found.top[kind])
         for kind, (title, noun) in _TITLES.items()
