@@ -126,3 +126,43 @@ def test_the_official_client_reads_the_linked_repositories(live_hub: str) -> Non
     ]
     assert info.linked_spaces[0].id == "OpenDCAI/OpenWorldLib-demo"
     assert info.linked_spaces[0].likes == 133
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/api/papers/{ref}", "/api/arxiv/{ref}/repos"])
+def test_the_answers_match_the_openapi_description(live_hub: str, settings: Any, path: str) -> None:
+    import schemathesis
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    settings.BASE_URL = live_hub
+    _mirrored("2604.04707")
+    schema = schemathesis.openapi.from_url(f"{live_hub}/api/openapi.json")
+    case = schema[path]["GET"].Case(path_parameters={"ref": "2604.04707"})
+    response = case.call(base_url=live_hub, timeout=30)
+    assert response.status_code == 200
+    case.validate_response(response, checks=[response_schema_conformance])
+    # A repository without its required keys is refused by the description.
+    broken = response.json()
+    key = "models" if path.endswith("repos") else "linkedModels"
+    del broken[key][0]["likes"]
+    with pytest.raises(FailureGroup, match="Response violates schema"):
+        case.validate_response(
+            _replaced_body(response, broken), checks=[response_schema_conformance]
+        )
+
+
+def _replaced_body(response: Any, data: Any) -> Any:
+    """The same response with another JSON body."""
+    import json
+
+    from schemathesis.core.transport import Response
+
+    return Response(
+        status_code=response.status_code,
+        headers=response.headers,
+        content=json.dumps(data).encode(),
+        request=response.request,
+        elapsed=response.elapsed,
+        verify=response.verify,
+    )
