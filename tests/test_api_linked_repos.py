@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +25,7 @@ def _mirrored(arxiv_id: str, fixture: str | None = None) -> None:
     answer = hf_repos.parse((HF_REPOS / f"{fixture or arxiv_id}.json").read_bytes(), "")
     assert not answer.error
     now = timezone.now()
-    holder, mine = sync_repos.claim_due({found.pk: arxiv_id}, now, timezone.timedelta(days=1))
+    holder, mine = sync_repos.claim_due({found.pk: arxiv_id}, now, dt.timedelta(days=1))
     assert mine == [found.pk]
     assert repos.store(found.pk, answer.repos, answer.totals, now, holder)
 

@@ -72,8 +72,12 @@ def parse(body: bytes, content_type: str) -> Repos:
         seen: set[str] = set()
         for entry in entries[:MAX_PER_KIND] if isinstance(entries, list) else []:
             repo_id = entry.get("id") if isinstance(entry, dict) else None
-            usable = isinstance(repo_id, str) and _REPO_ID.fullmatch(repo_id)
-            if not usable or entry.get("private") is True or repo_id in seen:
+            if (
+                not isinstance(repo_id, str)
+                or not _REPO_ID.fullmatch(repo_id)
+                or entry.get("private") is True
+                or repo_id in seen
+            ):
                 found.dropped += 1
                 continue
             seen.add(repo_id)
