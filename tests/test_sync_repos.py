@@ -26,6 +26,11 @@ DAY = dt.date(2026, 4, 7)
 IDS = ("2604.04707", "2604.04708", "2604.04709")
 
 
+@pytest.fixture(autouse=True)
+def _mirroring(replay: Replay, settings: Any) -> None:
+    settings.SYNC_HF_REPOS_EVERY = 24 * 3600  # the default, which the replay fixture turns off
+
+
 def _day_list(server: Replay, ids: tuple[str, ...] = IDS) -> None:
     entries = [hf_entry(i, submittedOnDailyAt=f"{DAY}T02:36:53.761Z") for i in ids]
     server.add(

@@ -191,6 +191,9 @@ def replay(settings: Any) -> Iterator[Replay]:
     settings.SYNC_MAX_RETRIES = 2
     settings.SYNC_BUDGET = 60
     settings.SYNC_CONTACT = "admin@hub.example"
+    # An hf turn asks no linked repositories unless a test says so (test_sync_repos):
+    # the days' recordings come without them.
+    settings.SYNC_HF_REPOS_EVERY = 0
     reset_intervals()
     yield server
     server.close()
