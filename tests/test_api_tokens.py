@@ -46,13 +46,13 @@ def csrf(client: Client) -> str:
     return str(client.cookies["csrftoken"].value)
 
 
-def make(client: Client, name: str = "laptop script", scope: str = "write") -> HttpResponseBase:
+def make(client: Client, name: str = "laptop script", scope: str = "write") -> Any:
     return client.post(
         "/settings/tokens", {"name": name, "scope": scope, "csrfmiddlewaretoken": csrf(client)}
     )
 
 
-def whoami(token: str) -> HttpResponseBase:
+def whoami(token: str) -> Any:
     return Client().get("/api/whoami", HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
