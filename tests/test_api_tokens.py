@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http.response import HttpResponseBase
 from django.test import Client
@@ -182,3 +184,51 @@ def test_tokens_made_at_once_are_all_different(ada: User) -> None:
     made = {services.create_token(ada, f"t{i}", "read")[1] for i in range(10)}
     assert len(made) == 10
     assert ApiToken.objects.filter(created_at__lte=timezone.now()).count() == 10
+
+
+def test_tokens_from_the_command_line(ada: User) -> None:
+    out = io.StringIO()
+    call_command(
+        "tokens", "create", "--user", "ada", "--name", "cron", "--scope", "write", stdout=out
+    )
+    token = out.getvalue().strip()
+    assert whoami(token).json() == {"name": "ada", "scope": "write"}
+    row = ApiToken.objects.get()
+    out = io.StringIO()
+    call_command("tokens", "list", "--user", "ada", stdout=out)
+    assert f"{row.pk}\t{row.prefix}…\twrite\tcron\t" in out.getvalue()
+    assert token not in out.getvalue()
+    call_command("tokens", "revoke", "--user", "ada", str(row.pk), stdout=io.StringIO())
+    assert whoami(token).status_code == 401
+    with pytest.raises(CommandError):
+        call_command("tokens", "revoke", "--user", "ada", str(row.pk))
+    with pytest.raises(CommandError):
+        call_command("tokens", "list", "--user", "nobody")
+
+
+def test_other_origins_may_send_tokens_but_no_cookies() -> None:
+    response = Client().options(
+        "/api/papers/2604.00001/upvote",
+        HTTP_ORIGIN="https://elsewhere.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization",
+    )
+    assert response.status_code == 204
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert "Authorization" in response["Access-Control-Allow-Headers"]
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+
+
+def test_staff_see_tokens_by_prefix_and_can_revoke_them(ada: User) -> None:
+    row, token = services.create_token(ada, "cron", "write")
+    User.objects.create_superuser("admin", "admin@example.org", "a-long-password-1")
+    staff = Client()
+    staff.login(username="admin", password="a-long-password-1")
+    listing = body(staff.get("/admin/accounts/apitoken/"))
+    assert row.prefix in listing and token not in listing
+    assert staff.get("/admin/accounts/apitoken/add/").status_code == 403
+    change = f"/admin/accounts/apitoken/{row.pk}/change/"
+    assert token not in body(staff.get(change))
+    staff.post(change, {"revoked_at_0": "2026-12-01", "revoked_at_1": "10:00:00"})
+    assert whoami(token).status_code == 401
