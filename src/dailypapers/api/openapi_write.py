@@ -271,18 +271,6 @@ def _collections() -> Json:
     return {"post": _write("createCollection", "Make a collection", "", responses, (), request)}
 
 
-def _membership(key: str) -> Json:
-    return {
-        "type": "object",
-        "required": ["id", "paper", key],
-        "properties": {
-            "id": {"type": "integer", "description": "The collection."},
-            "paper": {"type": "string"},
-            key: {"type": "boolean", "description": "False: nothing had to change."},
-        },
-    }
-
-
 def _collection() -> Json:
     deleted = {
         "type": "object",
@@ -304,42 +292,54 @@ def _collection() -> Json:
 _MISSING = _error("No such collection of yours, or no such paper.")
 
 
+def _membership(
+    key: str, said: str, operation_id: str, summary: str, request: Json | None = None
+) -> Json:
+    """Adding a paper to a collection, or taking it out: idempotent, ``key`` says whether
+    anything changed."""
+    answer = {
+        "type": "object",
+        "required": ["id", "paper", key],
+        "properties": {
+            "id": {"type": "integer", "description": "The collection."},
+            "paper": {"type": "string"},
+            key: {"type": "boolean", "description": "False: nothing had to change."},
+        },
+    }
+    responses = {
+        "200": _json(answer, said),
+        "400": _BAD_BODY if request else _BAD_PATH,
+        "404": _MISSING,
+    }
+    params = (_COLLECTION_ID,) if request else (_COLLECTION_ID, _REF_PARAM)
+    description = f"Idempotent: doing it again changes nothing ({key} is false)."
+    return _write(operation_id, summary, description, responses, params, request)
+
+
 def _collection_papers() -> Json:
     request = {
         "type": "object",
         "required": ["paper"],
         "properties": {"paper": {"type": "string", "description": "An arXiv id."}},
     }
-    responses = {
-        "200": _json(_membership("added"), "Added, or there already."),
-        "400": _BAD_BODY,
-        "404": _MISSING,
-    }
     return {
-        "post": _write(
+        "post": _membership(
+            "added",
+            "Added, or there already.",
             "addToCollection",
             "Add a paper to one of your collections",
-            "Idempotent: adding it again changes nothing (added is false).",
-            responses,
-            (_COLLECTION_ID,),
             request,
         )
     }
 
 
 def _collection_paper() -> Json:
-    responses = {
-        "200": _json(_membership("removed"), "Taken out, or not there."),
-        "400": _BAD_PATH,
-        "404": _MISSING,
-    }
     return {
-        "delete": _write(
+        "delete": _membership(
+            "removed",
+            "Taken out, or not there.",
             "removeFromCollection",
             "Take a paper out of one of your collections",
-            "Idempotent: taking it out again changes nothing (removed is false).",
-            responses,
-            (_COLLECTION_ID, _REF_PARAM),
         )
     }
 

@@ -100,6 +100,14 @@ def _paper(ref: str) -> Paper | JsonResponse:
     return found
 
 
+def _paper_within_limit(request: HttpRequest, ref: str, action: str) -> Paper | HttpResponse:
+    """The paper ``ref`` names, once a write of ``action`` is counted; else the answer."""
+    paper = _paper(ref)
+    if isinstance(paper, HttpResponse):
+        return paper
+    return _limited(request, action) or paper
+
+
 # -- who is calling ------------------------------------------------------------------------
 
 
@@ -114,12 +122,9 @@ def whoami(request: HttpRequest, caller: Caller) -> HttpResponse:
 @with_account(("POST", "DELETE"))
 def upvote(request: HttpRequest, caller: Caller, ref: str) -> HttpResponse:
     """POST votes, DELETE takes the vote back; repeating either changes nothing."""
-    paper = _paper(ref)
-    if isinstance(paper, JsonResponse):
+    paper = _paper_within_limit(request, ref, "upvote")
+    if isinstance(paper, HttpResponse):
         return paper
-    refused = _limited(request, "upvote")
-    if refused:
-        return refused
     want = request.method == "POST"
     state = paper_services.toggle_upvote(int(caller.user.pk), paper.pk, want)
     return JsonResponse({"paper": paper.arxiv_id, "voted": state.voted, "upvotes": state.upvotes})
@@ -177,12 +182,9 @@ def comment_object(comment: Comment, arxiv_id: str, author: str) -> dict[str, An
 @with_account(("POST",))
 def comments(request: HttpRequest, caller: Caller, ref: str) -> HttpResponse:
     """Post a comment on a paper, or a reply (``parent``): 201 with the comment."""
-    paper = _paper(ref)
-    if isinstance(paper, JsonResponse):
+    paper = _paper_within_limit(request, ref, "comment")
+    if isinstance(paper, HttpResponse):
         return paper
-    refused = _limited(request, "comment")
-    if refused:
-        return refused
     try:
         data = _body(request)
         body = _text(data, "body")
@@ -278,12 +280,9 @@ def collection_papers(request: HttpRequest, caller: Caller, collection_id: int) 
         return error(str(exc), 400)
     if not ref.strip():
         return error("name the paper to add", 400, {"paper": ["name the paper to add"]})
-    paper = _paper(ref)
-    if isinstance(paper, JsonResponse):
+    paper = _paper_within_limit(request, ref, "collection")
+    if isinstance(paper, HttpResponse):
         return paper
-    refused = _limited(request, "collection")
-    if refused:
-        return refused
     added = collection_services.add_paper(found, paper)
     return JsonResponse({"id": collection_id, "paper": paper.arxiv_id, "added": added})
 
@@ -296,12 +295,9 @@ def collection_paper(
     found = _own(caller, collection_id)
     if isinstance(found, JsonResponse):
         return found
-    paper = _paper(ref)
-    if isinstance(paper, JsonResponse):
+    paper = _paper_within_limit(request, ref, "collection")
+    if isinstance(paper, HttpResponse):
         return paper
-    refused = _limited(request, "collection")
-    if refused:
-        return refused
     removed = collection_services.remove_paper(found, paper)
     return JsonResponse({"id": collection_id, "paper": paper.arxiv_id, "removed": removed})
 
