@@ -329,6 +329,8 @@ SYNC_OAI_PREFIX = config.env_str("DAILYPAPERS_SYNC_OAI_PREFIX", "arXivRaw")
 SYNC_HF_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_DAYS", 2)
 # The first turn (and a turn after a long pause) reaches back this many days.
 SYNC_HF_BACKFILL_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_BACKFILL_DAYS", 7)
+# How old a paper's linked repositories get before an hf turn asks again; 0: never ask.
+SYNC_HF_REPOS_EVERY = config.env_int("DAILYPAPERS_SYNC_HF_REPOS_EVERY", 24 * 3600)
 
 # --- deployment security ---
 """What ``dailypapers check --deploy`` looks at, driven by the environment.

@@ -294,3 +294,60 @@ class Upvote(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} upvoted paper {self.paper_id}"
+
+
+class RepoKind(models.TextChoices):
+    MODEL = "model"
+    DATASET = "dataset"
+    SPACE = "space"
+
+
+class PaperRepos(models.Model):
+    """The Hugging Face repositories citing one paper: how many of each kind, and when
+    they were last fetched (``LinkedRepo`` holds the repositories themselves).
+
+    The row is also the sync's claim on the paper (``claimed_by`` until
+    ``claimed_until``): two workers never fetch the same paper's repositories at once.
+    """
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="repos")
+    num_models = models.PositiveIntegerField(default=0)
+    num_datasets = models.PositiveIntegerField(default=0)
+    num_spaces = models.PositiveIntegerField(default=0)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "paper repos"
+
+    def __str__(self) -> str:
+        return f"repositories citing paper {self.paper_id}"
+
+
+class LinkedRepo(models.Model):
+    """A model, dataset or Space on the Hugging Face Hub that cites a paper."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="linked_repos")
+    kind = models.CharField(max_length=8, choices=RepoKind.choices)
+    repo_id = models.CharField(max_length=200, help_text="owner/name on the Hub")
+    likes = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveBigIntegerField(default=0)
+    last_modified = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["paper", "kind", "-likes"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "kind", "repo_id"], name="linked_repo_once_per_paper"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.repo_id} cites paper {self.paper_id}"
+
+    @property
+    def url(self) -> str:
+        prefix = {"model": "", "dataset": "datasets/", "space": "spaces/"}[self.kind]
+        return f"https://huggingface.co/{prefix}{self.repo_id}"
