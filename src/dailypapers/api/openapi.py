@@ -222,7 +222,14 @@ _SEARCH_ENTRY: Json = {
 _ERROR: Json = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "What is wrong, in words."}},
+    "properties": {
+        "error": {"type": "string", "description": "What is wrong, in words."},
+        "fields": {
+            "type": "object",
+            "description": "Input refused by a write: each field named, with its messages.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
 }
 
 _PERIOD_NOTE = "Give at most one of date, week and month; more is a 400."
@@ -410,16 +417,22 @@ def _docs() -> Json:
 
 
 def description() -> Json:
+    # Imported here: that module builds its part from the helpers above.
+    from dailypapers.api import openapi_write
+
     return {
         "openapi": "3.1.0",
         "info": {
             "title": f"{settings.SITE_NAME} API",
             "version": "1",
-            "description": "Read-only and compatible with the Hugging Face "
+            "description": "Reading is open to anyone and compatible with the Hugging Face "
             "/api/daily_papers and /api/papers endpoints (and their huggingface_hub "
-            "client). Every endpoint answers GET and HEAD; other methods get a 405 with "
-            "an Allow header. Responses may be cached for a minute by anyone and read "
-            "from any origin. Errors are JSON objects with an error message.",
+            "client): those endpoints answer GET and HEAD; other methods get a 405 with "
+            "an Allow header, and responses may be cached for a minute by anyone. "
+            "Writing (upvotes, submitting, comments, collections) needs a personal access "
+            "token with the write scope, sent as Authorization: Bearer <token>. Every "
+            "endpoint can be read from any origin. Errors are JSON objects with an error "
+            "message.",
         },
         "servers": [{"url": settings.BASE_URL}],
         "paths": {
@@ -430,6 +443,7 @@ def description() -> Json:
             "/api/arxiv/{ref}/repos": _repos(),
             "/api/openapi.json": _self_description(),
             "/api/docs": _docs(),
+            **openapi_write.paths(),
         },
         "components": {
             "schemas": {
@@ -442,6 +456,8 @@ def description() -> Json:
                 "User": _USER,
                 "Organization": _ORGANIZATION,
                 "Error": _ERROR,
-            }
+                **openapi_write.schemas(),
+            },
+            "securitySchemes": openapi_write.SECURITY_SCHEMES,
         },
     }
