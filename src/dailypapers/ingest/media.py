@@ -233,7 +233,7 @@ def run(now: dt.datetime, should_stop: Callable[[], bool] = lambda: False) -> st
     note = ""
     started = client.clock()
     while not should_stop() and client.clock() - started < RUN_SECONDS:
-        batch = claim_batch(timezone.now(), holder)
+        batch = claim_batch(now, holder)
         if not batch:
             break
         try:
