@@ -155,12 +155,12 @@ def test_fetched_media_are_served_by_the_hub(client: Client, lab_paper: str) -> 
     served = client.get(f"/media/file/{clip}")
     assert (
         served["Content-Type"] == "video/mp4" and served.getvalue() == b"\x00\x00\x00\x18ftypmp42"
-    )  # type: ignore[attr-defined]
+    )
     thumb = client.get(f"/media/thumbnail/{lab_paper}")
-    assert thumb["Content-Type"] == "image/png" and thumb.getvalue() == PNG  # type: ignore[attr-defined]
+    assert thumb["Content-Type"] == "image/png" and thumb.getvalue() == PNG
     assert "sandbox" in thumb["Content-Security-Policy"]
     avatar = client.get("/media/avatar/org/oxford")
-    assert avatar.getvalue() == PNG + b"org"  # type: ignore[attr-defined]
+    assert avatar.getvalue() == PNG + b"org"
 
 
 @pytest.mark.django_db

@@ -81,8 +81,8 @@ def test_fetches_keeps_and_serves_good_files(upstream: Replay, client: Client) -
     # Only finished files: no partial file is left behind.
     assert not list(Path(media.folder()).rglob(".part-*"))
     # The pages now show the hub's copies.
-    assert client.get(f"/media/thumbnail/{PAPER}").getvalue() == PNG  # type: ignore[attr-defined]
-    assert client.get("/media/avatar/org/lab").getvalue() == JPEG  # type: ignore[attr-defined]
+    assert client.get(f"/media/thumbnail/{PAPER}").getvalue() == PNG
+    assert client.get("/media/avatar/org/lab").getvalue() == JPEG
     html = client.get(f"/papers/{PAPER}").content.decode()
     assert f'<video src="/media/file/{clip.key}"' in html
     assert f'href="{upstream.url}/m/page.png"' in html  # refused: still a plain link
