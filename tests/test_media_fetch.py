@@ -154,3 +154,11 @@ def test_switched_off_it_does_nothing(upstream: Replay, settings: Any) -> None:
     settings.MEDIA_FETCH = False
     assert fetching.run(timezone.now()) == "off (DAILYPAPERS_MEDIA_FETCH=0)"
     assert not MediaFile.objects.exists() and upstream.seen == []
+
+
+def test_a_paper_listed_later_is_picked_up_by_the_next_run(upstream: Replay) -> None:
+    fetching.run(timezone.now())
+    upstream.add("/thumbs/2604.05000.png", _png(PNG + b"new"))
+    paper("2604.05000", submitted_at=utc(2026, 4, 8, 9))
+    assert fetching.run(timezone.now()) == "1 new files to fetch, 1 stored, 0 failed"
+    assert _row(f"{upstream.url}/thumbs/2604.05000.png").state == "stored"

@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +44,10 @@ RUN_SECONDS = 120
 # A failure that may pass (no connection, a timeout, HTTP 5xx or 429) is tried again
 # after these waits, then given up.
 RETRY_WAITS = (dt.timedelta(hours=1), dt.timedelta(hours=6), dt.timedelta(days=1))
+# Papers written this long before the previous look are looked at again (clocks of
+# several machines, transactions still open at the time).
+SCAN_OVERLAP = dt.timedelta(minutes=10)
+_SCANNED = "media:scanned-at"
 # Answers that will not change by asking again.
 FINAL_STATUSES = frozenset({400, 401, 403, 404, 410, 451})
 
@@ -82,14 +87,16 @@ def check(kind: str, content_type: str, body: bytes) -> None:
 # -- which files --------------------------------------------------------------------
 
 
-def wanted() -> Iterable[tuple[str, str]]:
-    """(URL, kind) of every file a page may show, newest papers first."""
-    listed = (
-        Paper.objects.filter(submission__source="hf-daily")
-        .order_by("-submission__submitted_at", "-pk")
-        .values_list("arxiv_id", "hf_extra__mediaUrls", "hf_extra__mediaUrl")
+def wanted(since: dt.datetime | None = None) -> Iterable[tuple[str, str]]:
+    """(URL, kind) of every file a page may show, newest papers first; with ``since``,
+    only of the papers written since then (and every organization: they are few)."""
+    listed = Paper.objects.filter(submission__source="hf-daily")
+    if since is not None:
+        listed = listed.filter(modified_at__gte=since)
+    rows = listed.order_by("-submission__submitted_at", "-pk").values_list(
+        "arxiv_id", "hf_extra__mediaUrls", "hf_extra__mediaUrl"
     )
-    for arxiv_id, many, one in listed.iterator(chunk_size=2000):
+    for arxiv_id, many, one in rows.iterator(chunk_size=2000):
         yield media.thumbnail_url(arxiv_id), "thumbnail"
         for url in [*(many if isinstance(many, list) else []), one]:
             if isinstance(url, str) and url:
@@ -98,18 +105,34 @@ def wanted() -> Iterable[tuple[str, str]]:
         yield url, "avatar"
 
 
-def record_wanted() -> int:
+def _record(found: dict[str, MediaFile]) -> int:
+    known = set(MediaFile.objects.filter(key__in=list(found)).values_list("key", flat=True))
+    new = [row for key, row in found.items() if key not in known]
+    MediaFile.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+    return len(new)
+
+
+def record_wanted(since: dt.datetime | None = None) -> int:
     """Make a row for each wanted URL that has none; returns how many were made."""
-    known = set(MediaFile.objects.values_list("key", flat=True))
-    rows: dict[str, MediaFile] = {}
-    for url, kind in wanted():
+    made = 0
+    found: dict[str, MediaFile] = {}
+    for url, kind in wanted(since):
         if not url.startswith(("https://", "http://")) or len(url) > 1000:
             continue
-        key = media.url_key(url)
-        if key not in known and key not in rows:
-            rows[key] = MediaFile(key=key, url=url, kind=kind)
-    MediaFile.objects.bulk_create(rows.values(), batch_size=500, ignore_conflicts=True)
-    return len(rows)
+        found.setdefault(media.url_key(url), MediaFile(key=media.url_key(url), url=url, kind=kind))
+        if len(found) >= 1000:
+            made += _record(found)
+            found = {}
+    return made + _record(found)
+
+
+def record_new_papers(now: dt.datetime) -> int:
+    """``record_wanted`` for the papers written since this node's previous look (all of
+    them the first time); a paper written during a look is looked at again next time."""
+    since = cache.get(_SCANNED)
+    made = record_wanted(since - SCAN_OVERLAP if isinstance(since, dt.datetime) else None)
+    cache.set(_SCANNED, now, None)
+    return made
 
 
 def _due(now: dt.datetime) -> Q:
@@ -226,7 +249,7 @@ def run(now: dt.datetime, should_stop: Callable[[], bool] = lambda: False) -> st
     """The job: record new URLs, then fetch due files until done, stopped or out of time."""
     if not settings.MEDIA_FETCH:
         return "off (DAILYPAPERS_MEDIA_FETCH=0)"
-    made = record_wanted()
+    made = record_new_papers(now)
     client = make_client()
     holder = claims.new_holder()
     stored = failed = 0
