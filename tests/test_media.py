@@ -184,3 +184,27 @@ def test_the_policy_allows_no_image_from_elsewhere(client: Client) -> None:
     img = re.search(r"img-src ([^;]*)", policy)
     assert img and img.group(1).split() == ["'self'", "data:"]
     assert "media-src 'self'" in policy
+
+
+@pytest.mark.django_db
+def test_a_video_is_served_in_ranges_and_revalidated(client: Client, lab_paper: str) -> None:
+    url = "https://cdn.example.org/clip.mp4"
+    key = media.url_key(url)
+    data = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4
+    media.path_for(key).parent.mkdir(parents=True, exist_ok=True)
+    media.path_for(key).write_bytes(data)
+    MediaFile.objects.create(
+        key=key, url=url, kind="media", state=MediaFile.STORED, content_type="video/mp4"
+    )
+    path = f"/media/file/{key}"
+    whole = client.get(path)
+    assert whole["Accept-Ranges"] == "bytes" and whole.getvalue() == data
+    part = client.get(path, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part.content == data[10:20]
+    assert part["Content-Range"] == f"bytes 10-19/{len(data)}"
+    tail = client.get(path, headers={"Range": "bytes=-8"})
+    assert tail.status_code == 206 and tail.content == data[-8:]
+    beyond = client.get(path, headers={"Range": f"bytes={len(data)}-"})
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
+    again = client.get(path, headers={"If-None-Match": whole["ETag"]})
+    assert again.status_code == 304

@@ -4,8 +4,10 @@ a drawing from ``papers.media``."""
 
 from __future__ import annotations
 
+import re
+
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from dailypapers.core.web import not_found
@@ -20,10 +22,46 @@ DRAWN_SECONDS = 3600
 _FILE_POLICY = "default-src 'none'; sandbox"
 
 
-def _file(row: MediaFile) -> FileResponse:
-    response = FileResponse(media.path_for(row.key).open("rb"), content_type=row.content_type)
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _span(header: str, size: int) -> tuple[int, int] | None:
+    """The first and last byte of a single ``Range``; None when it asks for none of it."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or not (match[1] or match[2]):
+        return None
+    if not match[1]:  # the last N bytes
+        return max(0, size - int(match[2])), size - 1
+    first, last = int(match[1]), int(match[2]) if match[2] else size - 1
+    return (first, min(last, size - 1)) if first <= last and first < size else None
+
+
+def _file(request: HttpRequest, row: MediaFile) -> HttpResponseBase:
+    """The stored file; a single byte range of it when asked (video players seek so)."""
+    etag = f'"{row.key[:32]}"'
+    unchanged = get_conditional_response(request, etag=etag)
+    if unchanged is not None:
+        return unchanged
+    path = media.path_for(row.key)
+    size = path.stat().st_size
+    wanted = request.headers.get("Range", "")
+    span = _span(wanted, size) if wanted else None
+    response: HttpResponseBase
+    if wanted and span is None:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    if span is not None:
+        with path.open("rb") as handle:
+            handle.seek(span[0])
+            response = HttpResponse(handle.read(span[1] - span[0] + 1), status=206)
+        response["Content-Type"] = row.content_type
+        response["Content-Range"] = f"bytes {span[0]}-{span[1]}/{size}"
+    else:
+        response = FileResponse(path.open("rb"), content_type=row.content_type)
+    response["Accept-Ranges"] = "bytes"
     response["Content-Security-Policy"] = _FILE_POLICY
-    response["ETag"] = f'"{row.key[:32]}"'
+    response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=FILE_SECONDS)
     return response
 
@@ -47,7 +85,7 @@ def thumbnail(request: HttpRequest, ref: str) -> HttpResponseBase:
         return not_found(request, message="No such paper.")
     row = media.stored_file(media.thumbnail_url(ref))
     if row is not None:
-        return _file(row)
+        return _file(request, row)
     title, categories, org = found
     return _drawn(media.cover_svg(media.Cover(title, categories, org or "")))
 
@@ -61,7 +99,7 @@ def org_avatar(request: HttpRequest, slug: str) -> HttpResponseBase:
     name, avatar = org
     row = media.stored_file(avatar)
     if row is not None:
-        return _file(row)
+        return _file(request, row)
     return _drawn(media.initials_svg(name, slug))
 
 
@@ -71,4 +109,4 @@ def media_file(request: HttpRequest, key: str) -> HttpResponseBase:
     row = MediaFile.objects.filter(key=key, state=MediaFile.STORED).first()
     if row is None or not media.path_for(row.key).is_file():
         return not_found(request, message="No such file on this hub.")
-    return _file(row)
+    return _file(request, row)
