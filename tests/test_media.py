@@ -13,7 +13,7 @@ from django.test import Client
 
 from dailypapers.core import text
 from dailypapers.papers import media
-from dailypapers.papers.models import MediaFile, Organization, Paper
+from dailypapers.papers.models import MediaFile, Organization, Paper, Submission
 from tests.support.factories import paper, utc
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -208,3 +208,16 @@ def test_a_video_is_served_in_ranges_and_revalidated(client: Client, lab_paper: 
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
     again = client.get(path, headers={"If-None-Match": whole["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.django_db
+def test_submitter_avatar_is_the_hubs_own(client: Client, lab_paper: str) -> None:
+    extra = {"submittedOnDailyBy": {"user": "submitter", "avatarUrl": "/avatars/abc.png"}}
+    Submission.objects.filter(paper__arxiv_id=lab_paper).update(hf_extra=extra)
+    html = body(client.get(f"/papers/{lab_paper}"))
+    assert 'src="/media/avatar/user/submitter"' in html
+    assert ">SM</text>" in body(client.get("/media/avatar/user/submitter"))  # "Sub Mitter"
+    assert client.get("/media/avatar/user/nobody").status_code == 404
+    # The upstream's site-relative address is where the worker fetches it from.
+    assert media.submitter_avatar_url(extra) == "https://huggingface.co/avatars/abc.png"
+    assert media.submitter_avatar_url({"submittedBy": {"avatarUrl": "javascript:x"}}) == ""

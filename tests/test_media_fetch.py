@@ -14,7 +14,7 @@ from django.utils import timezone
 from dailypapers.core import claims
 from dailypapers.ingest import media as fetching
 from dailypapers.papers import media
-from dailypapers.papers.models import MediaFile, Organization
+from dailypapers.papers.models import MediaFile, Organization, Submission
 from tests.support.factories import paper, utc
 from tests.support.hub import free_port
 from tests.support.replay import Replay, Reply
@@ -162,3 +162,13 @@ def test_a_paper_listed_later_is_picked_up_by_the_next_run(upstream: Replay) -> 
     paper("2604.05000", submitted_at=utc(2026, 4, 8, 9))
     assert fetching.run(timezone.now()) == "1 new files to fetch, 1 stored, 0 failed"
     assert _row(f"{upstream.url}/thumbs/2604.05000.png").state == "stored"
+
+
+def test_submitter_avatars_are_kept_too(upstream: Replay, client: Client) -> None:
+    upstream.add("/avatars/sub.png", _png(PNG + b"sub"))
+    extra = {
+        "submittedOnDailyBy": {"user": "submitter", "avatarUrl": f"{upstream.url}/avatars/sub.png"}
+    }
+    Submission.objects.update(hf_extra=extra)
+    assert fetching.run(timezone.now()).startswith("7 new files to fetch, 4 stored")
+    assert client.get("/media/avatar/user/submitter").getvalue() == PNG + b"sub"

@@ -2,7 +2,8 @@
 
 Pages never load anything from another site (``papers/media.py``). So the worker
 fetches, when it can reach them, the upstream's thumbnails of the papers on the daily
-list, the papers' own media (``mediaUrls``) and the organizations' avatars into the
+list, the papers' own media (``mediaUrls``), the organizations' and the submitters'
+avatars into the
 data folder's ``media`` folder, through the project's polite HTTP client. Each
 upstream URL is a ``MediaFile`` row; a run
 
@@ -94,10 +95,12 @@ def wanted(since: dt.datetime | None = None) -> Iterable[tuple[str, str]]:
     if since is not None:
         listed = listed.filter(modified_at__gte=since)
     rows = listed.order_by("-submission__submitted_at", "-pk").values_list(
-        "arxiv_id", "hf_extra__mediaUrls", "hf_extra__mediaUrl"
+        "arxiv_id", "hf_extra__mediaUrls", "hf_extra__mediaUrl", "submission__hf_extra"
     )
-    for arxiv_id, many, one in rows.iterator(chunk_size=2000):
+    for arxiv_id, many, one, entry in rows.iterator(chunk_size=2000):
         yield media.thumbnail_url(arxiv_id), "thumbnail"
+        if submitter := media.submitter_avatar_url(entry):
+            yield submitter, "avatar"
         for url in [*(many if isinstance(many, list) else []), one]:
             if isinstance(url, str) and url:
                 yield url, "media"

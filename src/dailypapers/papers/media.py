@@ -29,6 +29,8 @@ from dailypapers.papers.models import MediaFile, Paper
 # could run script).
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"}
 VIDEO_TYPES = {"video/mp4", "video/webm", "video/quicktime"}
+# Where the upstream's site-relative avatar addresses ("/avatars/...") point.
+UPSTREAM_SITE = "https://huggingface.co"
 
 
 def url_key(url: str) -> str:
@@ -75,6 +77,22 @@ def paper_media_urls(paper: Paper) -> list[str]:
     if isinstance(single, str) and single and single not in urls:
         urls.append(single)
     return urls
+
+
+def submitter_avatar_url(extra: object) -> str:
+    """The avatar of a daily-list entry's submitter on the upstream (``Submission.hf_extra``),
+    as an absolute address; "" when the entry names none."""
+    found = ""
+    if isinstance(extra, dict):
+        for key in ("submittedOnDailyBy", "submittedBy"):
+            user = extra.get(key)
+            url = user.get("avatarUrl") if isinstance(user, dict) else None
+            if isinstance(url, str) and url:
+                found = url
+                break
+    if found.startswith("/") and not found.startswith("//"):
+        found = UPSTREAM_SITE + found
+    return found if found.startswith(("https://", "http://")) else ""
 
 
 # -- drawing --------------------------------------------------------------------------

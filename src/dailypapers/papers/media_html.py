@@ -36,6 +36,15 @@ def org_logo(org: Organization, css: str = "org-logo") -> SafeString:
     )
 
 
+def user_avatar(name: str) -> SafeString:
+    """A submitter's avatar as the hub serves it (initials until fetched)."""
+    return format_html(
+        '<img class="user-avatar" src="/media/avatar/user/{}" alt="" width="20" height="20" '
+        'loading="lazy" decoding="async">',
+        quote(name, safe=""),
+    )
+
+
 @dataclass(frozen=True)
 class MediaItem:
     url: str  # the upstream's address, for the link out

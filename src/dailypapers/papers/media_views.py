@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from dailypapers.core.web import not_found
 from dailypapers.papers import media
-from dailypapers.papers.models import MediaFile, Organization, Paper
+from dailypapers.papers.models import MediaFile, Organization, Paper, Submission
 
 # A fetched file never changes under its address (the key is its URL's digest).
 FILE_SECONDS = 7 * 86400
@@ -101,6 +101,25 @@ def org_avatar(request: HttpRequest, slug: str) -> HttpResponseBase:
     if row is not None:
         return _file(request, row)
     return _drawn(media.initials_svg(name, slug))
+
+
+@require_safe
+def user_avatar(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A submitter's avatar (from their latest entry on the daily list) when the worker
+    has it, else their initials."""
+    entry = (
+        Submission.objects.filter(submitter_name=name)
+        .order_by("-submitted_at")
+        .values_list("submitter_fullname", "hf_extra")
+        .first()
+    )
+    if entry is None:
+        return not_found(request, message="No such submitter.")
+    fullname, extra = entry
+    row = media.stored_file(media.submitter_avatar_url(extra))
+    if row is not None:
+        return _file(request, row)
+    return _drawn(media.initials_svg(fullname or name, name))
 
 
 @require_safe

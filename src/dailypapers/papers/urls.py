@@ -23,6 +23,7 @@ pages = [
 media = [
     path("media/thumbnail/<path:ref>", media_views.thumbnail, name="paper-thumbnail"),
     path("media/avatar/org/<str:slug>", media_views.org_avatar, name="org-avatar"),
+    path("media/avatar/user/<str:name>", media_views.user_avatar, name="user-avatar"),
     path("media/file/<str:key>", media_views.media_file, name="media-file"),
 ]
 

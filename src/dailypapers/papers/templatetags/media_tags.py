@@ -23,3 +23,8 @@ def paper_media(paper: Paper) -> dict[str, Any]:
 @register.simple_tag
 def org_logo(org: Organization, css: str = "org-logo") -> SafeString:
     return media_html.org_logo(org, css)
+
+
+@register.simple_tag
+def user_avatar(name: str) -> SafeString:
+    return media_html.user_avatar(name)
