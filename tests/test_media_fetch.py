@@ -172,3 +172,9 @@ def test_submitter_avatars_are_kept_too(upstream: Replay, client: Client) -> Non
     Submission.objects.update(hf_extra=extra)
     assert fetching.run(timezone.now()).startswith("7 new files to fetch, 4 stored")
     assert client.get("/media/avatar/user/submitter").getvalue() == PNG + b"sub"
+
+
+def test_health_counts_the_files(upstream: Replay, client: Client) -> None:
+    fetching.run(timezone.now())
+    section = client.get("/healthz").json()["media"]
+    assert section == {"fetching": True, "files": {"new": 0, "stored": 3, "failed": 3}}
