@@ -168,6 +168,8 @@ def test_drawn_stand_ins_until_fetched(client: Client, lab_paper: str) -> None:
     cover = client.get(f"/media/thumbnail/{lab_paper}")
     assert cover.status_code == 200 and cover["Content-Type"].startswith("image/svg+xml")
     assert "max-age=3600" in cover["Cache-Control"]
+    again = client.get(f"/media/thumbnail/{lab_paper}", headers={"If-None-Match": cover["ETag"]})
+    assert again.status_code == 304
     title = Paper.objects.get(arxiv_id=lab_paper).title
     assert body(cover) == media.cover_svg(media.Cover(title, "cs.CV", "University of Oxford"))
     avatar = client.get("/media/avatar/org/oxford")

@@ -4,6 +4,7 @@ a drawing from ``papers.media``."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
@@ -66,9 +67,13 @@ def _file(request: HttpRequest, row: MediaFile) -> HttpResponseBase:
     return response
 
 
-def _drawn(svg: str) -> HttpResponse:
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+def _drawn(request: HttpRequest, svg: str) -> HttpResponseBase:
+    etag = f'"{hashlib.sha256(svg.encode()).hexdigest()[:32]}"'
+    response = get_conditional_response(request, etag=etag) or HttpResponse(
+        svg, content_type="image/svg+xml; charset=utf-8"
+    )
     response["Content-Security-Policy"] = _FILE_POLICY
+    response["ETag"] = etag
     patch_cache_control(response, public=True, max_age=DRAWN_SECONDS)
     return response
 
@@ -87,7 +92,7 @@ def thumbnail(request: HttpRequest, ref: str) -> HttpResponseBase:
     if row is not None:
         return _file(request, row)
     title, categories, org = found
-    return _drawn(media.cover_svg(media.Cover(title, categories, org or "")))
+    return _drawn(request, media.cover_svg(media.Cover(title, categories, org or "")))
 
 
 @require_safe
@@ -100,7 +105,7 @@ def org_avatar(request: HttpRequest, slug: str) -> HttpResponseBase:
     row = media.stored_file(avatar)
     if row is not None:
         return _file(request, row)
-    return _drawn(media.initials_svg(name, slug))
+    return _drawn(request, media.initials_svg(name, slug))
 
 
 @require_safe
@@ -119,7 +124,7 @@ def user_avatar(request: HttpRequest, name: str) -> HttpResponseBase:
     row = media.stored_file(media.submitter_avatar_url(extra))
     if row is not None:
         return _file(request, row)
-    return _drawn(media.initials_svg(fullname or name, name))
+    return _drawn(request, media.initials_svg(fullname or name, name))
 
 
 @require_safe
