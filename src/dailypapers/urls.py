@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.foryou.urls")),
     *papers_urls.lists,
+    *papers_urls.media,
     # Before the paper pages, whose <path:ref> would take "submit" for an id.
     path("papers/submit", submit_paper, name="paper-submit"),
     # The paper as Markdown (HfApi.read_paper), before the page that would take ".md".

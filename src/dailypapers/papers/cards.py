@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from dailypapers.papers import media_html
 from dailypapers.papers.models import Paper, Submission
 
 
@@ -33,11 +34,10 @@ def _meta(sub: Submission) -> tuple[str, SafeString]:
     if org is not None:
         meta.append(
             format_html(
-                '<span><a class="org" href="/orgs/{}" title="{}"><span class="initials" '
-                'aria-hidden="true">{}</span> {}</a></span>',
+                '<span><a class="org" href="/orgs/{}" title="{}">{} {}</a></span>',
                 quote(org.slug),
                 org.name,
-                org.initials,
+                media_html.org_logo(org),
                 org.name,
             )
         )
@@ -118,6 +118,7 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -
         "    {summary}\n"
         '    <p class="meta">{meta}</p>\n'
         "  </div>\n"
+        "  {thumb}\n"
         "</article>\n",
         pk=sub.pk,
         id=paper.arxiv_id,
@@ -130,6 +131,7 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -
         title=paper.title,
         summary=summary,
         meta=meta,
+        thumb=media_html.card_thumbnail(paper),
     )
 
 
