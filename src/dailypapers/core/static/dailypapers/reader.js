@@ -34,7 +34,8 @@
   };
 
   const open = (item) => {
-    const link = item.querySelector("h3 a, a");
+    // The title's link, not the first link (the vote box has one before it).
+    const link = item.querySelector("h3 a") || item.querySelector("a");
     if (link) window.location.assign(link.href);
   };
 
