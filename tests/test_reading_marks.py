@@ -43,8 +43,8 @@ def bob() -> User:
     return User.objects.create_user("bob", "bob@example.org", "pw")
 
 
-def signed_in(user: User, **options: bool) -> Client:
-    client = Client(**options)
+def signed_in(user: User, enforce_csrf_checks: bool = False) -> Client:
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
     client.force_login(user)
     return client
 
