@@ -1,5 +1,6 @@
-"""In Chromium against the real server: the list pages' keyboard keys (j/k, o, u, /, ?)
-and the density switch, remembered across pages, with and without JavaScript."""
+"""In Chromium against the real server: the list pages' keyboard keys (j/k, o, u, /, ?),
+the density switch, remembered across pages, with and without JavaScript, and the
+reading marks without a reload."""
 
 from __future__ import annotations
 
@@ -200,3 +201,24 @@ def test_the_density_switch_is_remembered(hub: Server, browser: Browser, javascr
         expect(page.locator("body")).to_have_class("density-cards")
         expect(page.locator("main .card").first.locator(".meta")).to_be_visible()
     assert errors == []
+
+
+def test_read_later_marks_without_a_reload(hub: Server, page: Page) -> None:
+    log_in(page, hub)
+    page.goto(f"{hub.url}/papers/date/{DAY}")
+    card = page.locator("main .card").nth(3)
+    title = card.locator("h3 a").inner_text()
+    later = card.get_by_role("button", name="Read later")
+    expect(later).to_have_attribute("aria-pressed", "false")
+    page.evaluate("window.stayedOnPage = true")
+    later.click()
+    expect(later).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.stayedOnPage") is True
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Read later").click()
+    expect(page.get_by_role("heading", name="Read later")).to_be_visible()
+    row = page.locator("main .read-later > li", has_text=title)
+    expect(row).to_have_count(1)
+    row.get_by_role("button", name="Read later").click()
+    expect(row.get_by_role("button", name="Read later")).to_have_attribute("aria-pressed", "false")
+    page.reload()
+    expect(page.locator("main .read-later > li", has_text=title)).to_have_count(0)
