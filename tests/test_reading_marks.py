@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.http.response import HttpResponseBase
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from dailypapers.community.models import ReadingMark
 from dailypapers.community.services.marks import set_mark
@@ -172,6 +174,25 @@ class TestShowing:
         assert pressed(page, "2604.00002", "later")
         # A pressed button takes the mark off, an unpressed one puts it on.
         assert 'name="later" value="0" aria-pressed="true"' in page
+
+    def test_for_you_shows_them_in_one_query_for_the_list(
+        self, papers: list[Paper], ada: User
+    ) -> None:
+        set_mark(ada.pk, papers[2].pk, "later", True)
+        client = signed_in(ada)
+        path = f"/for-you/date/{DAY}"
+
+        def count() -> int:
+            with CaptureQueriesContext(connection) as ctx:
+                html = body(client.get(path))
+            assert pressed(html, "2604.00003", "later")
+            assert not pressed(html, "2604.00001", "later")
+            return len(ctx.captured_queries)
+
+        few = count()
+        for i in range(10):
+            paper(f"2604.0010{i}", submitted_at=utc(2026, 4, 7, 5, i))
+        assert count() == few
 
     def test_marks_are_private(self, papers: list[Paper], ada: User, bob: User) -> None:
         set_mark(ada.pk, papers[0].pk, "seen", True)

@@ -140,15 +140,26 @@ def _card(
     )
 
 
-def render(items: Iterable[Submission], voted: set[int], request: HttpRequest) -> SafeString:
+def render_each(
+    items: Iterable[Submission], voted: set[int], request: HttpRequest
+) -> list[SafeString]:
+    """One card per entry, for pages that put something between them (For you); what
+    other apps add to cards is still read once for the whole list."""
     token = get_token(request)
     next_path = request.get_full_path()
     hint = "" if request.user.is_authenticated else mark_safe(' title="Log in to upvote"')
     now = timezone.now()
     items = list(items)
     more = extras.for_cards(request, [sub.paper for sub in items])
-    html = "".join(
-        _card(sub, sub.paper_id in voted, token, next_path, hint, now, more.get(sub.paper_id, ""))
+    return [
+        mark_safe(  # noqa: S308 - every card is built by format_html
+            _card(
+                sub, sub.paper_id in voted, token, next_path, hint, now, more.get(sub.paper_id, "")
+            )
+        )
         for sub in items
-    )
-    return mark_safe(html)  # noqa: S308 - every card is built by format_html
+    ]
+
+
+def render(items: Iterable[Submission], voted: set[int], request: HttpRequest) -> SafeString:
+    return mark_safe("".join(render_each(items, voted, request)))  # noqa: S308 - cards
