@@ -135,40 +135,4 @@
     if (!target) return;
     items().forEach((el) => el.classList.toggle(FOCUSED, el === target));
   });
-
-  // "Seen" and "Read later" without a page reload: the same form, posted by fetch.
-  document.addEventListener("submit", async (event) => {
-    const form = event.target;
-    const button = event.submitter;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-mark")) return;
-    if (!(button instanceof HTMLButtonElement) || button.disabled) return;
-    event.preventDefault();
-    button.disabled = true;
-    try {
-      const body = new FormData(form);
-      body.append(button.name, button.value);
-      const response = await fetch(form.action, {
-        method: "POST",
-        body,
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-      });
-      const data = await response.json().catch(() => ({}));
-      if (response.status === 401 && data.login_url) {
-        window.location.assign(data.login_url);
-        return;
-      }
-      if (!response.ok) {
-        button.title = data.error || "Could not save the mark; please try again.";
-        return;
-      }
-      button.title = "";
-      button.setAttribute("aria-pressed", data.on ? "true" : "false");
-      button.value = data.on ? "0" : "1";
-    } catch (error) {
-      button.title = "Could not save the mark; please try again.";
-    } finally {
-      button.disabled = false;
-    }
-  });
 })();
