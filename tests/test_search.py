@@ -159,6 +159,20 @@ class TestFollowingTheDatabase:
         assert follow.State.read(conf.index_dir()).lexical == "lexical-resume"
         assert len(found("resumable")) == 5
 
+    def test_the_worker_rebuilds_an_index_made_with_older_fields(self, corpus: None) -> None:
+        from dailypapers.search import jobs
+
+        index.catch_up()
+        state = follow.State.read(conf.index_dir())
+        state.schema -= 1  # as an upgrade that changed the index's fields finds it
+        state.write(conf.index_dir())
+        assert follow.schema_stale()
+        assert found("protein") == []  # the old folder is not read with the new fields
+        assert jobs.follow_database(utc(2026, 4, 9), lambda: False).startswith("rebuilt")
+        assert not follow.schema_stale()
+        assert found("protein") == ["2604.00001"]
+        assert jobs.follow_database(utc(2026, 4, 9), lambda: False).startswith("indexed")
+
     def test_reindex_checkpoints_by_ids_even_when_papers_vanish(
         self, corpus: None, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -226,6 +240,18 @@ class TestRanking:
         paper("2604.00032", title="Boundary layer flow near walls", abstract="Walls and flow.")
         assert found("boundary layer") == ["2604.00032", "2604.00031"]
         assert found("layer boundary") == ["2604.00031", "2604.00032"]
+
+    def test_a_word_weighs_the_same_in_the_title_as_in_the_abstract(self) -> None:
+        # Title and abstract are ranked as one text, as plain BM25 ranks them: scored
+        # in each field apart, the word in the short title weighed more.
+        paper("2604.00041", title="Kinase inhibitors", abstract="We test compounds on cells.")
+        paper("2604.00042", title="Compounds on cells", abstract="We test kinase inhibitors.")
+        follow.catch_up()
+        words = follow.current()
+        assert words is not None
+        scores = [s for _, s in words.search(querylang.parse("kinase"), Filters(), 10)]
+        assert len(scores) == 2
+        assert scores[0] == pytest.approx(scores[1])
 
     def test_question_words_do_not_count(self, corpus: None) -> None:
         paper("2604.00033", title="What can we do", abstract="What should we do, and how?")

@@ -128,6 +128,13 @@ def current() -> LexicalIndex | None:
     return found
 
 
+def schema_stale() -> bool:
+    """Whether the live index was built with other fields than this code reads (an
+    upgrade changed them): it must be rebuilt before it serves searches again."""
+    state = State.read(conf.index_dir())
+    return bool(state.lexical) and state.schema != SCHEMA_VERSION
+
+
 def ensure() -> LexicalIndex:
     """The live index, created empty (and due for a full catch-up) on first use."""
     found = current()
@@ -203,8 +210,8 @@ _throttle = Throttle()
 
 def maybe_catch_up(limit: int = 2000) -> None:
     """Catch up from a request, at most every few seconds per process, never waiting."""
-    if not _throttle.due():
-        return
+    if not _throttle.due() or schema_stale():
+        return  # a stale index is the worker's to rebuild
     try:
         catch_up(limit=limit)
     except Busy:

@@ -12,6 +12,10 @@ from dailypapers.search import dense, embed, follow
 def follow_database(now: dt.datetime, should_stop: worker.StopCheck) -> str:
     """Bring this node's lexical index and vector copy up to date with the database."""
     try:
+        if follow.schema_stale():
+            # After an upgrade that changed the index's fields: words are searched
+            # again once this rebuild is done (it resumes if the worker stops).
+            return f"rebuilt the words index: {follow.reindex()} papers"
         papers = follow.catch_up()
     except follow.Busy:
         return "another process is updating the index"

@@ -38,19 +38,23 @@ if TYPE_CHECKING:
     from dailypapers.search.documents import Doc
 
 # Changing the schema or the analysers needs a reindex; the number is kept with the
-# index and a mismatch is reported as "rebuild needed".
-SCHEMA_VERSION = 2
+# index, and the worker rebuilds an index that holds another (follow.schema_stale).
+SCHEMA_VERSION = 3
 STEMMED = "paper_en"
 NAMES = "names"
 PAIRS = "pairs"
 
-# Chosen on the tuning halves of Cranfield and SciFact (benchmarks/search_quality.py).
-# A title word is scored in the title field and again in the abstract, and a short
-# field's BM25 is high, so at 1.0 one title word outweighed several abstract words:
-# title 0.5 raised the lexical pass on SciFact from 0.669 to 0.697 nDCG@10 (plain BM25
-# 0.696) and on Cranfield from 0.386 to 0.392. Author names matter less than subject
-# words. Queries with author: are exact.
-FIELD_WEIGHTS = {"title": 0.5, "abstract": 1.0, "authors": 0.5}
+# Free words are ranked in ``body``: title and abstract as one field, which is what
+# plain BM25 scores. Ranked in the title and the abstract apart (each with its own
+# length norm, then summed), a title word counted twice and a short field's BM25 ran
+# high, and the lexical pass and the hybrid built on it fell below plain BM25 and
+# plain convex fusion on SciFact and the known-item queries
+# (benchmarks/search_quality.py; ``WORD_FIELDS=["title","abstract"]`` measures it).
+WORD_FIELDS: tuple[str, ...] = ("body",)
+# A term's weight in each field. Title and abstract are what phrases, ``title:`` and
+# the feedback pass match; author names matter less than subject words. Queries with
+# author: are exact. A field at 0 is not searched.
+FIELD_WEIGHTS = {"body": 1.0, "title": 0.5, "abstract": 1.0, "authors": 0.5}
 
 # Question phrasing, beyond the analyser's English stop words ("the", "are", "there" ...).
 QUESTION_WORDS = frozenset(
@@ -121,6 +125,9 @@ def _schema() -> tantivy.Schema:
     builder.add_unsigned_field("id", stored=True, indexed=True, fast=True)
     builder.add_text_field("title", tokenizer_name=STEMMED)
     builder.add_text_field("abstract", tokenizer_name=STEMMED)
+    # Title and abstract together, for ranking free words (no positions: phrases read
+    # the two fields above).
+    builder.add_text_field("body", tokenizer_name=STEMMED, index_option="freq")
     builder.add_text_field("authors", tokenizer_name=NAMES)
     # Unstemmed title and abstract words, only to suggest spellings.
     builder.add_text_field("words", tokenizer_name=NAMES, index_option="freq")
@@ -147,6 +154,7 @@ def _document(doc: Doc) -> tantivy.Document:
     out.add_unsigned("id", doc.id)
     out.add_text("title", doc.title)
     out.add_text("abstract", doc.abstract)
+    out.add_text("body", f"{doc.title} {doc.abstract}")
     out.add_text("authors", doc.authors)
     out.add_text("words", f"{doc.title} {doc.abstract}")
     out.add_text("pairs", f"{pairs(doc.title)} {pairs(doc.abstract, PAIR_STEMS)}")
@@ -357,6 +365,7 @@ def _term_leaves(counts: Mapping[str, float], fields: Sequence[str]) -> list[tan
         )
         for term, count in counts.items()
         for name in fields
+        if FIELD_WEIGHTS[name] > 0
     ]
 
 
@@ -467,7 +476,7 @@ def build_query(parsed: ParsedQuery, filters: Filters) -> tantivy.Query | None:
     names = Counter(word for _, word in subject)
     terms: dict[str, float] = {term: float(n) for term, n in bag.items()}
     should: list[tantivy.Query] = []
-    should.extend(_term_leaves(terms, ("title", "abstract")))
+    should.extend(_term_leaves(terms, WORD_FIELDS))
     should.extend(_term_leaves(names, ("authors",)))
     should.extend(_proximity(stemmed))
     for phrase in parsed.phrases:
