@@ -65,22 +65,11 @@ MIX = (
 
 
 @dataclass
-class Run:
-    clients: int
-    requests: int
-    seconds: float
-    p50_ms: float
-    p90_ms: float
-    p99_ms: float
-    max_ms: float
-    errors: int  # 5xx answers, broken connections, timeouts
-    not_found: int  # 4xx answers (a wrong path in the mix: should stay 0)
-    client_cpu: float  # cores the load generator used
-    server_cpu_ms: float = 0.0  # server CPU time per request
+class Run(bench_pages.Result):
+    """One run of the mix; ``errors`` are 5xx answers, broken connections, timeouts."""
 
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+    clients: int = 0
+    not_found: int = 0  # 4xx answers (a wrong path in the mix: should stay 0)
 
 
 # -- data -----------------------------------------------------------------------------
@@ -272,20 +261,13 @@ def load(server: bench_pages.Server, paths: list[str], clients: int, seconds: fl
     errors = sum(p[1] for p in parts)
     missing = sum(p[2] for p in parts)
 
-    def pct(q: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
-        )
-
     done = len(latencies) + errors + missing
     return Run(
+        endpoint=f"{clients} clients",
         clients=clients,
         requests=len(latencies),
         seconds=seconds,
-        p50_ms=pct(0.50),
-        p90_ms=pct(0.90),
-        p99_ms=pct(0.99),
-        max_ms=latencies[-1] * 1000 if latencies else 0.0,
+        **_common.latency_summary(latencies),
         errors=errors,
         not_found=missing,
         client_cpu=cpu / (warmup + seconds),
@@ -313,16 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     paths = mix_paths(data_dir, rng, 20000)
     popular = round(len(paths) * args.popular / (1 - args.popular))
     paths += ["/papers", "/papers/trending"] * (popular // 2)
-    extra: list[str] = []
-    if args.workers:
-        extra += ["--workers", str(args.workers)]
-    if args.threads:
-        extra += ["--threads", str(args.threads)]
-    server = bench_pages.Server(data_dir, bench_pages.free_port(), extra)
+    server = bench_pages.start_server(data_dir, args)
     runs: list[Run] = []
     try:
-        ready = server.wait_ready()
-        print(f"Server: {' '.join(server.argv[1:])}  (ready in {ready:.1f} s, log {server.log})")
         print(
             f"Client: asyncio, keep-alive, closed loop; {args.duration:.0f} s per run after "
             f"{args.warmup:.0f} s warm-up; {len(paths)} paths, {args.popular:.0%} cached ones"
