@@ -41,6 +41,8 @@ def own_search_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyp
     settings.SEARCH_MODEL_AUTOBUILD = False
     # No upstream is synced unless a test asks for one (a hub syncs Hugging Face by default).
     settings.SYNC_SOURCES = []
+    # Nor are thumbnails, media and avatars fetched (ingest.media).
+    settings.MEDIA_FETCH = False
     settings.SEARCH_FOLLOW_INTERVAL = 0
     settings.SEARCH_OVERLAP_SECONDS = 120
 

@@ -110,6 +110,9 @@ def test_cors_preflight_with_authorization_is_answered() -> None:
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response["Access-Control-Allow-Methods"]
     assert "authorization" in response["Access-Control-Allow-Headers"].lower()
+    # Writes take a bearer token from any origin; cookies are never allowed across.
+    assert {"POST", "DELETE"} <= set(response["Access-Control-Allow-Methods"].split(", "))
+    assert "Access-Control-Allow-Credentials" not in response
     assert int(response["Access-Control-Max-Age"]) > 0
     assert not response.cookies
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -164,10 +165,14 @@ class TestPage:
         make_org("Lab One", avatar_url="https://img.example.org/a.png")
         make_org("Other Place")
         html = body(client.get("/orgs/lab-one"))
-        assert "img.example.org" not in html and ">LO</span>" in html
+        assert "img.example.org" not in html and 'src="/media/avatar/org/lab-one"' in html
+        # The worker has fetched nothing here: the hub's address draws the initials.
+        assert ">LO</text>" in body(client.get("/media/avatar/org/lab-one"))
         html = body(client.get("/orgs/other-place"))
-        assert "<img" not in html.split("<main", 1)[1]
-        assert ">OP</span>" in html
+        assert re.findall(r'<img[^>]* src="([^"]*)"', html.split("<main", 1)[1]) == [
+            "/media/avatar/org/other-place"
+        ]
+        assert ">OP</text>" in body(client.get("/media/avatar/org/other-place"))
 
     def test_unknown_organization_is_404(self, client: Client) -> None:
         assert client.get("/orgs/nowhere").status_code == 404

@@ -62,7 +62,7 @@ def test_the_description_is_well_formed() -> None:
         for method, operation in item.items():
             assert method in ("get", "head", "post", "put", "patch", "delete", "options")
             assert operation["operationId"] and operation["responses"]
-            assert "200" in operation["responses"]
+            assert {"200", "201"} & set(operation["responses"]), (path, method)
             declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
             assert declared == in_path, path
             for p in operation.get("parameters", []):
@@ -76,8 +76,22 @@ def test_the_description_is_well_formed() -> None:
 
 def test_every_endpoint_that_refuses_input_describes_the_400() -> None:
     for path, item in openapi.description()["paths"].items():
-        if item["get"].get("parameters"):
-            assert "400" in item["get"]["responses"], path
+        for operation in item.values():
+            if operation.get("parameters") or operation.get("requestBody"):
+                assert "400" in operation["responses"], path
+
+
+def test_every_endpoint_that_needs_an_account_describes_the_bearer_scheme() -> None:
+    doc = openapi.description()
+    assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in ("post", "delete"):
+                assert operation["security"] == [{"bearer": []}], path
+                assert {"403", "429"} <= set(operation["responses"]), path
+                assert "Retry-After" in operation["responses"]["429"]["headers"]
+            if operation.get("security"):
+                assert "WWW-Authenticate" in operation["responses"]["401"]["headers"]
 
 
 def test_the_description_is_served_as_json(settings: Any) -> None:

@@ -268,12 +268,12 @@ class TestPages:
             if i % 2:
                 toggle_upvote(voter.pk, target.pk, True)
         assert count(logged_in, "/papers/date/2026-04-07") == small
-        # Logged in: the session, the user and the user's votes on the shown papers; the
-        # paper page also reads the user's organizations and collections for its forms.
+        # Logged in: the session, the user, the user's votes and marks on the shown papers;
+        # the paper page also reads the user's organizations and collections for its forms.
         anonymous = Client()
         for path in ("/papers/date/2026-04-07", "/papers/trending"):
-            assert count(logged_in, path) == count(anonymous, path) + 3, path
-        assert count(logged_in, "/papers/2604.00001") == count(anonymous, "/papers/2604.00001") + 5
+            assert count(logged_in, path) == count(anonymous, path) + 4, path
+        assert count(logged_in, "/papers/2604.00001") == count(anonymous, "/papers/2604.00001") + 6
 
     def test_the_script_is_served(self, client: Client) -> None:
         response = client.get("/static/dailypapers/upvote.js")

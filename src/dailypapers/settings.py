@@ -329,6 +329,8 @@ SYNC_OAI_PREFIX = config.env_str("DAILYPAPERS_SYNC_OAI_PREFIX", "arXivRaw")
 SYNC_HF_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_DAYS", 2)
 # The first turn (and a turn after a long pause) reaches back this many days.
 SYNC_HF_BACKFILL_DAYS = config.env_int("DAILYPAPERS_SYNC_HF_BACKFILL_DAYS", 7)
+# How old a paper's linked repositories get before an hf turn asks again; 0: never ask.
+SYNC_HF_REPOS_EVERY = config.env_int("DAILYPAPERS_SYNC_HF_REPOS_EVERY", 24 * 3600)
 
 # --- deployment security ---
 """What ``dailypapers check --deploy`` looks at, driven by the environment.
@@ -348,3 +350,15 @@ if config.env_bool("DAILYPAPERS_HTTPS", False) and not config.env_bool(
 ):
     SILENCED_SYSTEM_CHECKS = ["security.W008"]
 # --- end of deployment security ---
+
+# --- media: thumbnails, a paper's media and avatars, kept in the data folder ---
+# The worker fetches them (``media.fetch``) so pages never send visitors elsewhere;
+# DAILYPAPERS_MEDIA_FETCH=0 turns fetching off (pages then show covers, initials, links).
+MEDIA_CACHE_DIR = DATA_DIR / "media"
+MEDIA_FETCH = config.env_bool("DAILYPAPERS_MEDIA_FETCH", True)
+# A file larger than this is refused (its paper page links to it instead).
+MEDIA_MAX_BYTES = config.env_int("DAILYPAPERS_MEDIA_MAX_BYTES", 16 << 20)
+MEDIA_THUMBNAIL_URL = config.env_str(
+    "DAILYPAPERS_MEDIA_THUMBNAIL_URL",
+    "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png",
+)

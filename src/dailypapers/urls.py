@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from dailypapers.accounts import views as accounts_views
 from dailypapers.api.markdown import paper_markdown
+from dailypapers.core import density
 from dailypapers.ingest.views import submit_paper
 from dailypapers.papers import urls as papers_urls
 
@@ -20,6 +21,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/", include("dailypapers.api.urls")),
+    path("density", density.switch, name="density"),
     # Before the pages: /papers/<path:ref> would take a list's /feed.rss for a paper id.
     path("", include("dailypapers.feeds.urls")),
     path("", include("dailypapers.accounts.urls")),
@@ -28,6 +30,7 @@ urlpatterns = [
     path("", include("dailypapers.community.urls")),
     path("", include("dailypapers.foryou.urls")),
     *papers_urls.lists,
+    *papers_urls.media,
     # Before the paper pages, whose <path:ref> would take "submit" for an id.
     path("papers/submit", submit_paper, name="paper-submit"),
     # The paper as Markdown (HfApi.read_paper), before the page that would take ".md".

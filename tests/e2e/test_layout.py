@@ -211,8 +211,8 @@ def test_paper_page(tab: Tab, hub: Hub) -> None:
         assert vote["y"] + vote["height"] <= PHONE["height"]
     summary = page.locator(".ai-summary")
     expect(summary).to_contain_text("machine-written")
-    # Organization: initials served by the hub, no image from elsewhere.
-    expect(page.locator(".org .initials").first).to_have_text(re.compile(r"^[A-Z0-9]{1,2}$"))
+    # Organization: its logo (initials until the worker fetches it) served by the hub.
+    expect(page.locator(".org .org-logo").first).to_be_visible()
     _shoot(tab, hub, "paper")
     tab.check_clean()
 

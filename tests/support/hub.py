@@ -70,6 +70,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     # Hubs started by tests sync nothing unless a test says so (the default syncs the
     # Hugging Face daily list, which tests must never reach).
     env["DAILYPAPERS_SYNC_SOURCES"] = "none"
+    # Nor fetch thumbnails, media and avatars from the upstream's CDN (ingest.media).
+    env["DAILYPAPERS_MEDIA_FETCH"] = "0"
     # Nor do they build the search model (~10 s a start) unless a test asks for it.
     env["DAILYPAPERS_SEARCH_MODEL_AUTOBUILD"] = "0"
     env.update(extra)

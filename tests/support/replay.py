@@ -9,6 +9,7 @@ fixture (registered in tests/conftest.py) points the hub's upstream URLs at one.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +32,10 @@ OAI_RAW = UPSTREAM / "arxiv-oai-pmh" / "mikesaelim_arXivOAIHarvester"
 OAI_ARXIV = UPSTREAM / "arxiv-oai-pmh" / "inspirehep_hepcrawl"
 RSS = UPSTREAM / "arxiv-rss"
 HF_DAILY = SHARED_DATA / "hf-daily-papers"
+# Answers of /api/arxiv/<id>/repos written for the tests from the documented shape, one
+# file per paper (named by its id) and later answers of the same paper ("<id>.later").
+HF_REPOS = Path(__file__).resolve().parent.parent / "fixtures" / "hf-repos"
+_PAPER_FILE = re.compile(r"[0-9]{4}\.[0-9]{4,5}")
 
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 XML = {"Content-Type": "text/xml; charset=utf-8"}
@@ -117,6 +123,12 @@ class Replay:
             headers = {"Content-Type": "application/atom+xml; charset=utf-8"}
             self.add(path, Reply(data["status_code"], body, headers), params=params)
 
+    def add_recorded_repos(self, prefix: str = "/hfapi") -> None:
+        """Each paper's answer under tests/fixtures/hf-repos, at ``<prefix>/arxiv/<id>/repos``."""
+        for file in sorted(HF_REPOS.glob("*.json")):
+            if _PAPER_FILE.fullmatch(file.stem):
+                self.add(f"{prefix}/arxiv/{file.stem}/repos", Reply(200, file.read_bytes(), JSON))
+
     def requests_to(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]
 
@@ -179,6 +191,9 @@ def replay(settings: Any) -> Iterator[Replay]:
     settings.SYNC_MAX_RETRIES = 2
     settings.SYNC_BUDGET = 60
     settings.SYNC_CONTACT = "admin@hub.example"
+    # An hf turn asks no linked repositories unless a test says so (test_sync_repos):
+    # the days' recordings come without them.
+    settings.SYNC_HF_REPOS_EVERY = 0
     reset_intervals()
     yield server
     server.close()

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import User
 
 from dailypapers.accounts import queries
-from dailypapers.accounts.models import LoginFailures, Profile
+from dailypapers.accounts.models import ApiToken, LoginFailures, Profile
 
 _ADDRESS_TAKEN = "Another account has this address already (in some case)."
 _NAME_TAKEN = "Another account has this username already (in some case)."
@@ -63,3 +63,18 @@ class LoginFailuresAdmin(admin.ModelAdmin[LoginFailures]):
 
     list_display = ("key", "failures", "last_failed_at", "locked_until")
     ordering = ("-last_failed_at",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Tokens are made by their owners (the settings page, `dailypapers tokens`); here
+    they can be seen by prefix and revoked, never read back."""
+
+    list_display = ("prefix", "name", "user", "scope", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("user__username", "prefix", "name")
+    readonly_fields = ("user", "name", "scope", "prefix", "digest", "created_at", "last_used_at")
+    fields = (*readonly_fields, "revoked_at")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -11,7 +11,7 @@ from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import AbstractBaseUser, User
 
 from dailypapers.accounts import mailing, queries, reserved
-from dailypapers.accounts.models import Profile
+from dailypapers.accounts.models import ApiToken, Profile
 from dailypapers.core.text import clean
 
 BIO_MAX = 2000
@@ -152,3 +152,25 @@ class QuietPasswordResetForm(PasswordResetForm):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._found = list(super().get_users(self.cleaned_data["email"]))
         mailing.after_response(lambda: PasswordResetForm.save(self, *args, **kwargs))
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        label="Token name",
+        help_text="What the token is for, e.g. the script or the machine that uses it.",
+        error_messages={"required": "Give the token a name."},
+    )
+    scope = forms.ChoiceField(
+        choices=ApiToken.SCOPES,
+        initial=ApiToken.READ,
+        label="Scope",
+        help_text="Read tokens can only read; write tokens can also upvote, submit, "
+        "comment and change your collections.",
+    )
+
+    def clean_name(self) -> str:
+        name = clean(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError("Give the token a name.")
+        return name

@@ -14,8 +14,12 @@ from dailypapers.config import Rate
 from dailypapers.core import ratelimit
 
 # Actions settings.ACCOUNT_RATE_LIMITS may leave out. "settings" counts saves of the
-# settings page that neither send mail nor check a password.
-DEFAULTS = {"settings": Rate(per_account=30, per_ip=60, seconds=3600)}
+# settings page that neither send mail nor check a password; "token" counts API tokens
+# made (and tries to make one).
+DEFAULTS = {
+    "settings": Rate(per_account=30, per_ip=60, seconds=3600),
+    "token": Rate(per_account=10, per_ip=30, seconds=3600),
+}
 
 
 def check(request: HttpRequest, action: str, account: str) -> int | None:

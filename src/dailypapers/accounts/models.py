@@ -50,3 +50,33 @@ class LoginFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.failures} wrong passwords ({self.key[:16]}…)"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the JSON API (``Authorization: Bearer <token>``).
+
+    Only a SHA-256 digest of the token is kept: the token itself is shown once, when
+    it is made. ``prefix`` (the first characters of the token) tells its owner which
+    token a row is. A revoked token stays listed with its date, and never works again.
+    """
+
+    READ = "read"
+    WRITE = "write"
+    SCOPES = [(READ, "read"), (WRITE, "read and write")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=5, choices=SCOPES, default=READ)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 
 from dailypapers.accounts import tokens
-from dailypapers.accounts.models import Profile
+from dailypapers.accounts.models import ApiToken, Profile
 
 
 def username_taken(username: str, *, by_other_than: AbstractBaseUser | None = None) -> bool:
@@ -68,3 +68,9 @@ def link_address(user: AbstractBaseUser, tag: str) -> str:
 
 def user_exists(username: str) -> bool:
     return get_user_model().objects.filter(username=username, is_active=True).exists()
+
+
+def api_tokens(user: AbstractBaseUser) -> list[ApiToken]:
+    """The user's API tokens for the settings page: live ones first, newest first."""
+    rows = ApiToken.objects.filter(user_id=user.pk).order_by("-created_at", "-id")
+    return sorted(rows, key=lambda t: t.revoked_at is not None)

@@ -1,11 +1,15 @@
-"""Everything that writes accounts: sign-up, email confirmation, profiles, addresses.
+"""Everything that writes accounts: sign-up, email confirmation, profiles, addresses,
+API tokens.
 
 The login lockout is in dailypapers.accounts.lockout.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
+import secrets
 import smtplib
 
 from django.conf import settings
@@ -18,7 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from dailypapers.accounts import queries, tokens
-from dailypapers.accounts.models import Profile
+from dailypapers.accounts.models import ApiToken, Profile
 from dailypapers.core import ratelimit
 
 log = logging.getLogger(__name__)
@@ -171,3 +175,68 @@ def change_email(user: User, email: str) -> bool:
     profile_of(user)
     Profile.objects.filter(user_id=user.pk).update(pending_email=email)
     return send_confirmation(user)
+
+
+# -- API tokens --------------------------------------------------------------------------
+
+TOKEN_START = "dp_"  # noqa: S105 (what every token starts with, not a secret)
+# Characters of a token kept in the clear, so that its owner can tell tokens apart.
+TOKEN_PREFIX_LENGTH = 10
+# Tokens an account may hold at once (revoked ones do not count).
+MAX_ACTIVE_TOKENS = 20
+# last_used_at is written at most this often per token, not on every request.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+class TooManyTokens(Exception):
+    """The account holds MAX_ACTIVE_TOKENS tokens already."""
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: AbstractBaseUser, name: str, scope: str) -> tuple[ApiToken, str]:
+    """A new token for ``user``: the row, and the token itself, which is not stored and
+    cannot be shown again."""
+    if scope not in (ApiToken.READ, ApiToken.WRITE):
+        raise ValueError(f"unknown scope {scope!r}")
+    active = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).count()
+    if active >= MAX_ACTIVE_TOKENS:
+        raise TooManyTokens(f"An account can hold {MAX_ACTIVE_TOKENS} tokens; revoke one first.")
+    token = TOKEN_START + secrets.token_urlsafe(30)
+    row = ApiToken.objects.create(
+        user_id=user.pk,
+        name=name,
+        scope=scope,
+        prefix=token[:TOKEN_PREFIX_LENGTH],
+        digest=token_digest(token),
+    )
+    return row, token
+
+
+def revoke_token(user: AbstractBaseUser, token_id: int) -> bool:
+    """Revoke one of the user's tokens; False when it is not theirs or was revoked already."""
+    changed = ApiToken.objects.filter(pk=token_id, user_id=user.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return bool(changed)
+
+
+def authenticate_token(token: str) -> ApiToken | None:
+    """The live token ``token`` is, with its user, or None (unknown, revoked, or its
+    account suspended). Records the use, to the minute."""
+    if not token.startswith(TOKEN_START) or len(token) > 200:
+        return None
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if found is None:
+        return None
+    now = timezone.now()
+    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        found.last_used_at = now
+    return found

@@ -18,4 +18,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("settings", views.settings_page, name="settings"),
+    path("settings/tokens", views.token_create, name="token-create"),
+    path("settings/tokens/<int:pk>/revoke", views.token_revoke, name="token-revoke"),
 ]

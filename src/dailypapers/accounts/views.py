@@ -37,6 +37,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dailypapers.accounts import limits, lockout, queries, reserved, services, tokens
 from dailypapers.accounts.forms import (
+    ApiTokenForm,
     EmailChangeForm,
     ProfileForm,
     QuietPasswordResetForm,
@@ -258,6 +259,8 @@ def _settings_forms(request: HttpRequest, bound: str = "") -> dict[str, Any]:
         "profile": profile,
         "address": queries.shown_address(user, profile),
         "waiting": queries.waiting_address(user, profile),
+        "token_form": ApiTokenForm(data if bound == "token" else None),
+        "api_tokens": queries.api_tokens(user),
         "nav": "settings",
     }
 
@@ -306,6 +309,50 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         # Other sessions end with the old password; this one stays logged in.
         auth.update_session_auth_hash(request, form.user)
     return HttpResponseRedirect(f"/settings?saved={which}")
+
+
+@never_cache
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Make an API token and show it, this once, on the settings page.
+
+    The page is answered directly, not redirected to: the token is stored nowhere
+    (the database keeps its digest), so no later page could show it.
+    """
+    user = request.user
+    assert user.is_authenticated
+    template = "accounts/settings.html"
+    context = _settings_forms(request, "token")
+    context["bound"] = "token"
+    wait = limits.check(request, "token", user.get_username())
+    if wait:
+        return too_many_page(request, template, context, wait)
+    form = context["token_form"]
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    try:
+        row, token = services.create_token(
+            user, form.cleaned_data["name"], form.cleaned_data["scope"]
+        )
+    except services.TooManyTokens as exc:
+        form.add_error(None, str(exc))
+        return render(request, template, context, status=400)
+    context.update(_settings_forms(request), new_token=token, new_token_row=row)
+    return render(request, template, context, status=201)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    assert user.is_authenticated
+    wait = limits.check(request, "settings", user.get_username())
+    if wait:
+        return too_many_page(request, "accounts/settings.html", _settings_forms(request), wait)
+    services.revoke_token(user, pk)
+    # Revoking twice, or another account's token, changes nothing and says the same.
+    return HttpResponseRedirect("/settings?saved=token-revoked#tokens")
 
 
 def profile_alias(request: HttpRequest, username: str) -> HttpResponse:

@@ -31,7 +31,8 @@ def _type(schema: Json) -> str:
         return f"array of {_type(schema.get('items', {}))}"
     if "enum" in schema:
         return " | ".join(str(v) for v in schema["enum"])
-    text = str(schema.get("type", "any"))
+    kind = schema.get("type", "any")
+    text = " | ".join(kind) if isinstance(kind, list) else str(kind)
     bounds = [
         f"{word} {schema[key]}"
         for key, word in (("minimum", "≥"), ("maximum", "≤"), ("maxLength", "length ≤"))
@@ -42,11 +43,23 @@ def _type(schema: Json) -> str:
     return f"{text} ({', '.join(bounds)})" if bounds else text
 
 
+def _body_fields(operation: Json) -> list[Json]:
+    """The fields of a JSON request body, as parameters "in" the body."""
+    body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    schema = body.get("schema", {})
+    return [
+        {"name": name, "in": "body", "required": name in schema.get("required", []), "schema": spec}
+        | ({"description": spec["description"]} if "description" in spec else {})
+        for name, spec in schema.get("properties", {}).items()
+    ]
+
+
 def operations(description: Json) -> list[Json]:
     """Each path and method with its parameters and responses, flattened for the page."""
     found = []
     for path, item in description["paths"].items():
         for method, operation in item.items():
+            given = [*operation.get("parameters", []), *_body_fields(operation)]
             found.append(
                 {
                     "id": operation.get("operationId", ""),
@@ -54,6 +67,7 @@ def operations(description: Json) -> list[Json]:
                     "path": path,
                     "summary": operation.get("summary", ""),
                     "description": operation.get("description", ""),
+                    "token": bool(operation.get("security")),
                     "parameters": [
                         {
                             "name": p["name"],
@@ -63,7 +77,7 @@ def operations(description: Json) -> list[Json]:
                             "default": p.get("schema", {}).get("default", ""),
                             "description": p.get("description", ""),
                         }
-                        for p in operation.get("parameters", [])
+                        for p in given
                     ],
                     "responses": [
                         {

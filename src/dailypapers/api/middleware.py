@@ -15,6 +15,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 PREFIX = "/api/"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+# Writes too, from other origins: they need a bearer token, which a browser never adds
+# by itself (no credentials are allowed, so cookies are not sent).
+CORS_METHODS = "GET, HEAD, POST, DELETE, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, If-None-Match, If-Modified-Since"
 # How long a browser may reuse a preflight's answer (seconds).
 PREFLIGHT_MAX_AGE = 86_400
@@ -23,7 +26,7 @@ PREFLIGHT_MAX_AGE = 86_400
 def _preflight() -> HttpResponse:
     response = HttpResponse(status=204)
     response["Allow"] = ALLOWED_METHODS
-    response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+    response["Access-Control-Allow-Methods"] = CORS_METHODS
     response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
     response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
     return response
@@ -56,5 +59,5 @@ class ApiMiddleware:
             if response.status_code >= 400 and not content_type.startswith("application/json"):
                 response = _as_json_error(response)
         response["Access-Control-Allow-Origin"] = "*"
-        response["Access-Control-Expose-Headers"] = "ETag, Link"
+        response["Access-Control-Expose-Headers"] = "ETag, Link, Retry-After, WWW-Authenticate"
         return response

@@ -123,6 +123,51 @@ _PAPER: Json = {
         **_LINKS,
     },
 }
+# -- linked repositories (begin) ---------------------------------------------------
+_REPO: Json = {
+    "type": "object",
+    "description": "A model, dataset or Space on the Hugging Face Hub citing the paper, "
+    "in the Hub's shape (what the hub keeps of it).",
+    "required": ["id", "private", "likes"],
+    "properties": {
+        "id": {"type": "string", "description": "owner/name on the Hub."},
+        "author": {"type": "string"},
+        "private": {"type": "boolean"},
+        "likes": {"type": "integer", "minimum": 0},
+        "downloads": {"type": "integer", "minimum": 0, "description": "Not for Spaces."},
+        "lastModified": _TIME,
+    },
+}
+_REPO_LIST: Json = {"type": "array", "items": _ref("Repo")}
+_COUNT: Json = {"type": "integer", "minimum": 0}
+_PAPER_INFO: Json = {
+    "description": "The paper with the repositories citing it (the most liked first, at "
+    "most 100 of each kind) and how many there are in all; empty lists and 0 until the "
+    "hub's sync has asked the Hugging Face Hub.",
+    "allOf": [
+        _ref("Paper"),
+        {
+            "type": "object",
+            "required": [
+                "linkedModels",
+                "numTotalModels",
+                "linkedDatasets",
+                "numTotalDatasets",
+                "linkedSpaces",
+                "numTotalSpaces",
+            ],
+            "properties": {
+                "linkedModels": _REPO_LIST,
+                "numTotalModels": _COUNT,
+                "linkedDatasets": _REPO_LIST,
+                "numTotalDatasets": _COUNT,
+                "linkedSpaces": _REPO_LIST,
+                "numTotalSpaces": _COUNT,
+            },
+        },
+    ],
+}
+# -- linked repositories (end) -----------------------------------------------------
 _DAILY_ENTRY: Json = {
     "type": "object",
     "description": "One entry of a daily list.",
@@ -177,7 +222,14 @@ _SEARCH_ENTRY: Json = {
 _ERROR: Json = {
     "type": "object",
     "required": ["error"],
-    "properties": {"error": {"type": "string", "description": "What is wrong, in words."}},
+    "properties": {
+        "error": {"type": "string", "description": "What is wrong, in words."},
+        "fields": {
+            "type": "object",
+            "description": "Input refused by a write: each field named, with its messages.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
 }
 
 _PERIOD_NOTE = "Give at most one of date, week and month; more is a 400."
@@ -273,7 +325,10 @@ def _paper() -> Json:
             "summary": "One paper",
             "parameters": [_REF_PARAM],
             "responses": {
-                "200": _json(_ref("Paper"), "The paper, with its daily-list entry if any."),
+                "200": _json(
+                    _ref("PaperInfo"),
+                    "The paper, with its daily-list entry if any and its linked repositories.",
+                ),
                 "400": _BAD_INPUT,
                 "404": _NOT_FOUND,
             },
@@ -309,13 +364,14 @@ def _similar() -> Json:
 
 
 def _repos() -> Json:
-    repo_list = {"type": "array", "items": {"type": "object"}}
+    repo_list = _REPO_LIST
     return {
         "get": {
             "operationId": "paperRepos",
             "summary": "Models, datasets and Spaces citing a paper",
-            "description": "The Hugging Face Hub's shape; this hub does not mirror linked "
-            "repositories yet, so the lists are empty for papers it holds.",
+            "description": "The Hugging Face Hub's shape, as the hub's sync last mirrored "
+            "them: the most liked first, at most 100 of each kind; empty lists until the "
+            "sync has asked.",
             "parameters": [_REF_PARAM],
             "responses": {
                 "200": _json(
@@ -361,16 +417,22 @@ def _docs() -> Json:
 
 
 def description() -> Json:
+    # Imported here: that module builds its part from the helpers above.
+    from dailypapers.api import openapi_write
+
     return {
         "openapi": "3.1.0",
         "info": {
             "title": f"{settings.SITE_NAME} API",
             "version": "1",
-            "description": "Read-only and compatible with the Hugging Face "
+            "description": "Reading is open to anyone and compatible with the Hugging Face "
             "/api/daily_papers and /api/papers endpoints (and their huggingface_hub "
-            "client). Every endpoint answers GET and HEAD; other methods get a 405 with "
-            "an Allow header. Responses may be cached for a minute by anyone and read "
-            "from any origin. Errors are JSON objects with an error message.",
+            "client): those endpoints answer GET and HEAD; other methods get a 405 with "
+            "an Allow header, and responses may be cached for a minute by anyone. "
+            "Writing (upvotes, submitting, comments, collections) needs a personal access "
+            "token with the write scope, sent as Authorization: Bearer <token>. Every "
+            "endpoint can be read from any origin. Errors are JSON objects with an error "
+            "message.",
         },
         "servers": [{"url": settings.BASE_URL}],
         "paths": {
@@ -381,16 +443,21 @@ def description() -> Json:
             "/api/arxiv/{ref}/repos": _repos(),
             "/api/openapi.json": _self_description(),
             "/api/docs": _docs(),
+            **openapi_write.paths(),
         },
         "components": {
             "schemas": {
                 "Paper": _PAPER,
+                "PaperInfo": _PAPER_INFO,
+                "Repo": _REPO,
                 "DailyEntry": _DAILY_ENTRY,
                 "SearchEntry": _SEARCH_ENTRY,
                 "Author": _AUTHOR,
                 "User": _USER,
                 "Organization": _ORGANIZATION,
                 "Error": _ERROR,
-            }
+                **openapi_write.schemas(),
+            },
+            "securitySchemes": openapi_write.SECURITY_SCHEMES,
         },
     }

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from dailypapers.api import docs, search_views, views
+from dailypapers.api import docs, search_views, views, write_views
 
 urlpatterns = [
+    *write_views.urlpatterns,
     path("daily_papers", views.daily_papers, name="api-daily-papers"),
     path("openapi.json", docs.openapi_json, name="api-openapi"),
     path("docs", docs.docs, name="api-docs"),

@@ -79,16 +79,18 @@ def paper(request: HttpRequest, ref: str) -> HttpResponse:
     found = queries.paper(parsed.id)
     if found is None:
         return error(f"no paper {parsed.id} on this hub", 404)
-    return JsonResponse(serializers.paper_object(found))
+    repos = queries.linked_repos(found)
+    return JsonResponse(serializers.paper_info(found, repos))
 
 
 @public_read
 @cached_for_everyone
 def arxiv_repos(request: HttpRequest, ref: str) -> HttpResponse:
-    """The repositories citing a paper: ``{"models": [], "datasets": [], "spaces": []}``."""
+    """The repositories citing a paper, in the Hub's shape: models, datasets, spaces."""
     parsed = arxiv_ids.parse(ref)
     if parsed is None:
         return error(f"{ref[:100]!r} is not an arXiv id", 404)
-    if queries.paper_by_id(parsed.id) is None:
+    found = queries.paper_by_id(parsed.id)
+    if found is None:
         return error(f"no paper {parsed.id} on this hub", 404)
-    return JsonResponse(serializers.linked_repos())
+    return JsonResponse(serializers.linked_repos(queries.linked_repos(found)))

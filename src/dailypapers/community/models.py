@@ -1,5 +1,5 @@
 """What the community adds to papers: organizations' members, discussions, author
-claims, collections, and the moderation that keeps it civil.
+claims, collections, a reader's own marks, and the moderation that keeps it civil.
 
 Paper-side state that every list needs cheaply (comment counts, a locked discussion,
 a hidden submission) lives on the papers models, and so do organizations themselves
@@ -286,3 +286,31 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"paper {self.paper_id} in collection {self.collection_id}"
+
+
+class ReadingMark(models.Model):
+    """A reader's own mark on a paper: seen it, or keep it to read later. Private:
+    only its owner ever sees it."""
+
+    class Kind(models.TextChoices):
+        SEEN = "seen", "Seen"
+        LATER = "later", "Read later"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reading_marks"
+    )
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "paper", "kind"], name="reading_mark_once"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["seen", "later"]), name="reading_mark_kind_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.paper_id} by {self.user_id}"

@@ -32,6 +32,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response
 
+from dailypapers.core import density
+
 View = Callable[..., HttpResponse]
 _TOKEN_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{32,128})"')
 
@@ -44,7 +46,8 @@ def _placeholder() -> bytes:
 
 
 def _key(request: HttpRequest) -> str:
-    raw = f"{settings.TIME_ZONE}|{request.get_full_path()}"
+    # The list density (a cookie) changes the page's markup, so it is part of the key.
+    raw = f"{settings.TIME_ZONE}|{density.current(request)}|{request.get_full_path()}"
     return "page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -11,8 +11,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        # Organization avatars are images on other sites (https only).
-        "img-src 'self' data: https:",
+        # Every image and video is the hub's own (papers.media): none from other sites.
+        "img-src 'self' data:",
+        "media-src 'self'",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

@@ -49,3 +49,16 @@ def slugify_name(name: str) -> str:
         name = "".join(ch for ch in normalized if not unicodedata.combining(ch))
     slug = _SLUG_RE.sub("-", name.lower()).strip("-_")
     return slug[:100].rstrip("-_") or "unknown"
+
+
+# Words an abbreviation leaves out: "University of Oxford" is UO, not UOO.
+_LINKING_WORDS = frozenset({"of", "the", "and", "for", "&"})
+
+
+def initials(name: str, fallback: str = "") -> str:
+    """Up to two capitals for a name, skipping linking words ("The Alan Turing
+    Institute" is AT); ``fallback``'s first two when the name has no letter."""
+    words = [w for w in re.split(r"[\s\-_/]+", name) if w]
+    named = [w for w in words if w.lower() not in _LINKING_WORDS] or words
+    letters = "".join(w[0] for w in named[:2] if w[0].isalnum())
+    return letters.upper() or fallback[:2].upper() or "?"

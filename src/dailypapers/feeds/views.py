@@ -3,20 +3,30 @@
 Every feed is cached whole like the pages (for ``PAGE_CACHE_SECONDS``), public to any
 cache and readable from any origin. It never depends on who asks: a private
 collection has no feed, not even for its owner.
+
+``Last-Modified`` is when the feed's content last changed, as this hub saw it: not its
+newest item's date, which a paper joining the list with an older date (an earlier
+arXiv version, an earlier time on the day) leaves as it was, so that a reader sending
+only ``If-Modified-Since`` would never get it. The ``ETag`` is the body's digest
+(``ConditionalGetMiddleware``); either gets a reader with the current copy a 304.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
+from django.utils.http import http_date
 from django.views.decorators.cache import cache_page
 from django.views.decorators.http import require_safe
 
@@ -99,16 +109,47 @@ class PaperFeed(Feed[FeedItem, FeedList]):
 
 
 View = Callable[..., HttpResponse]
+# How long the moment a feed last changed is remembered. Forgotten (or evicted), the
+# next change is dated when the feed is next made: later than it was, never earlier,
+# so a reader may fetch a copy it had, but never misses one.
+CHANGED_KEPT = 30 * 86_400
+
+
+def changed_at(address: str, body: bytes) -> int:
+    """When the feed at ``address`` last changed to ``body`` (seconds since the epoch)."""
+    key = "feed-changed:" + hashlib.sha256(address.encode()).hexdigest()
+    digest = hashlib.sha256(body).hexdigest()
+    seen = cache.get(key)
+    if isinstance(seen, tuple) and len(seen) == 2 and seen[0] == digest:
+        return int(seen[1])
+    now = int(timezone.now().timestamp())
+    # A second change within the second it was last dated still gets a later date.
+    moment = max(now, int(seen[1]) + 1) if isinstance(seen, tuple) and len(seen) == 2 else now
+    cache.set(key, (digest, moment), CHANGED_KEPT)
+    return moment
+
+
+def _dated(view: View) -> View:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            moment = changed_at(request.get_full_path(), response.content)
+            response["Last-Modified"] = http_date(moment)
+        return response
+
+    return wrapped
 
 
 def feed_view(view: View) -> View:
     """GET and HEAD; cached whole like the pages, public, readable from any origin."""
+    dated = _dated(view)
 
     @require_safe
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         ttl = settings.PAGE_CACHE_SECONDS
-        inner = view if ttl <= 0 else cache_page(ttl, key_prefix="feed")(view)
+        inner = dated if ttl <= 0 else cache_page(ttl, key_prefix="feed")(dated)
         response = inner(request, *args, **kwargs)
         if response.status_code == 200:
             patch_cache_control(response, public=True)

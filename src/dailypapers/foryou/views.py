@@ -65,12 +65,12 @@ def _page(request: HttpRequest, period: periods.Period) -> HttpResponse:
     voted = paper_queries.voted_paper_ids(user, [s.paper_id for s in subs])
     items = [
         {
-            "card": cards.render([e.submission], voted, request),
+            "card": card,
             "reason": e.reason,
             "less": e.less,
             "arxiv_id": e.submission.paper.arxiv_id,
         }
-        for e in result.entries
+        for e, card in zip(result.entries, cards.render_each(subs, voted, request), strict=True)
     ]
     before, after = paper_queries.nearest_days(period)
     previous = periods.containing(period.kind, before) if before else None

@@ -66,6 +66,10 @@ class BudgetExceeded(FetchError):
     """Waiting any longer would overrun the run's time budget."""
 
 
+class TooLarge(FetchError):
+    """The body is larger than the client takes: asking again would not help."""
+
+
 @dataclass
 class Response:
     url: str
@@ -125,6 +129,8 @@ class PoliteClient:
     rng: random.Random = field(default_factory=random.Random)
     validators: dict[str, Validators] = field(default_factory=dict)
     requests: int = 0
+    # The largest body taken (received, and unpacked when gzip); at most MAX_BODY.
+    max_body: int = MAX_BODY
 
     def __post_init__(self) -> None:
         self.deadline = self.clock() + self.budget
@@ -188,7 +194,7 @@ class PoliteClient:
             self.requests += 1
             try:
                 response = self._once(url, headers)
-            except BudgetExceeded:
+            except (BudgetExceeded, TooLarge):
                 raise
             except FetchError as exc:
                 if attempt >= self.max_retries:
@@ -225,7 +231,9 @@ class PoliteClient:
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) settings
         try:
             with watch:
-                response = self._exchange(opener, request, url, min(self.timeout, seconds))
+                response = self._exchange(
+                    opener, request, url, min(self.timeout, seconds), min(self.max_body, MAX_BODY)
+                )
         except Exception:
             if not watch.fired:
                 raise
@@ -245,17 +253,18 @@ class PoliteClient:
         request: urllib.request.Request,
         url: str,
         timeout: float,
+        limit: int,
     ) -> Response:
         try:
             with opener.open(request, timeout=timeout) as raw:
                 status = raw.status
                 got = {k.lower(): v for k, v in raw.headers.items()}
-                body = _read(raw, got, url)
+                body = _read(raw, got, url, limit)
         except urllib.error.HTTPError as exc:
             status = exc.code
             got = {k.lower(): v for k, v in exc.headers.items()}
             try:
-                body = _read(exc, got, url)
+                body = _read(exc, got, url, limit)
             finally:
                 exc.close()
         except TimeoutError:
@@ -359,10 +368,11 @@ def _chunks(raw: object, url: str) -> Iterator[bytes]:
 
 
 class _Unpacker:
-    """Unpacks a gzip body piece by piece, never past ``MAX_BODY`` bytes."""
+    """Unpacks a gzip body piece by piece, never past ``limit`` bytes."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limit: int = MAX_BODY) -> None:
         self.url = url
+        self.limit = limit
         self.member = zlib.decompressobj(wbits=31)
         self.size = 0
 
@@ -370,11 +380,11 @@ class _Unpacker:
         out = []
         while data:
             # A step at a time: zlib grows one buffer for the whole output of a call.
-            room = MAX_BODY + 1 - self.size
+            room = self.limit + 1 - self.size
             piece = self.member.decompress(data, min(_CHUNK * 16, room))
             self.size += len(piece)
-            if self.size > MAX_BODY:
-                raise FetchError(self.url, f"body larger than {MAX_BODY} bytes once unpacked")
+            if self.size > self.limit:
+                raise TooLarge(self.url, f"body larger than {self.limit} bytes once unpacked")
             out.append(piece)
             data = self.member.unconsumed_tail
             if not data and self.member.eof and self.member.unused_data:
@@ -388,20 +398,24 @@ class _Unpacker:
             raise FetchError(self.url, "broken gzip body (it ends before its end mark)")
 
 
-def _read(raw: object, headers: dict[str, str], url: str) -> bytes:
-    """The body, unpacked when it is gzip, within ``MAX_BODY`` bytes either way."""
-    unpacker = _Unpacker(url) if headers.get("content-encoding", "").lower() == "gzip" else None
+def _read(raw: object, headers: dict[str, str], url: str, limit: int = MAX_BODY) -> bytes:
+    """The body, unpacked when it is gzip, within ``limit`` bytes either way."""
+    gzip = headers.get("content-encoding", "").lower() == "gzip"
+    length = headers.get("content-length", "")
+    if not gzip and length.isascii() and length.isdigit() and int(length) > limit:
+        # Said up front: refused without reading it.
+        raise TooLarge(url, f"body larger than {limit} bytes")
+    unpacker = _Unpacker(url, limit) if gzip else None
     parts: list[bytes] = []
     received = 0
     try:
         for chunk in _chunks(raw, url):
             received += len(chunk)
-            if received > MAX_BODY:
-                raise FetchError(url, f"body larger than {MAX_BODY} bytes")
+            if received > limit:
+                raise TooLarge(url, f"body larger than {limit} bytes")
             parts.extend(unpacker.feed(chunk) if unpacker else (chunk,))
     except zlib.error as exc:
         raise FetchError(url, f"broken gzip body ({exc})") from None
-    length = headers.get("content-length", "")
     if length.isascii() and length.isdigit() and int(length) != received:
         raise FetchError(url, f"truncated body ({received} of {length} bytes)")
     if unpacker and received:

@@ -33,3 +33,11 @@ def retire_sample(now: dt.datetime, should_stop: worker.StopCheck) -> str:
 
     removed = sample.retire()
     return f"{removed} sample papers removed" if removed else "nothing to do"
+
+
+@worker.register("media.fetch", every=CHECK_EVERY)
+def fetch_media(now: dt.datetime, should_stop: worker.StopCheck) -> str:
+    """Copies of thumbnails, papers' media and avatars for the pages (ingest.media)."""
+    from dailypapers.ingest import media
+
+    return media.run(now, should_stop)

@@ -32,3 +32,11 @@ def sync_section() -> dict[str, Any]:
             else {"at": when(failed.started_at), "summary": failed.summary},
         }
     return {"enabled": list(settings.SYNC_SOURCES), "sources": sources}
+
+
+@register("media")
+def media_section() -> dict[str, Any]:
+    """Thumbnails, papers' media and avatars kept by the hub (ingest.media)."""
+    from dailypapers.ingest import media
+
+    return {"fetching": settings.MEDIA_FETCH, "files": media.counts()}

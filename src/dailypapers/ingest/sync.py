@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from dailypapers.core import claims
 from dailypapers.core.text import clean
-from dailypapers.ingest import arxiv_api, hf_api, oai, rss
+from dailypapers.ingest import arxiv_api, hf_api, oai, rss, sync_repos
 from dailypapers.ingest.formats import Item, Problem
 from dailypapers.ingest.http import FetchError, PoliteClient, Validators
 from dailypapers.ingest.models import SyncRun, SyncState
@@ -52,6 +52,8 @@ class Request:
     categories: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     query: str = ""
+    # hf: also mirror the repositories citing the papers of the days synced.
+    repos: bool = True
 
     def as_params(self) -> dict[str, object]:
         shown: dict[str, object] = {
@@ -60,6 +62,7 @@ class Request:
             "categories": self.categories,
             "ids": self.ids[:20],
             "query": self.query,
+            "no_repos": not self.repos,
         }
         return {k: v for k, v in shown.items() if v}
 
@@ -347,6 +350,8 @@ def _sync_hf(run: Run, request: Request, should_stop: StopCheck) -> bool:
         if should_stop():
             return True
         day += dt.timedelta(days=1)
+    if request.repos:
+        return sync_repos.mirror(run, since, until, should_stop)
     return False
 
 

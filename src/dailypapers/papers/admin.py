@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from dailypapers.papers.models import Paper, PaperAuthor, Submission
+from dailypapers.papers.models import MediaFile, Paper, PaperAuthor, Submission
 
 
 class AuthorInline(admin.TabularInline[PaperAuthor, Paper]):
@@ -35,3 +37,19 @@ class SubmissionAdmin(admin.ModelAdmin[Submission]):
     date_hierarchy = "submitted_at"
     raw_id_fields = ("paper", "submitter")
     list_select_related = ("paper",)
+
+
+@admin.register(MediaFile)
+class MediaFileAdmin(admin.ModelAdmin[MediaFile]):
+    """Files the worker keeps for the pages (ingest.media): what was stored, what was
+    refused and why."""
+
+    list_display = ("url", "kind", "state", "content_type", "size", "error", "fetched_at")
+    list_filter = ("kind", "state")
+    search_fields = ("url", "=key")
+    readonly_fields = [f.name for f in MediaFile._meta.fields]
+    actions = ("fetch_again",)
+
+    @admin.action(description="Fetch again at the worker's next run")
+    def fetch_again(self, request: HttpRequest, queryset: QuerySet[MediaFile]) -> None:
+        queryset.update(state=MediaFile.NEW, retry_at=None, attempts=0, error="")

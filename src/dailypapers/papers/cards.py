@@ -8,6 +8,7 @@ value with ``format_html``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from dailypapers.core.markup import format_html
+from dailypapers.papers import extras, media_html, why
 from dailypapers.papers.models import Paper, Submission
 
 
@@ -33,11 +35,10 @@ def _meta(sub: Submission) -> tuple[str, SafeString]:
     if org is not None:
         meta.append(
             format_html(
-                '<span><a class="org" href="/orgs/{}" title="{}"><span class="initials" '
-                'aria-hidden="true">{}</span> {}</a></span>',
+                '<span><a class="org" href="/orgs/{}" title="{}">{} {}</a></span>',
                 quote(org.slug),
                 org.name,
-                org.initials,
+                media_html.org_logo(org),
                 org.name,
             )
         )
@@ -99,7 +100,9 @@ def _summary(paper: Paper) -> str:
     return ""
 
 
-def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -> str:
+def _card(
+    sub: Submission, voted: bool, token: str, next_path: str, hint: str, now: dt.datetime, more: str
+) -> str:
     paper = sub.paper
     votes: int = sub.votes  # type: ignore[attr-defined]
     summary, meta = _meta(sub)
@@ -112,12 +115,14 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -
         '<button type="submit" aria-pressed="{pressed}"{hint}><span aria-hidden="true">▲</span>'
         '<span class="visually-hidden">Upvote</span></button> '
         '<span class="count">{votes}</span></form>'
-        '<span class="visually-hidden"> upvotes</span></div>\n'
+        '<span class="visually-hidden"> upvotes</span>{why}</div>\n'
         '  <div class="body">\n'
         '    <h3 id="t-{pk}"><a href="/papers/{id}">{title}</a></h3>\n'
         "    {summary}\n"
         '    <p class="meta">{meta}</p>\n'
+        "    {more}\n"
         "  </div>\n"
+        "  {thumb}\n"
         "</article>\n",
         pk=sub.pk,
         id=paper.arxiv_id,
@@ -130,12 +135,32 @@ def _card(sub: Submission, voted: bool, token: str, next_path: str, hint: str) -
         title=paper.title,
         summary=summary,
         meta=meta,
+        thumb=media_html.card_thumbnail(paper),
+        why=why.disclosure(votes, sub.submitted_at, now),
+        more=more,
     )
 
 
-def render(items: Iterable[Submission], voted: set[int], request: HttpRequest) -> SafeString:
+def render_each(
+    items: Iterable[Submission], voted: set[int], request: HttpRequest
+) -> list[SafeString]:
+    """One card per entry, for pages that put something between them (For you); what
+    other apps add to cards is still read once for the whole list."""
     token = get_token(request)
     next_path = request.get_full_path()
     hint = "" if request.user.is_authenticated else mark_safe(' title="Log in to upvote"')
-    html = "".join(_card(sub, sub.paper_id in voted, token, next_path, hint) for sub in items)
-    return mark_safe(html)  # noqa: S308 - every card is built by format_html
+    now = timezone.now()
+    items = list(items)
+    more = extras.for_cards(request, [sub.paper for sub in items])
+    return [
+        mark_safe(  # noqa: S308 - every card is built by format_html
+            _card(
+                sub, sub.paper_id in voted, token, next_path, hint, now, more.get(sub.paper_id, "")
+            )
+        )
+        for sub in items
+    ]
+
+
+def render(items: Iterable[Submission], voted: set[int], request: HttpRequest) -> SafeString:
+    return mark_safe("".join(render_each(items, voted, request)))  # noqa: S308 - cards

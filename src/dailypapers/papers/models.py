@@ -48,8 +48,6 @@ SOURCE_RANKS = {
     "arxiv-oai": 4,
 }
 
-_LINKING_WORDS = frozenset({"of", "the", "and", "for", "&"})
-
 
 class Organization(models.Model):
     """A lab, company or community that papers are linked to."""
@@ -91,10 +89,7 @@ class Organization(models.Model):
 
     @property
     def initials(self) -> str:
-        words = [w for w in self.name.replace("-", " ").split() if w]
-        # "University of Tokyo" is UT, not UO.
-        named = [w for w in words if w.lower() not in _LINKING_WORDS] or words
-        return "".join(w[0] for w in named[:2]).upper() or self.slug[:2].upper()
+        return text.initials(self.name, self.slug)
 
 
 class Paper(models.Model):
@@ -294,3 +289,96 @@ class Upvote(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} upvoted paper {self.paper_id}"
+
+
+class RepoKind(models.TextChoices):
+    MODEL = "model"
+    DATASET = "dataset"
+    SPACE = "space"
+
+
+class PaperRepos(models.Model):
+    """The Hugging Face repositories citing one paper: how many of each kind, and when
+    they were last fetched (``LinkedRepo`` holds the repositories themselves).
+
+    The row is also the sync's claim on the paper (``claimed_by`` until
+    ``claimed_until``): two workers never fetch the same paper's repositories at once.
+    """
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="repos")
+    num_models = models.PositiveIntegerField(default=0)
+    num_datasets = models.PositiveIntegerField(default=0)
+    num_spaces = models.PositiveIntegerField(default=0)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "paper repos"
+
+    def __str__(self) -> str:
+        return f"repositories citing paper {self.paper_id}"
+
+
+class LinkedRepo(models.Model):
+    """A model, dataset or Space on the Hugging Face Hub that cites a paper."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="linked_repos")
+    kind = models.CharField(max_length=8, choices=RepoKind.choices)
+    repo_id = models.CharField(max_length=200, help_text="owner/name on the Hub")
+    likes = models.PositiveIntegerField(default=0)
+    downloads = models.PositiveBigIntegerField(default=0)
+    last_modified = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["paper", "kind", "-likes"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "kind", "repo_id"], name="linked_repo_once_per_paper"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.repo_id} cites paper {self.paper_id}"
+
+    @property
+    def url(self) -> str:
+        prefix = {"model": "", "dataset": "datasets/", "space": "spaces/"}[self.kind]
+        return f"https://huggingface.co/{prefix}{self.repo_id}"
+
+
+class MediaFile(models.Model):
+    """An image or video of another site, kept in the data folder so pages never
+    send visitors to that site: paper thumbnails, a paper's media, organization avatars.
+
+    A row is made for each upstream URL a page could show; the worker's
+    ``media.fetch`` job (``ingest/media.py``) claims rows, fetches them and records
+    the outcome. Pages show the hub's copy when ``state`` is ``stored`` and their
+    own fallback otherwise (a generated cover, initials, a plain link).
+    """
+
+    KINDS = ("thumbnail", "media", "avatar")
+    NEW, STORED, FAILED = "new", "stored", "failed"
+
+    # sha256 of the URL: the file's name and the address the hub serves it at.
+    key = models.CharField(max_length=64, unique=True)
+    url = models.CharField(max_length=1000)
+    kind = models.CharField(max_length=16)
+    state = models.CharField(max_length=8, default=NEW)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A failure that may pass (a timeout, a 503) is tried again after this.
+    retry_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "retry_at"], name="papers_media_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.url} ({self.state})"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -16,7 +17,15 @@ from django.db.models.functions import Coalesce
 from dailypapers.core import periods
 from dailypapers.core.web import Page
 from dailypapers.papers import trending as trending_formula
-from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
+from dailypapers.papers.models import (
+    LinkedRepo,
+    Paper,
+    PaperAuthor,
+    PaperRepos,
+    RepoKind,
+    Submission,
+    Upvote,
+)
 
 
 def _authors_count() -> Subquery:
@@ -163,9 +172,10 @@ def trending(
 
 
 def paper(arxiv_id: str) -> Paper | None:
-    """One paper with its authors, organization and daily-list entry."""
+    """One paper with its authors, organization, daily-list entry and linked-repository
+    counts."""
     return (
-        Paper.objects.select_related("organization", "submission")
+        Paper.objects.select_related("organization", "submission", "repos")
         .prefetch_related("authors")
         .filter(arxiv_id=arxiv_id)
         .first()
@@ -175,6 +185,48 @@ def paper(arxiv_id: str) -> Paper | None:
 def paper_by_id(arxiv_id: str) -> Paper | None:
     """Just the paper row, for writes that need nothing else."""
     return Paper.objects.filter(arxiv_id=arxiv_id).first()
+
+
+@dataclass
+class LinkedRepos:
+    """The repositories citing a paper: per kind, how many there are and the kept ones
+    (most liked first); ``fetched_at`` is None when the hub has not asked yet."""
+
+    totals: dict[str, int] = field(default_factory=dict)
+    top: dict[str, list[LinkedRepo]] = field(default_factory=dict)
+    fetched_at: dt.datetime | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(self.totals.values())
+
+
+def linked_repos(paper: Paper, per_kind: int | None = None) -> LinkedRepos:
+    """What ``LinkedRepo`` and ``PaperRepos`` hold for one paper; ``per_kind`` keeps the
+    first few of each kind. No query for the counts when ``paper`` came from ``paper``
+    (which joins them), none for the repositories when there are none."""
+    found = LinkedRepos(totals=dict.fromkeys(RepoKind.values, 0))
+    found.top = {kind: [] for kind in RepoKind.values}
+    try:
+        counts = paper.repos
+    except PaperRepos.DoesNotExist:
+        return found
+    found.fetched_at = counts.fetched_at
+    found.totals = {
+        RepoKind.MODEL: counts.num_models,
+        RepoKind.DATASET: counts.num_datasets,
+        RepoKind.SPACE: counts.num_spaces,
+    }
+    if not found.any:
+        return found
+    rows = LinkedRepo.objects.filter(paper_id=paper.pk).order_by(
+        "kind", "-likes", "-downloads", "repo_id"
+    )
+    for row in rows:
+        kept = found.top[row.kind]
+        if per_kind is None or len(kept) < per_kind:
+            kept.append(row)
+    return found
 
 
 def recent_papers(

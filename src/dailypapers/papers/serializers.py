@@ -13,7 +13,15 @@ from zoneinfo import ZoneInfo
 
 from dailypapers.core.text import slugify_name
 from dailypapers.core.timefmt import iso_z
-from dailypapers.papers.models import EarlierListing, Organization, Paper, Submission
+from dailypapers.papers.models import (
+    EarlierListing,
+    LinkedRepo,
+    Organization,
+    Paper,
+    RepoKind,
+    Submission,
+)
+from dailypapers.papers.queries import LinkedRepos
 
 Json = dict[str, Any]
 
@@ -227,30 +235,56 @@ def daily_entry(submission: Entry) -> Json:
 
 
 def paper_object(paper: Paper) -> Json:
-    """``/api/papers/<id>``: the paper, with its daily-list entry when it has a visible one."""
+    """The paper as search results carry it, with its daily-list entry when it has a
+    visible one."""
     submission: Submission | None = getattr(paper, "submission", None)
     if submission is not None and submission.hidden:
         submission = None
     out = _paper(paper, submission)
     out["numComments"] = paper.num_comments
-    out.update(linked_repos_counts())
     return out
 
 
-def linked_repos() -> Json:
-    """``/api/arxiv/<id>/repos``: the models, datasets and Spaces citing a paper. The hub
-    mirrors no repositories (yet), so the lists are empty, in the upstream's shape."""
-    return {"models": [], "datasets": [], "spaces": []}
+def paper_info(paper: Paper, repos: LinkedRepos) -> Json:
+    """``/api/papers/<id>`` (``paper_info`` in the official client): the paper and the
+    repositories citing it, with their totals."""
+    return paper_object(paper) | linked_repos_counts(repos)
 
 
-def linked_repos_counts() -> Json:
-    """The ``paper_info`` keys of linked repositories, empty but present, so the official
-    client reports "none" (``[]`` and 0) rather than "not asked" (None)."""
-    return {
-        "linkedModels": [],
-        "numTotalModels": 0,
-        "linkedDatasets": [],
-        "numTotalDatasets": 0,
-        "linkedSpaces": [],
-        "numTotalSpaces": 0,
-    }
+# The upstream's keys for each kind of repository, in ``/api/arxiv/<id>/repos`` and in
+# ``/api/papers/<id>``.
+_KIND_KEYS = {
+    RepoKind.MODEL: ("models", "Models"),
+    RepoKind.DATASET: ("datasets", "Datasets"),
+    RepoKind.SPACE: ("spaces", "Spaces"),
+}
+
+
+def repo_object(repo: LinkedRepo) -> Json:
+    """One repository in the Hub's shape: what the official client's ``ModelInfo``,
+    ``DatasetInfo`` and ``SpaceInfo`` read of what the hub keeps."""
+    out: Json = {"id": repo.repo_id}
+    if "/" in repo.repo_id:
+        out["author"] = repo.repo_id.split("/", 1)[0]
+    out["private"] = False
+    out["likes"] = repo.likes
+    if repo.kind != RepoKind.SPACE:  # the Hub counts no downloads of Spaces
+        out["downloads"] = repo.downloads
+    if repo.last_modified:
+        out["lastModified"] = _timestamp(repo.last_modified)
+    return out
+
+
+def linked_repos(repos: LinkedRepos) -> Json:
+    """``/api/arxiv/<id>/repos``: the models, datasets and Spaces citing a paper."""
+    return {key: [repo_object(r) for r in repos.top[kind]] for kind, (key, _) in _KIND_KEYS.items()}
+
+
+def linked_repos_counts(repos: LinkedRepos) -> Json:
+    """The ``paper_info`` keys of linked repositories. Present even when empty, so the
+    official client reports "none" (``[]`` and 0) rather than "not asked" (None)."""
+    out: Json = {}
+    for kind, (_, name) in _KIND_KEYS.items():
+        out[f"linked{name}"] = [repo_object(r) for r in repos.top[kind]]
+        out[f"numTotal{name}"] = repos.totals[kind]
+    return out

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from dailypapers.papers import views
+from dailypapers.papers import media_views, views
 
 lists = [
     path("papers", views.daily_latest, name="daily"),
@@ -19,4 +19,12 @@ pages = [
     path("papers/<path:ref>", views.paper_detail, name="paper"),
 ]
 
-urlpatterns = lists + pages
+# The hub's own images (papers.media): thumbnails or covers, avatars or initials, files.
+media = [
+    path("media/thumbnail/<path:ref>", media_views.thumbnail, name="paper-thumbnail"),
+    path("media/avatar/org/<str:slug>", media_views.org_avatar, name="org-avatar"),
+    path("media/avatar/user/<str:name>", media_views.user_avatar, name="user-avatar"),
+    path("media/file/<str:key>", media_views.media_file, name="media-file"),
+]
+
+urlpatterns = lists + pages + media

@@ -158,6 +158,7 @@ def paper_context(request: HttpRequest, paper: Paper) -> dict[str, Any]:
         "authors": list(paper.authors.all()),
         "version_label": f"v{paper.version}" if paper.version else "",
         **extras.for_paper_page(paper),  # "similar", from the search app
+        **extras.for_reader(request, paper),  # the reader's own marks, from community
         "voted": queries.voted_paper_ids(request.user, [paper.pk]),
     }
 

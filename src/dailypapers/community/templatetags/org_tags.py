@@ -11,12 +11,12 @@ from typing import Any
 from django import template
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from dailypapers.community.models import AuthorClaim
 from dailypapers.community.queries.authors import PaperClaims, paper_claims
 from dailypapers.community.queries.orgs import link_rights, memberships_of
+from dailypapers.papers import media_html
 from dailypapers.papers.models import Organization, Paper
 
 register = template.Library()
@@ -75,12 +75,8 @@ def paper_org_controls(context: template.Context, paper: Paper) -> SafeString | 
 
 @register.simple_tag
 def org_avatar(org: Organization, size: str = "") -> SafeString:
-    """The organization's initials.
-
-    The avatar URLs point at other sites (the upstream's CDN, gravatar, whatever an
-    organization's admin typed): shown as images they would be broken offline and would
-    tell a third party about every visitor. Until the hub keeps copies of its own, the
-    initials stand in.
-    """
-    css = f"org-avatar {size}".strip()
-    return format_html('<span class="{} initials" aria-hidden="true">{}</span>', css, org.initials)
+    """The organization's avatar as the hub serves it: its copy of the image the avatar
+    URL points at (the upstream's CDN, gravatar, whatever an admin typed), fetched by the
+    worker, or the initials until then. Never the other site's address: offline it would
+    be a broken image, and online it would tell that site about every visitor."""
+    return media_html.org_logo(org, f"org-avatar {size}".strip())

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("dailypapers.community.urls.comments")),
     path("", include("dailypapers.community.urls.orgs")),
     path("", include("dailypapers.community.urls.collections")),
+    path("", include("dailypapers.community.urls.marks")),
     path("", include("dailypapers.community.urls.moderation")),
     path("", include("dailypapers.community.urls.profiles")),
 ]

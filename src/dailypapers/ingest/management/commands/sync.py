@@ -34,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--ids", nargs="+", default=[], help="arxiv: these papers only")
         parser.add_argument("--query", default="", help="arxiv: an API search query")
         parser.add_argument("--limit", type=int, default=10, help="status: runs to show")
+        parser.add_argument(
+            "--no-repos",
+            action="store_true",
+            help="hf: leave out the models, datasets and Spaces citing each paper",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         ensure_database()
@@ -46,6 +51,7 @@ class Command(BaseCommand):
             categories=options["categories"],
             ids=options["ids"],
             query=options["query"],
+            repos=not options["no_repos"],
         )
         try:
             done = sync.run(options["source"], request)
