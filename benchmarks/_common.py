@@ -181,6 +181,20 @@ def save_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
+def latency_summary(ordered: Sequence[float]) -> dict[str, float]:
+    """p50, p90, p99 and max in ms of request latencies in seconds, sorted (0 for none)."""
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+    return {
+        "p50_ms": pct(0.50),
+        "p90_ms": pct(0.90),
+        "p99_ms": pct(0.99),
+        "max_ms": ordered[-1] * 1000 if ordered else 0.0,
+    }
+
+
 def human_count(n: int) -> str:
     if n >= 1_000_000 and n % 1_000_000 == 0:
         return f"{n // 1_000_000}m"

@@ -311,6 +311,23 @@ class Server:
         self._log_handle.close()
 
 
+def start_server(data_dir: Path, args: argparse.Namespace) -> Server:
+    """``serve`` with the run's --workers and --threads, once it answers; says how."""
+    extra: list[str] = []
+    if args.workers:
+        extra += ["--workers", str(args.workers)]
+    if args.threads:
+        extra += ["--threads", str(args.threads)]
+    server = Server(data_dir, free_port(), extra)
+    try:
+        ready = server.wait_ready()
+    except BaseException:
+        server.stop()
+        raise
+    print(f"Server: {' '.join(server.argv[1:])}  (ready in {ready:.1f} s, log {server.log})")
+    return server
+
+
 def status_of(port: int, path: str) -> int:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
@@ -396,19 +413,11 @@ def run_python(
     )
     latencies = sorted(x for lats, _ in parts for x in lats)
 
-    def pct(q: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else 0.0
-        )
-
     return Result(
         endpoint=name,
         requests=len(latencies),
         seconds=seconds,
-        p50_ms=pct(0.50),
-        p90_ms=pct(0.90),
-        p99_ms=pct(0.99),
-        max_ms=latencies[-1] * 1000 if latencies else 0.0,
+        **_common.latency_summary(latencies),
         errors=sum(e for _, e in parts),
         client_cpu=cpu / elapsed,
     )
@@ -449,16 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "python"
     load = run_wrk if client == "wrk" else run_python
-    extra: list[str] = []
-    if args.workers:
-        extra += ["--workers", str(args.workers)]
-    if args.threads:
-        extra += ["--threads", str(args.threads)]
-    server = Server(data_dir, free_port(), extra)
+    server = start_server(data_dir, args)
     results: list[Result] = []
     try:
-        ready = server.wait_ready()
-        print(f"Server: {' '.join(server.argv[1:])}  (ready in {ready:.1f} s, log {server.log})")
         print(
             f"Client: {client}, {args.concurrency} keep-alive connections, "
             f"{args.duration:.0f} s per endpoint after {args.warmup:.0f} s warm-up"

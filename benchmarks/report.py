@@ -31,6 +31,7 @@ ORDER = [
     "import-1m",
     "pages",
     "pages-nocache",
+    "bench_load",
     "search-1m",
     "parse",
     "hostile",

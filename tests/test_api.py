@@ -516,7 +516,8 @@ def test_query_count_does_not_grow_with_the_page(
     large, many = count(50)
     assert one == 1
     assert many == (6 if "submitter" in query else 50)
-    assert large == small
+    # A page that is not full needs no count of the whole list: one query fewer.
+    assert large <= small
     assert large <= 5
 
 

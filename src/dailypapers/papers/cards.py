@@ -15,9 +15,9 @@ from urllib.parse import quote
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from dailypapers.core.markup import format_html
 from dailypapers.papers import extras, media_html, why
 from dailypapers.papers.models import Paper, Submission
 

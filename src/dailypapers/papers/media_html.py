@@ -7,9 +7,9 @@ import posixpath
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from dailypapers.core.markup import format_html
 from dailypapers.papers import media
 from dailypapers.papers.models import Organization, Paper
 
