@@ -254,7 +254,7 @@ class TestLibrary:
         )
         page = body(response)
         assert response.status_code == 200
-        assert "Found 4 arXiv ids: 2 of 4 papers are on this hub" in page
+        assert "Found 4 arXiv ids or DOIs: 2 of 4 papers are on this hub" in page
         assert "2 are not on this hub" in page
         assert LibraryItem.objects.filter(user=reader).count() == 2
         ranked = body(signed_in.get(f"/for-you/date/{DAY}"))
@@ -274,7 +274,7 @@ class TestLibrary:
         self, hub: dict[str, Paper], reader: User, signed_in: Client
     ) -> None:
         response = signed_in.post("/for-you/library", {"ids": "no ids in here at all"})
-        assert response.status_code == 400 and "No arXiv ids found" in body(response)
+        assert response.status_code == 400 and "No arXiv ids or DOIs found" in body(response)
         Preference.objects.create(user=reader, enabled=False)
         response = signed_in.post("/for-you/library", {"ids": hub["robots"].arxiv_id})
         assert response.status_code == 400 and "Personalization is off" in body(response)
