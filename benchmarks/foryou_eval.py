@@ -13,8 +13,10 @@ count, as an author the reader read before would.
 Methods, all on the same MiniLM vectors: the list's recorded order (trending), a
 popularity order (upvotes), zotero-arxiv-daily (time-decayed mean cosine to the
 library), an arxiv-sanity-style per-reader linear SVM (squared hinge, L2, balanced,
-negatives = the other papers of the history days), and For you (ranking.py), with
-two ablations. Significance: paired sign-flip permutation test on per-reader means.
+negatives = the other papers of the history days), and For you (ranking.py; its
+linear model's shared negatives are the lists of the 30 days before the reader's
+split day, as the worker takes the hub's recent lists), with two ablations.
+Significance: paired sign-flip permutation test on per-reader means.
 """
 
 from __future__ import annotations
@@ -168,6 +170,16 @@ def history_days(data: Data, reader: Reader) -> list[int]:
     return [p for d in sorted(days) for p in data.days[d] if p not in mine]
 
 
+BACKGROUND_DAYS = 30
+
+
+def background_before(data: Data, vectors: Vectors, split: dt.date) -> ranking.Background | None:
+    """The shared negatives as the worker takes them: the lists of the 30 days before."""
+    start = split - dt.timedelta(days=BACKGROUND_DAYS)
+    recent = [p for d, listed in data.days.items() if start <= d < split for p in listed]
+    return ranking.background(vectors[recent[-ranking.BACKGROUND_SIZE :]]) if recent else None
+
+
 def squared_hinge_svm(x: Vectors, y: npt.NDArray[np.float64], c: float) -> Vectors:
     """LinearSVC's default: L2-regularized squared hinge, balanced class weights, by Newton."""
     n, d = x.shape
@@ -193,6 +205,12 @@ def squared_hinge_svm(x: Vectors, y: npt.NDArray[np.float64], c: float) -> Vecto
 def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
     vec = {i: vectors[i] for i in range(len(vectors))}
     caches: dict[tuple[str, str], object] = {}
+    backgrounds: dict[dt.date, ranking.Background | None] = {}
+
+    def shared(split: dt.date) -> ranking.Background | None:
+        if split not in backgrounds:
+            backgrounds[split] = background_before(data, vectors, split)
+        return backgrounds[split]
 
     def trending(reader: Reader, day: dt.date, listed: list[int]) -> list[int]:
         # The hub's trending formula (papers/trending.py) at the end of the list's day.
@@ -246,10 +264,7 @@ def methods(data: Data, vectors: Vectors) -> dict[str, Method]:
                 for p in reader.history
             ]
             caches[key] = ranking.build(
-                signals,
-                vec,
-                negatives=history_days(data, reader),
-                exclude_authors=[reader.name],
+                signals, vec, background=shared(reader.split), exclude_authors=[reader.name]
             )
         found = caches[key]
         assert isinstance(found, ranking.Profile)
@@ -340,7 +355,10 @@ def show_reasons(data: Data, vectors: Vectors, people: list[Reader], how_many: i
             for p in reader.history
         ]
         profile = ranking.build(
-            signals, vec, negatives=history_days(data, reader), exclude_authors=[reader.name]
+            signals,
+            vec,
+            background=background_before(data, vectors, reader.split),
+            exclude_authors=[reader.name],
         )
         listed = data.days[day]
         ranked = ranking.rank(
@@ -368,13 +386,19 @@ def timings(rounds: int = 20) -> None:
         ranking.Signal(i, "upvoted", float(i % 200), f"t{i}", authors[i]) for i in range(500)
     ]
     print("\nCost per reader (median of", rounds, "runs; random unit vectors, 384 dims):")
+    started = time.perf_counter()
+    shared = ranking.background(pool[2000 : 2000 + ranking.BACKGROUND_SIZE])
+    print(
+        f"  {'shared negatives (once per run)':<34} {ranking.BACKGROUND_SIZE} papers:"
+        f"{'':>15}{1000 * (time.perf_counter() - started):7.1f} ms"
+    )
     for label, fit in (("profile, no linear model", False), ("profile + linear model", True)):
         took = []
         for _ in range(rounds):
             started = time.perf_counter()
-            profile = ranking.build(signals, vec, negatives=list(range(500, 1100)), fit=fit)
+            profile = ranking.build(signals, vec, background=shared, fit=fit)
             took.append(time.perf_counter() - started)
-        print(f"  {label:<34} 500 signals, 600 negatives: {1000 * np.median(took):7.1f} ms")
+        print(f"  {label:<34} 500 signals:{'':>15}{1000 * np.median(took):7.1f} ms")
     for size in (60, 1000):
         candidates = [ranking.Candidate(i, authors[i]) for i in range(1100, 1100 + size)]
         took = []

@@ -21,20 +21,38 @@ def test_recent_papers_weigh_more_in_the_profile() -> None:
     assert profile.mean is not None and profile.mean[0] > 10 * profile.mean[1]
 
 
-def test_a_linear_model_only_with_enough_positives_and_negatives() -> None:
+def test_a_linear_model_only_with_enough_positives_and_a_background() -> None:
     rng = np.random.default_rng(0)
-    vectors = {i: ranking.unit(rng.normal(size=8).astype(np.float32)) for i in range(60)}
+    vectors = {i: ranking.unit(rng.normal(size=8).astype(np.float32)) for i in range(120)}
     for i in range(10):
         vectors[i] = ranking.unit(np.abs(vectors[i]) + np.eye(8, dtype=np.float32)[0] * 3)
     liked = [ranking.Signal(i, "upvoted", 1.0) for i in range(10)]
-    few = ranking.build(liked[:4], vectors, negatives=list(range(20, 60)))
+    shared = ranking.background(np.stack([vectors[i] for i in range(20, 120)]))
+    assert shared is not None
+    assert ranking.background(np.stack([vectors[i] for i in range(20, 30)])) is None  # too few
+    few = ranking.build(liked[:4], vectors, background=shared)
     assert few.weights is None
-    none_negative = ranking.build(liked, vectors, negatives=[20, 21])
-    assert none_negative.weights is None
-    fitted = ranking.build(liked, vectors, negatives=list(range(20, 60)))
+    assert ranking.build(liked, vectors).weights is None  # no shared negatives: no model
+    fitted = ranking.build(liked, vectors, background=shared)
     assert fitted.weights is not None
-    scores = np.stack([vectors[i] for i in range(60)]) @ fitted.weights + fitted.bias
+    scores = np.stack([vectors[i] for i in range(120)]) @ fitted.weights + fitted.bias
     assert scores[:10].mean() > scores[20:].mean() + 1.0
+    # The liked side is positive and the background negative: the bias sits between them.
+    assert scores[:10].mean() > 0 > scores[20:].mean()
+
+
+def test_less_like_this_pulls_the_linear_model_away() -> None:
+    rng = np.random.default_rng(1)
+    vectors = {i: ranking.unit(rng.normal(size=8).astype(np.float32)) for i in range(100)}
+    shared = ranking.background(np.stack(list(vectors.values())))
+    liked = [ranking.Signal(i, "upvoted", 1.0) for i in range(5)]
+    vectors[200] = vec(3)
+    plain = ranking.build(liked, vectors, background=shared)
+    less = ranking.build([*liked, ranking.Signal(200, "less", 0.0)], vectors, background=shared)
+    assert plain.weights is not None and less.weights is not None
+    assert float(vectors[200] @ less.weights + less.bias) < float(
+        vectors[200] @ plain.weights + plain.bias
+    )
 
 
 def test_ties_share_their_rank() -> None:

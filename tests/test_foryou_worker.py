@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from dailypapers.core import worker
-from dailypapers.foryou import services
+from dailypapers.foryou import queries, services
 from dailypapers.foryou.models import Preference, Profile
 from dailypapers.papers.models import Paper
 from tests.support.foryou import seed_hub, upvote
@@ -73,3 +73,29 @@ def test_the_job_is_registered(hub: dict[str, Paper]) -> None:
     job = {j.name: j for j in worker.jobs()}["foryou.profiles"]
     readers(1, logged_in=timezone.now())
     assert job.func(timezone.now(), lambda: False) == "computed 1 reader profiles"
+
+
+def test_a_batch_of_readers_costs_the_same_queries_whatever_its_size(
+    hub: dict[str, Paper],
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    group = readers(8, logged_in=now)
+    for n, user in enumerate(group):
+        upvote(user, hub[f"old-protein-{n % 3}"], hub[f"language-{n}"])
+    Preference.objects.create(user=group[-1], enabled=False)
+    counts = []
+    for size in (2, 6):
+        token, mine = services.claim_batch(now, size=size)
+        queries._backgrounds.clear()  # read once per process and hour: count it each time
+        with CaptureQueriesContext(connection) as ctx:
+            stored = services.store_profiles(mine, now, claim=token)
+        assert stored == len(mine) == min(size, 5)  # 7 readers can have a profile
+        counts.append(len(ctx.captured_queries) - stored)  # one write per reader
+    assert counts[0] == counts[1]
+    assert Profile.objects.exclude(computed_at=None).count() == 7
+    assert not Profile.objects.filter(user=group[-1]).exists()  # personalization off
+    profile = Profile.objects.get(user=group[0])
+    assert profile.mean is not None and profile.categories is not None

@@ -7,10 +7,11 @@ ranking uses authors, categories, follows and saved searches alone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,9 +30,10 @@ from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
 
 # At most this many of the reader's newest signals of each kind make the profile.
 SIGNALS_PER_KIND = 500
-# Negatives for the linear model: other papers of the days the reader upvoted on.
+# The linear model's shared negatives come from the lists of this many recent days.
 NEGATIVE_DAYS = 30
-MAX_NEGATIVES = 600
+# Papers read per query when many readers' signals are read at once.
+CHUNK = 5000
 # The most papers a period ranks (a busy month); the rest follow in the list's order.
 MAX_CANDIDATES = 3000
 
@@ -50,68 +52,77 @@ class Follows:
 
 def follows(user: AbstractBaseUser) -> Follows:
     """What the reader follows through their digest subscription, when the hub has digests."""
+    return follows_many([user.pk]).get(user.pk, Follows())
+
+
+def follows_many(user_ids: Sequence[int]) -> dict[int, Follows]:
+    """``follows`` for many readers in one query (the worker's batches)."""
     try:
         model = apps.get_model("digests", "Subscription")
     except LookupError:
-        return Follows()
-    out = Follows()
-    for row in model.objects.filter(user_id=user.pk).values(
-        "authors", "organizations", "categories", "searches"
+        return {}
+    out: dict[int, Follows] = {}
+    for row in model.objects.filter(user_id__in=list(user_ids)).values(
+        "user_id", "authors", "organizations", "categories", "searches"
     ):
-        out.authors += [str(a) for a in row["authors"] or []]
-        out.organizations += [str(o) for o in row["organizations"] or []]
-        out.categories += [str(c) for c in row["categories"] or []]
-        out.searches += [str(s) for s in row["searches"] or []]
+        found = out.setdefault(row["user_id"], Follows())
+        found.authors += [str(a) for a in row["authors"] or []]
+        found.organizations += [str(o) for o in row["organizations"] or []]
+        found.categories += [str(c) for c in row["categories"] or []]
+        found.searches += [str(s) for s in row["searches"] or []]
     return out
-
-
-def _ages(
-    rows: Iterable[tuple[int, dt.datetime]], kind: str, now: dt.datetime
-) -> list[tuple[int, str, float]]:
-    return [(pk, kind, max((now - at).total_seconds() / 86400.0, 0.0)) for pk, at in rows]
 
 
 def signals(user: AbstractBaseUser, now: dt.datetime) -> list[ranking.Signal]:
     """Everything the reader did with papers, newest first per kind, with titles and authors."""
-    uid = user.pk
-    cap = SIGNALS_PER_KIND
-    # (rows, their time stamp, the path to the paper, the kind of signal)
-    sources: tuple[tuple[QuerySet[Any], str, str, str], ...] = (
-        (Upvote.objects.filter(user_id=uid), "created_at", "paper_id", "upvoted"),
-        (
-            CollectionItem.objects.filter(collection__owner_id=uid),
-            "added_at",
-            "paper_id",
-            "collected",
-        ),
-        (Comment.objects.live().filter(author_id=uid), "created_at", "paper_id", "commented"),
-        (Submission.objects.filter(submitter_id=uid), "submitted_at", "paper_id", "submitted"),
-        (
-            AuthorClaim.objects.confirmed().filter(user_id=uid),
-            "created_at",
-            "author__paper_id",
-            "wrote",
-        ),
-        (LibraryItem.objects.filter(user_id=uid), "created_at", "paper_id", "imported"),
-        (LessLike.objects.filter(user_id=uid), "created_at", "paper_id", "less"),
+    return signals_many([user.pk], now).get(user.pk, [])
+
+
+def signals_many(
+    user_ids: Sequence[int], now: dt.datetime, *, authors: bool = True
+) -> dict[int, list[ranking.Signal]]:
+    """``signals`` of many readers in a fixed number of queries (the worker's batches);
+    without ``authors``, the signals' papers come without their authors."""
+    wanted = list(user_ids)
+    # (rows, the path to the reader, their time stamp, the path to the paper, the kind)
+    sources: tuple[tuple[QuerySet[Any], str, str, str, str], ...] = (
+        (Upvote.objects.all(), "user_id", "created_at", "paper_id", "upvoted"),
+        (CollectionItem.objects.all(), "collection__owner_id", "added_at", "paper_id", "collected"),
+        (Comment.objects.live(), "author_id", "created_at", "paper_id", "commented"),
+        (Submission.objects.all(), "submitter_id", "submitted_at", "paper_id", "submitted"),
+        (AuthorClaim.objects.confirmed(), "user_id", "created_at", "author__paper_id", "wrote"),
+        (LibraryItem.objects.all(), "user_id", "created_at", "paper_id", "imported"),
+        (LessLike.objects.all(), "user_id", "created_at", "paper_id", "less"),
     )
-    raw: list[tuple[int, str, float]] = []
-    for rows, stamp, paper, kind in sources:
-        newest = rows.order_by(f"-{stamp}").values_list(paper, stamp)[:cap]
-        raw += _ages(newest, kind, now)
-    ids = {pk for pk, _, _ in raw}
-    shown = Paper.objects.filter(pk__in=ids).values_list("pk", "title", "categories")
+    raw: dict[int, list[tuple[int, str, float]]] = {uid: [] for uid in wanted}
+    for rows, reader, stamp, paper, kind in sources:
+        newest = rows.filter(**{f"{reader}__in": wanted}).order_by(reader, f"-{stamp}")
+        if len(wanted) == 1:
+            newest = newest[:SIGNALS_PER_KIND]
+        counts: dict[int, int] = {}
+        for uid, pk, at in newest.values_list(reader, paper, stamp):
+            counts[uid] = counts.get(uid, 0) + 1
+            if counts[uid] <= SIGNALS_PER_KIND:
+                raw[uid].append((pk, kind, max((now - at).total_seconds() / 86400.0, 0.0)))
+    ids = sorted({pk for found in raw.values() for pk, _, _ in found})
     titles, cats = {}, {}
-    for pk, title, categories in shown:
-        titles[pk], cats[pk] = title, categories
-    names = _author_slugs(ids)
-    return [
-        ranking.Signal(
-            pk, kind, age, titles.get(pk, ""), names.get(pk, ()), tuple(cats.get(pk, "").split())
-        )
-        for pk, kind, age in raw
-        if pk in titles
-    ]
+    names: dict[int, tuple[str, ...]] = {}
+    # In chunks: a batch of heavy readers names more papers than a query may hold.
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        shown = Paper.objects.filter(pk__in=chunk).values_list("pk", "title", "categories")
+        for pk, title, categories in shown:
+            titles[pk], cats[pk] = title, tuple(categories.split())
+        if authors:
+            names.update(_author_slugs(chunk))
+    return {
+        uid: [
+            ranking.Signal(pk, kind, age, titles[pk], names.get(pk, ()), cats[pk])
+            for pk, kind, age in found
+            if pk in titles
+        ]
+        for uid, found in raw.items()
+    }
 
 
 def _author_slugs(paper_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
@@ -137,27 +148,34 @@ def author_names(slugs: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def negatives(user: AbstractBaseUser) -> list[int]:
-    """Papers listed on the days the reader upvoted on that they did not take."""
-    days = (
-        Upvote.objects.filter(user_id=user.pk, paper__submission__isnull=False)
-        .order_by("-created_at")
-        .values_list("paper__submission__submitted_at", flat=True)[:NEGATIVE_DAYS]
+def background(now: dt.datetime | None = None) -> ranking.Background | None:
+    """The linear model's shared negatives: the newest papers on the lists of the last
+    30 days. One per process and hour (the worker's run, a page's fresh profile)."""
+    now = now or timezone.now()
+    key = (now.replace(minute=0, second=0, microsecond=0), _store_size())
+    cached = _backgrounds.get("shared")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    recent = list(
+        Submission.objects.visible()
+        .filter(submitted_at__gte=now - dt.timedelta(days=NEGATIVE_DAYS), submitted_at__lte=now)
+        .order_by("-submitted_at")
+        .values_list("paper_id", flat=True)[: ranking.BACKGROUND_SIZE]
     )
-    dates = sorted({periods.local_date(d) for d in days if d is not None})
-    if not dates:
-        return []
-    taken = set(Upvote.objects.filter(user_id=user.pk).values_list("paper_id", flat=True))
-    out: list[int] = []
-    for date in dates:
-        start, end = periods.day(date).bounds()
-        out += list(
-            Submission.objects.visible()
-            .filter(submitted_at__gte=start, submitted_at__lt=end)
-            .order_by("pk")
-            .values_list("paper_id", flat=True)[:100]
-        )
-    return [pk for pk in dict.fromkeys(out) if pk not in taken][:MAX_NEGATIVES]
+    vectors = vectors_of(recent)
+    found = ranking.background(np.stack(list(vectors.values()))) if vectors else None
+    _backgrounds["shared"] = (key, found)
+    return found
+
+
+_backgrounds: dict[str, tuple[tuple[dt.datetime, int], ranking.Background | None]] = {}
+
+
+def _store_size() -> int:
+    from dailypapers.search import dense
+
+    store = dense.store()
+    return 0 if store is None else len(store)
 
 
 def vectors_of(paper_ids: Iterable[int]) -> dict[int, ranking.Vectors]:
@@ -184,10 +202,14 @@ def fingerprint(found: list[ranking.Signal], extra: Follows) -> str:
 def profile_for(
     user: AbstractBaseUser, now: dt.datetime | None = None
 ) -> tuple[ranking.Profile, Follows]:
-    """The reader's profile: the stored one when it is current, else computed now."""
+    """The reader's profile: the stored one when it is current, else computed now.
+
+    The stored one brings its author affinities and linear model, so a page reads only
+    which papers the reader took and their titles, not the authors of each.
+    """
     now = now or timezone.now()
     extra = follows(user)
-    found = signals(user, now)
+    found = signals_many([user.pk], now, authors=False)[user.pk]
     stamp = fingerprint(found, extra)
     vectors = vectors_of([s.paper_id for s in found])
     stored = Profile.objects.filter(user_id=user.pk, signals=stamp).first()
@@ -199,15 +221,15 @@ def profile_for(
             followed_categories=extra.categories,
             fit=False,
         )
+        profile.authors = {str(k): float(v) for k, v in (stored.authors or {}).items()}
         profile.weights = _array(stored.weights)
         profile.bias = stored.bias
     else:
+        names = _author_slugs({s.paper_id for s in found})
         profile = ranking.build(
-            found,
-            {**vectors, **vectors_of(negatives(user))}
-            if len(found) >= ranking.MIN_POSITIVES
-            else vectors,
-            negatives=negatives(user) if len(found) >= ranking.MIN_POSITIVES else (),
+            [dataclasses.replace(s, authors=names.get(s.paper_id, ())) for s in found],
+            vectors,
+            background=background(now) if len(found) >= ranking.MIN_POSITIVES else None,
             followed_authors=extra.authors,
             followed_categories=extra.categories,
         )
@@ -256,15 +278,55 @@ def ranked_period(
     """The period's list ranked for the reader, with a reason for each paper."""
     page = paper_queries.daily_list(period, offset=0, limit=MAX_CANDIDATES)
     subs = page.items
-    if not enabled(user):
+    found = _personal(user, subs, explain=offset + limit)
+    if found is None:
         return Ranking(
             [Entry(s, "", False) for s in subs[offset : offset + limit]], page.total, False
         )
+    profile, ranked, names = found
+    by_id = {s.paper_id: s for s in subs}
+    entries = [
+        Entry(by_id[r.paper_id], r.reason, r.paper_id in profile.less_ids)
+        for r in ranked[offset : offset + limit]
+    ]
+    return Ranking(entries, page.total, True, interests(profile, names))
+
+
+# Reasons that say nothing about the reader (a digest's For-you section leaves them out).
+_NOT_PERSONAL = {"", "top of the list today", "you asked for less like this"}
+
+
+def picks(
+    user: AbstractBaseUser, submission_ids: Sequence[int], limit: int
+) -> list[tuple[int, str]]:
+    """(submission, reason) of the entries, in the list's order, most for the reader first.
+
+    Only entries with a reason of the reader's own; empty when personalization is off
+    or the reader has nothing to go on. For the digest's For-you section.
+    """
+    rows = Submission.objects.filter(pk__in=list(submission_ids)[:MAX_CANDIDATES]).select_related(
+        "paper", "paper__organization"
+    )
+    by_pk = {s.pk: s for s in rows}
+    subs = [by_pk[pk] for pk in submission_ids if pk in by_pk]
+    found = _personal(user, subs, explain=limit * 4)
+    if found is None:
+        return []
+    _, ranked, _ = found
+    sub_of = {s.paper_id: s.pk for s in subs}
+    chosen = [(sub_of[r.paper_id], r.reason) for r in ranked if r.reason not in _NOT_PERSONAL]
+    return chosen[:limit]
+
+
+def _personal(
+    user: AbstractBaseUser, subs: list[Submission], *, explain: int
+) -> tuple[ranking.Profile, list[ranking.Ranked], dict[str, str]] | None:
+    """``subs`` (in the list's order) ranked for the reader; None without personalization."""
+    if not enabled(user):
+        return None
     profile, extra = profile_for(user)
     if profile.empty and not extra.searches and not extra.organizations:
-        return Ranking(
-            [Entry(s, "", False) for s in subs[offset : offset + limit]], page.total, False
-        )
+        return None
     paper_ids = [s.paper_id for s in subs]
     slugs = _author_slugs(paper_ids)
     orgs = {s.paper_id: (s.paper.organization.slug if s.paper.organization else "") for s in subs}
@@ -279,7 +341,6 @@ def ranked_period(
         )
         for s in subs
     ]
-    vectors = vectors_of(paper_ids)
     shown_authors = {
         a
         for c in candidates
@@ -287,13 +348,8 @@ def ranked_period(
         if a in profile.authors or a in profile.followed_authors
     }
     names = author_names(shown_authors)
-    ranked = ranking.rank(profile, candidates, vectors, names=names, explain=offset + limit)
-    by_id = {s.paper_id: s for s in subs}
-    entries = [
-        Entry(by_id[r.paper_id], r.reason, r.paper_id in profile.less_ids)
-        for r in ranked[offset : offset + limit]
-    ]
-    return Ranking(entries, page.total, True, interests(profile, names))
+    ranked = ranking.rank(profile, candidates, vectors_of(paper_ids), names=names, explain=explain)
+    return profile, ranked, names
 
 
 def interests(profile: ranking.Profile, names: dict[str, str]) -> list[str]:

@@ -5,9 +5,9 @@ commented, submitted, wrote (a confirmed author claim), or asked for less of. Fr
 those the profile (``build``) keeps:
 
 - ``mean``: the recency-weighted mean of the vectors of the reader's papers (unit length);
-- ``weights``: a per-reader linear model (L2-regularized logistic regression on the
-  same vectors), once there are ``MIN_POSITIVES`` positives and the day lists give
-  enough negatives (papers the reader saw and left, or asked for less of);
+- ``weights``: a per-reader linear model on the same vectors (``discriminant``: closed
+  form, against the hub's recent papers and what the reader asked for less of), once
+  there are ``MIN_POSITIVES`` positives;
 - ``authors`` and ``categories``: how often each appears among the reader's papers
   (recency-weighted), plus the authors and categories the reader follows.
 
@@ -48,10 +48,13 @@ KIND_VERB = {
 }
 HALF_LIFE_DAYS = 60.0
 MIN_POSITIVES = 5
-MIN_NEGATIVES = 10
-# The linear model is fitted on at most this many of each (the strongest positives).
-MODEL_POSITIVES = 300
-MODEL_NEGATIVES = 300
+# The linear model's shared negatives: at least this many recent papers (background()).
+MIN_BACKGROUND = 50
+BACKGROUND_SIZE = 2000  # at most this many (the newest)
+# Shrinkage of the background's covariance toward the identity, and how far apart the
+# model puts the mean of the reader's papers and the mean of the negatives (logits).
+SHRINK = 0.5
+MODEL_MARGIN = 8.0
 # Reciprocal rank fusion: 1 / (FUSION_K + rank), personal order weighted against the list's.
 # Chosen on half of the simulated readers of benchmarks/foryou_eval.py (docs/foryou.md):
 # the list's first paper stays in the reader's first few when the profile says nothing.
@@ -134,34 +137,62 @@ def unit(v: Vectors) -> Vectors:
     return v / norm if norm > 0 else v
 
 
-def logistic(
-    x: Vectors, y: npt.NDArray[np.float32], sample: npt.NDArray[np.float32], *, c: float = 1.0
+@dataclass(frozen=True)
+class Background:
+    """What the hub's recent papers look like: the negatives every reader's model shares.
+
+    ``mean`` is their mean vector and ``precision`` the inverse of their covariance,
+    shrunk toward a multiple of the identity (a few hundred papers do not fill 384
+    dimensions). Computed once per run of the worker, not once per reader.
+    """
+
+    mean: Vectors
+    precision: Vectors
+    size: int
+
+
+def background(matrix: Vectors) -> Background | None:
+    """The shared negatives from the vectors of a sample of recent papers (one per row)."""
+    if len(matrix) < MIN_BACKGROUND:
+        return None
+    x = np.asarray(matrix, dtype=np.float64)
+    mean = x.mean(axis=0)
+    centred = x - mean
+    cov = centred.T @ centred / max(len(x) - 1, 1)
+    dim = cov.shape[0]
+    spread = float(np.trace(cov)) / dim or 1.0
+    cov = (1.0 - SHRINK) * cov + SHRINK * spread * np.eye(dim)
+    precision = np.linalg.inv(cov).astype(np.float32)
+    return Background(mean.astype(np.float32), precision, len(x))
+
+
+def discriminant(
+    positive: Vectors, weights: npt.NDArray[np.float32], negative: Vectors, bg: Background
 ) -> tuple[Vectors, float]:
-    """L2-regularized logistic regression by Newton's method (tiny: 384 features)."""
-    n, d = x.shape
-    xb = np.hstack([x.astype(np.float64), np.ones((n, 1))])
-    w = np.zeros(d + 1)
-    reg = np.full(d + 1, 1.0 / c)
-    reg[-1] = 0.0
-    x32 = xb.astype(np.float32)
-    for _ in range(6):
-        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
-        grad = xb.T @ (sample * (p - y)) + reg * w
-        # The Hessian in float32: the costly product, and regularized well enough.
-        curvature = (sample * p * (1 - p)).astype(np.float32)
-        hess = (x32 * curvature[:, None]).T @ x32 + np.diag(reg + 1e-6)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if float(np.abs(step).max()) < 1e-4:
-            break
-    return w[:-1].astype(np.float32), float(w[-1])
+    """A reader's linear model in closed form: the reader's papers against the background.
+
+    Linear discriminant analysis with the background's (shrunk) covariance: ``w =
+    precision · (mean of the reader's papers - mean of the negatives)``, the bias
+    halfway between the two means. The negatives are the background plus the papers
+    the reader asked for less of (both halves weigh the same). ``w`` is scaled so that
+    the two means sit ``MODEL_MARGIN`` apart: readers with tight and with broad interests
+    get scores of one size. A matrix-vector product per reader, no iterations.
+    """
+    pos = (weights[:, None] * positive).sum(axis=0) / max(float(weights.sum()), 1e-9)
+    neg = bg.mean if len(negative) == 0 else 0.5 * (bg.mean + negative.mean(axis=0))
+    w = bg.precision @ (pos - neg)
+    gap = float(w @ (pos - neg))
+    if gap <= 0:
+        return np.zeros_like(w), 0.0
+    w *= MODEL_MARGIN / gap
+    return w.astype(np.float32), float(-w @ (pos + neg) / 2.0)
 
 
 def build(
     signals: Sequence[Signal],
     vectors: dict[int, Vectors],
     *,
-    negatives: Sequence[int] = (),
+    background: Background | None = None,
     followed_authors: Sequence[str] = (),
     followed_categories: Sequence[str] = (),
     exclude_authors: Sequence[str] = (),
@@ -169,8 +200,8 @@ def build(
 ) -> Profile:
     """The profile from the reader's signals; ``vectors`` holds the vectors known here.
 
-    ``negatives``: papers the reader was shown and did not take (a linear model needs
-    both sides). ``exclude_authors``: names left out of author affinity (the reader's own).
+    ``background``: the shared negatives of the linear model (none: no model).
+    ``exclude_authors``: names left out of author affinity (the reader's own).
     """
     profile = Profile(
         followed_authors=frozenset(followed_authors),
@@ -212,25 +243,9 @@ def build(
     profile.less_ids = frozenset(s.paper_id for s in less)
     if less_ids:
         profile.less = np.stack([vectors[pk] for pk in less_ids]).astype(np.float32)
-    neg = [
-        pk for pk in dict.fromkeys([*less_ids, *negatives]) if pk in vectors and pk not in weight_of
-    ]
-    if (
-        fit
-        and profile.vectors is not None
-        and len(ids) >= MIN_POSITIVES
-        and len(neg) >= MIN_NEGATIVES
-    ):
-        strongest = sorted(range(len(ids)), key=lambda n: -weight_of[ids[n]])[:MODEL_POSITIVES]
-        pos_x = profile.vectors[strongest]
-        neg = neg[:MODEL_NEGATIVES]
-        x = np.vstack([pos_x, np.stack([vectors[pk] for pk in neg])])
-        y = np.concatenate([np.ones(len(pos_x)), np.zeros(len(neg))]).astype(np.float32)
-        # Both classes weigh the same in total, whatever their sizes.
-        sample = np.concatenate(
-            [np.full(len(pos_x), len(neg) / len(pos_x)), np.ones(len(neg))]
-        ).astype(np.float32)
-        profile.weights, profile.bias = logistic(x, y, sample)
+    if fit and background is not None and profile.vectors is not None and len(ids) >= MIN_POSITIVES:
+        negative = profile.less if profile.less is not None else profile.vectors[:0]
+        profile.weights, profile.bias = discriminant(profile.vectors, weights, negative, background)
     return profile
 
 

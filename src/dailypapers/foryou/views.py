@@ -109,6 +109,17 @@ def _page(request: HttpRequest, period: periods.Period) -> HttpResponse:
     return render(request, "foryou/list.html", context)
 
 
+@never_cache
+@login_required
+@require_safe
+def confirm_less(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """The digest's "less like this" link: a page asking to confirm (a GET changes nothing)."""
+    paper = paper_or_404(request, arxiv_id, paper_queries.paper_by_id)
+    if isinstance(paper, HttpResponse):
+        return paper
+    return render(request, "foryou/less.html", {"paper": paper})
+
+
 @login_required
 @require_POST
 def less_like(request: HttpRequest) -> HttpResponse:
