@@ -16,6 +16,7 @@ from email.utils import make_msgid, parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -30,6 +31,7 @@ from dailypapers.papers.models import Submission
 EXCERPT_CHARS = 300
 SUBJECT_TITLE_CHARS = 80
 AUTHORS_SHOWN = 3
+FOR_YOU_PAPERS = 5
 # What differs between two subscribers who get the same papers.
 _PERSONAL = ("email", "view", "manage", "unsubscribe")
 
@@ -74,7 +76,7 @@ class Links:
         )
 
 
-def _paper_item(sub: Submission) -> dict[str, Any]:
+def _paper_item(sub: Submission, reason: str = "") -> dict[str, Any]:
     paper = sub.paper
     names = [a.name for a in paper.authors.all()]
     shown = ", ".join(names[:AUTHORS_SHOWN])
@@ -89,7 +91,35 @@ def _paper_item(sub: Submission) -> dict[str, Any]:
         "upvotes": paper.upvotes,
         "code": paper.github_repo,
         "organization": paper.organization.name if paper.organization else "",
+        # The For-you section's: why the paper is there, and a page that asks to confirm.
+        "reason": reason,
+        "less": absolute(f"/for-you/less/{paper.arxiv_id}") if reason else "",
     }
+
+
+def for_you(
+    windows: queries.WindowCache, sub: Subscription, content: queries.Content
+) -> list[tuple[Submission, str]]:
+    """The For-you section of a subscriber with an account: (entry, reason) of the window's
+    papers the reader's profile picks, not already in the digest. Empty for an address
+    without an account, a reader with no history or with personalization off, and on a
+    hub without the For-you app (found through the app registry: the apps are peers)."""
+    if sub.user_id is None or content.empty:
+        return []
+    try:
+        pick = getattr(apps.get_app_config("foryou"), "digest_picks", None)
+    except LookupError:
+        return []
+    user = sub.user
+    if pick is None or user is None or not user.is_active:
+        return []
+    shown = {s.pk for s in (*content.top, *content.interests)}
+    ranked = windows.ranked(content.window_start, content.window_end)
+    found: list[tuple[int, str]] = pick(
+        user, [c.pk for c in ranked if c.pk not in shown], FOR_YOU_PAPERS
+    )
+    reasons = dict(found)
+    return [(s, reasons[s.pk]) for s in windows.entries([pk for pk, _ in found])]
 
 
 def _period_label(frequency: str, local_date: dt.date) -> str:
@@ -121,7 +151,7 @@ class Composer:
 
     def __init__(self) -> None:
         self.windows = queries.WindowCache()
-        self._fragments: dict[tuple[str, tuple[int, ...]], SafeString] = {}
+        self._fragments: dict[tuple[str, tuple[int, ...], tuple[str, ...]], SafeString] = {}
         # Whole digests rendered once per shared content, with stand-ins for what is
         # each subscriber's own (address and links), filled in per message. The
         # stand-ins are random per run, so no paper text can contain one.
@@ -129,10 +159,13 @@ class Composer:
         nonce = secrets.token_hex(8)
         self._marks = {name: f"dp{nonce}{name}" for name in _PERSONAL}
 
-    def _fragment(self, template: str, items: list[Submission]) -> SafeString:
-        key = (template, tuple(s.pk for s in items))
+    def _fragment(
+        self, template: str, items: list[Submission], reasons: tuple[str, ...] = ()
+    ) -> SafeString:
+        key = (template, tuple(s.pk for s in items), reasons)
         if key not in self._fragments:
-            rendered = render_to_string(template, {"items": [_paper_item(s) for s in items]})
+            shown = [_paper_item(s, *reasons[n : n + 1]) for n, s in enumerate(items)]
+            rendered = render_to_string(template, {"items": shown})
             self._fragments[key] = mark_safe(rendered)  # noqa: S308 - our own template output
         return self._fragments[key]
 
@@ -151,7 +184,10 @@ class Composer:
         if content.empty and not (settings.DIGEST_QUIET_NOTE if quiet_note is None else quiet_note):
             return None
         links = Links.of(sub, send_id)
-        text, html = self._body(sub, content, local_date, window_start, with_view=bool(links.view))
+        picks = for_you(self.windows, sub, content)
+        text, html = self._body(
+            sub, content, picks, local_date, window_start, with_view=bool(links.view)
+        )
         own = {
             "email": sub.email,
             "view": links.view,
@@ -167,20 +203,25 @@ class Composer:
             text=text,
             html=html,
             headers=list_headers(links, send_id, sub.pk),
-            papers=len(content.top) + len(content.interests),
+            papers=len(content.top) + len(content.interests) + len(picks),
         )
 
     def _body(
         self,
         sub: Subscription,
         content: queries.Content,
+        picks: list[tuple[Submission, str]],
         local_date: dt.date,
         window_start: dt.datetime,
         *,
         with_view: bool,
     ) -> tuple[str, str]:
         """Text and HTML of a digest with stand-ins for the subscriber's own values."""
+        mine = [s for s, _ in picks]
+        reasons = tuple(r for _, r in picks)
         key = (
+            tuple(s.pk for s in mine),
+            reasons,
             content.window_start,
             content.window_end,
             tuple(s.pk for s in content.top),
@@ -212,6 +253,9 @@ class Composer:
                 "interests_html": self._fragment("digests/email/_papers.html", content.interests),
                 "top_text": self._fragment("digests/email/_papers.txt", content.top),
                 "interests_text": self._fragment("digests/email/_papers.txt", content.interests),
+                "for_you": mine,
+                "for_you_html": self._fragment("digests/email/_papers.html", mine, reasons),
+                "for_you_text": self._fragment("digests/email/_papers.txt", mine, reasons),
             }
             self._bodies[key] = (
                 render_to_string("digests/email/digest.txt", context),

@@ -188,22 +188,31 @@ class WindowCache:
             self._contents[shared] = self._content(start, end, topics)
         return self._contents[shared]
 
-    def _content(self, start: dt.datetime, end: dt.datetime, topics: Topics) -> Content:
+    def ranked(self, start: dt.datetime, end: dt.datetime) -> list[Candidate]:
+        """The window's entries in trending order (read once per run and window)."""
         key = (start, end)
         if key not in self._ranked:
             self._ranked[key] = ranked_window(start, end)
-        ranked = self._ranked[key]
+        return self._ranked[key]
+
+    def entries(self, pks: list[int]) -> list[Submission]:
+        """Card entries of those submissions, in that order (each read once per run)."""
+        missing = [pk for pk in pks if pk not in self._entries]
+        self._entries.update((s.pk, s) for s in card_entries_in_order(missing))
+        return [self._entries[pk] for pk in pks if pk in self._entries]
+
+    def _content(self, start: dt.datetime, end: dt.datetime, topics: Topics) -> Content:
+        ranked = self.ranked(start, end)
         top = ranked[: settings.DIGEST_TOP_PAPERS]
         chosen = {c.pk for c in top}
         matching = matching_topics(ranked, topics, self._found(topics.searches))
         interests = [c for c in matching if c.pk not in chosen][: settings.DIGEST_TOPIC_PAPERS]
-        missing = [c.pk for c in (*top, *interests) if c.pk not in self._entries]
-        self._entries.update((s.pk, s) for s in card_entries_in_order(missing))
+        found = self.entries([c.pk for c in (*top, *interests)])
         return Content(
             window_start=start,
             window_end=end,
-            top=[self._entries[c.pk] for c in top if c.pk in self._entries],
-            interests=[self._entries[c.pk] for c in interests if c.pk in self._entries],
+            top=[s for s in found if s.pk in chosen],
+            interests=[s for s in found if s.pk not in chosen],
             total=len(ranked),
             topics=topics.labels,
         )
