@@ -54,7 +54,7 @@ BACKGROUND_SIZE = 2000  # at most this many (the newest)
 # Shrinkage of the background's covariance toward the identity, and how far apart the
 # model puts the mean of the reader's papers and the mean of the negatives (logits).
 SHRINK = 0.5
-MODEL_MARGIN = 8.0
+MODEL_MARGIN = 4.0
 # Reciprocal rank fusion: 1 / (FUSION_K + rank), personal order weighted against the list's.
 # Chosen on half of the simulated readers of benchmarks/foryou_eval.py (docs/foryou.md):
 # the list's first paper stays in the reader's first few when the profile says nothing.
