@@ -109,3 +109,24 @@ def test_reasons_name_the_signal_that_lifted_the_paper() -> None:
     ].startswith("like 2 papers you upvoted")
     assert reasons[11] == "by Dee Writer, an author you follow"
     assert reasons[12] == "in cs.CL, which you read most"  # the reader's own name does not count
+
+
+def test_one_blas_thread_inside_the_block_and_the_setting_back_after() -> None:
+    import pytest
+
+    from dailypapers.foryou import blas
+
+    if blas._calls is None:
+        pytest.skip("numpy here does not use OpenBLAS")
+    get, put = blas._calls
+    before = get()
+    put(2)
+    try:
+        with blas.one_thread():
+            assert get() == 1
+            with blas.one_thread():  # nested: still one, and the outer block restores
+                assert get() == 1
+            assert get() == 1
+        assert get() == 2
+    finally:
+        put(before)

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from dailypapers.community.models import AuthorClaim, CollectionItem, Comment
 from dailypapers.core import periods
-from dailypapers.foryou import ranking
+from dailypapers.foryou import blas, ranking
 from dailypapers.foryou.models import LessLike, LibraryItem, Preference, Profile
 from dailypapers.papers import queries as paper_queries
 from dailypapers.papers.models import Paper, PaperAuthor, Submission, Upvote
@@ -324,6 +324,13 @@ def _personal(
     """``subs`` (in the list's order) ranked for the reader; None without personalization."""
     if not enabled(user):
         return None
+    with blas.one_thread():
+        return _ranked_for(user, subs, explain=explain)
+
+
+def _ranked_for(
+    user: AbstractBaseUser, subs: list[Submission], *, explain: int
+) -> tuple[ranking.Profile, list[ranking.Ranked], dict[str, str]] | None:
     profile, extra = profile_for(user)
     if profile.empty and not extra.searches and not extra.organizations:
         return None

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dailypapers.core import claims
-from dailypapers.foryou import queries, ranking
+from dailypapers.foryou import blas, queries, ranking
 from dailypapers.foryou.models import LessLike, LibraryItem, Preference, Profile
 from dailypapers.papers.models import Paper
 
@@ -65,9 +65,9 @@ def store_profiles(user_ids: Sequence[int], now: dt.datetime, *, claim: str = ""
     found = queries.signals_many(wanted, now)
     extra = queries.follows_many(wanted)
     vectors = queries.vectors_of(s.paper_id for signals in found.values() for s in signals)
-    shared = queries.background(now) if vectors else None
     stored = 0
-    with transaction.atomic():
+    with blas.one_thread(), transaction.atomic():
+        shared = queries.background(now) if vectors else None
         Profile.objects.filter(user_id__in=off).delete()
         for uid in wanted:
             follows = extra.get(uid, queries.Follows())
