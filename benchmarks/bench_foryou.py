@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = _common.print_machine()
+    command = results.command_line(__file__, argv)  # before the data folder is set below
     data_dir = prepare(args.papers, args.seed)
     setup_django(data_dir)
     seed(data_dir, args.readers, args.signals, np.random.default_rng(args.seed))
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         title="bench_foryou.py: recomputing every reader's profile, and the For-you page "
         f"(targets: 100k readers ≤ {TARGETS['recompute 100k s']:.0f} s, "
         f"page p50 ≤ {TARGETS['page p50 ms']:.0f} ms)",
-        command=results.command_line(__file__, argv),
+        command=command,
         tables=[
             results.table(
                 ["papers", "readers", "mean upvotes", "wall s", "CPU s", "ms per reader"],
