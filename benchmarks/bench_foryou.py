@@ -278,17 +278,15 @@ def main(argv: list[str] | None = None) -> int:
     setup_django(data_dir)
     seed(data_dir, args.readers, args.signals, np.random.default_rng(args.seed))
 
-    if args.pages_only:
-        done, seconds, cpu = 0, 0.0, 0.0
-    else:
-        done, seconds, cpu = recompute()
+    done, seconds, cpu = (0, 0.0, 0.0) if args.pages_only else recompute()
     per = 1000 * seconds / max(done, 1)
-    print(
-        f"\nRecomputing every profile (foryou.services.refresh_profiles, one process): "
-        f"{done:,} readers in {seconds:.1f} s wall ({cpu:.1f} s CPU of this process; "
-        f"the database's work is in it, SQLite runs in-process), {per:.2f} ms per reader, "
-        f"{done / seconds:,.0f} readers/s; load at the end: {os.getloadavg()[0]:.1f}"
-    )
+    if done:
+        print(
+            f"\nRecomputing every profile (foryou.services.refresh_profiles, one process): "
+            f"{done:,} readers in {seconds:.1f} s wall ({cpu:.1f} s CPU of this process; "
+            f"the database's work is in it, SQLite runs in-process), {per:.2f} ms per reader, "
+            f"{done / seconds:,.0f} readers/s; load at the end: {os.getloadavg()[0]:.1f}"
+        )
     cookie = session_cookie()
     paths = page_paths()
     server = bench_pages.Server(data_dir, bench_pages.free_port(), [])
