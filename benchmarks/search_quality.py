@@ -23,7 +23,7 @@ Words-only runs embed nothing; the results file is named after the collections r
 (``-partial`` for another set of variants). Settings are chosen
 on the odd query ids of each collection ("tune") and reported on the even ones
 ("held-out"). Paired randomization tests (10,000 rounds, two-sided) compare every
-variant with bm25 and with convex on each split.
+variant with bm25, with convex and with hub on each split.
 """
 
 from __future__ import annotations
@@ -58,6 +58,10 @@ ABLATIONS = (
     "hub-no-proximity",
 )
 VARIANTS = ("hub", "hub-lexical", *BASELINES, *ABLATIONS)
+# Every variant is tested against these (where they ran); "hub" tells a changed setting
+# from the production ranking.
+COMPARED = ("bm25", "convex", "hub")
+KEYS = ("ndcg@10", "recall@100", "mrr@10", *(f"p vs {base}" for base in COMPARED))
 
 
 # -- measuring -----------------------------------------------------------------------
@@ -397,7 +401,7 @@ def report(collection: Collection, runs: dict[str, Run]) -> dict[str, object]:
             cell: dict[str, object] = {
                 m: round(mean(scores, m), 4) for m in ("ndcg@10", "recall@100", "mrr@10")
             }
-            for base in ("bm25", "convex"):
+            for base in COMPARED:
                 if base in runs and base != variant:
                     other = per_query(runs[base], collection.qrels, queries)
                     metric = "mrr@10" if collection.name == "known-items" else "ndcg@10"
@@ -450,23 +454,21 @@ def main() -> None:
         collection = COLLECTIONS[name]()
         table = report(collection, child(name, variants, args.fresh, args.model_dir))
         results[name] = table
-        keys = ("ndcg@10", "recall@100", "mrr@10", "p vs bm25", "p vs convex")
         rows = [
-            [variant, split, *(_four(cell.get(k)) for k in keys)]
+            [variant, split, *(_four(cell.get(k)) for k in KEYS)]
             for variant, row in table.items()
             for split, cell in row.items()  # type: ignore[attr-defined]
         ]
-        columns = ["ranker", "split", "nDCG@10", "R@100", "MRR@10", "p vs bm25", "p vs convex"]
+        columns = ["ranker", "split", "nDCG@10", "R@100", "MRR@10", *KEYS[3:]]
         caption = f"{name}: {len(collection.queries)} queries (tune = odd ids, held-out = even):"
         tables.append({"caption": caption} | bench_results.table(columns, rows))
         if not args.json:
             print(f"\n{name}: {len(collection.queries)} queries (tune = odd ids, held-out = even)")
-            heads = ("nDCG@10", "R@100", "MRR@10", "p/bm25", "p/convex")
+            heads = ("nDCG@10", "R@100", "MRR@10", *(f"p/{base}" for base in COMPARED))
             print(f"{'ranker':<26} {'split':<9} " + " ".join(f"{h:>8}" for h in heads))
             for variant, row in table.items():
                 for split, cell in row.items():  # type: ignore[attr-defined]
-                    keys = ("ndcg@10", "recall@100", "mrr@10", "p vs bm25", "p vs convex")
-                    values = " ".join(f"{cell.get(k, float('nan')):>8.4f}" for k in keys)
+                    values = " ".join(f"{cell.get(k, float('nan')):>8.4f}" for k in KEYS)
                     print(f"{variant:<26} {split:<9} {values}")
     # A subset of the collections is named after them; other variants than the default
     # set make a "-partial" file, not meant to be kept.
