@@ -275,6 +275,11 @@ def test_bad_comments_are_refused(writer: Api, stored: Paper) -> None:
     assert empty.status_code == 400 and empty.json()["fields"]["body"]
     assert writer.post(url, {"body": "x", "parent": "first"}).status_code == 400
     assert writer.post(url, {"body": "x", "parent": 999}).status_code == 400
+    # Not ASCII digits, not a whole number, or past what the database holds.
+    for parent in ("③", "١٢", True, 1.5, 2**70, -1, [1]):
+        refused = writer.post(url, {"body": "x", "parent": parent})
+        assert refused.status_code == 400, parent
+        assert "parent" in refused.json()["error"]
     Paper.objects.filter(pk=stored.pk).update(discussion_locked=True)
     locked = writer.post(url, {"body": "Still here?"})
     assert locked.status_code == 403 and "locked" in locked.json()["error"]

@@ -26,7 +26,7 @@ from dailypapers.community.services import comments as comment_services
 from dailypapers.community.views.collections import DEFAULT_RATE_LIMIT as COLLECTION_RATE
 from dailypapers.config import Rate
 from dailypapers.core import arxiv_ids, ratelimit
-from dailypapers.core.params import ParamError
+from dailypapers.core.params import ParamError, to_int
 from dailypapers.core.web import too_many
 from dailypapers.ingest import submitting
 from dailypapers.ingest.forms import SubmitForm
@@ -34,6 +34,8 @@ from dailypapers.papers import queries as paper_queries
 from dailypapers.papers import serializers
 from dailypapers.papers import services as paper_services
 from dailypapers.papers.models import Paper
+
+MAX_ID = 2**63 - 1
 
 
 def error(message: str, status: int, fields: dict[str, list[str]] | None = None) -> JsonResponse:
@@ -179,6 +181,21 @@ def comment_object(comment: Comment, arxiv_id: str, author: str) -> dict[str, An
     }
 
 
+def _parent_id(raw: Any) -> int | None:
+    """A reply's parent from a form (ASCII digits) or JSON (a whole number)."""
+    if raw in ("", None):
+        return None
+    if isinstance(raw, str):
+        found = to_int(raw, 1, MAX_ID)
+    elif isinstance(raw, int) and not isinstance(raw, bool) and 1 <= raw <= MAX_ID:
+        found = raw
+    else:
+        found = None
+    if found is None:
+        raise ParamError("parent must be the id of a comment")
+    return found
+
+
 @with_account(("POST",))
 def comments(request: HttpRequest, caller: Caller, ref: str) -> HttpResponse:
     """Post a comment on a paper, or a reply (``parent``): 201 with the comment."""
@@ -188,13 +205,7 @@ def comments(request: HttpRequest, caller: Caller, ref: str) -> HttpResponse:
     try:
         data = _body(request)
         body = _text(data, "body")
-        parent = data.get("parent")
-        if parent in ("", None):
-            parent = None
-        elif isinstance(parent, str) and parent.isdigit():
-            parent = int(parent)
-        if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool)):
-            raise ParamError("parent must be the id of a comment")
+        parent = _parent_id(data.get("parent"))
     except ParamError as exc:
         return error(str(exc), 400)
     try:
