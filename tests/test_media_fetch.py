@@ -178,3 +178,25 @@ def test_health_counts_the_files(upstream: Replay, client: Client) -> None:
     fetching.run(timezone.now())
     section = client.get("/healthz").json()["media"]
     assert section == {"fetching": True, "files": {"new": 0, "stored": 3, "failed": 3}}
+
+
+def test_files_are_fetched_only_from_the_upstreams_hosts(upstream: Replay) -> None:
+    """Addresses in imported data pointing elsewhere (the machine itself, a private
+    network) are never asked for, nor reached through a redirect from an allowed host."""
+    inside = f"http://localhost:{upstream.url.rsplit(':', 1)[1]}/private/secret.png"
+    upstream.add("/private/secret.png", _png(PNG + b"secret"))
+    upstream.add("/m/jump.png", Reply(302, b"", {"Location": inside}))
+    metadata = "http://169.254.169.254/latest/meta-data/iam.png"
+    paper(
+        "2604.05001",
+        submitted_at=utc(2026, 4, 8, 9),
+        hf_extra={"mediaUrls": [inside, metadata], "mediaUrl": f"{upstream.url}/m/jump.png"},
+    )
+    fetching.run(timezone.now())
+    assert upstream.requests_to("/private/secret.png") == []
+    assert len(upstream.requests_to("/m/jump.png")) == 1
+    for url in (inside, metadata, f"{upstream.url}/m/jump.png"):
+        row = _row(url)
+        assert (row.state, row.retry_at) == ("failed", None)
+        assert "the hub does not fetch from" in row.error
+    assert _row(f"{upstream.url}/thumbs/{PAPER}.png").state == "stored"
