@@ -213,6 +213,24 @@ def test_a_video_is_served_in_ranges_and_revalidated(client: Client, lab_paper: 
 
 
 @pytest.mark.django_db
+def test_hostile_ranges_are_refused_not_errors(client: Client, lab_paper: str) -> None:
+    url = "https://cdn.example.org/clip.mp4"
+    key = media.url_key(url)
+    data = b"\x00\x00\x00\x18ftypmp42" + bytes(64)
+    media.path_for(key).parent.mkdir(parents=True, exist_ok=True)
+    media.path_for(key).write_bytes(data)
+    MediaFile.objects.create(
+        key=key, url=url, kind="media", state=MediaFile.STORED, content_type="video/mp4"
+    )
+    path = f"/media/file/{key}"
+    assert client.get(path)["X-Content-Type-Options"] == "nosniff"
+    for wanted in (f"bytes={'9' * 5000}-", f"bytes=0-{'9' * 5000}", "bytes=-0", "bytes=5-2"):
+        answer = client.get(path, headers={"Range": wanted})
+        assert answer.status_code == 416, wanted
+        assert answer["Content-Range"] == f"bytes */{len(data)}"
+
+
+@pytest.mark.django_db
 def test_submitter_avatar_is_the_hubs_own(client: Client, lab_paper: str) -> None:
     extra = {"submittedOnDailyBy": {"user": "submitter", "avatarUrl": "/avatars/abc.png"}}
     Submission.objects.filter(paper__arxiv_id=lab_paper).update(hf_extra=extra)
