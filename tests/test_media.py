@@ -136,6 +136,21 @@ def test_media_not_fetched_are_plain_links_out(client: Client, lab_paper: str) -
 
 
 @pytest.mark.django_db
+def test_media_addresses_that_are_not_web_links_are_not_shown(client: Client) -> None:
+    hostile = ["javascript:alert(document.cookie)", "data:text/html,<b>x</b>", "//evil.example/x"]
+    paper(
+        "2604.05002",
+        submitted_at=utc(2026, 4, 7, 3),
+        hf_extra={"mediaUrls": [*hostile, "https://cdn.example.org/ok.png"]},
+    )
+    html = body(client.get("/papers/2604.05002"))
+    section = re.search(r'<section class="paper-media".*?</section>', html, re.S)
+    assert section, html
+    links = re.findall(r'href="([^"]*)"', section.group(0))
+    assert links == ["https://cdn.example.org/ok.png"]
+
+
+@pytest.mark.django_db
 def test_fetched_media_are_served_by_the_hub(client: Client, lab_paper: str) -> None:
     for url, kind, content_type, data in (
         ("https://cdn.example.org/clip.mp4", "media", "video/mp4", b"\x00\x00\x00\x18ftypmp42"),
