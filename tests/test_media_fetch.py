@@ -200,3 +200,24 @@ def test_files_are_fetched_only_from_the_upstreams_hosts(upstream: Replay) -> No
         assert (row.state, row.retry_at) == ("failed", None)
         assert "the hub does not fetch from" in row.error
     assert _row(f"{upstream.url}/thumbs/{PAPER}.png").state == "stored"
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://cdn-uploads.huggingface.co/production/x.png", True),
+        ("https://huggingface.co/avatars/a.png", True),
+        ("https://HuggingFace.co./avatars/a.png", True),
+        ("https://evilhuggingface.co/x.png", False),
+        ("https://huggingface.co@127.0.0.1/x.png", False),
+        ("https://127.0.0.1#.huggingface.co/x.png", False),
+        ("https://huggingface.co.evil.example/x.png", False),
+        ("ftp://huggingface.co/x.png", False),
+        ("file:///etc/passwd", False),
+        ("http://[::1/x.png", False),
+    ],
+)
+def test_which_addresses_may_be_fetched(url: str, allowed: bool, settings: Any) -> None:
+    settings.MEDIA_HOSTS = ["huggingface.co"]
+    settings.MEDIA_THUMBNAIL_URL = "https://cdn-thumbnails.huggingface.co/t/{id}.png"
+    assert fetching.may_fetch(url) is allowed
