@@ -343,7 +343,8 @@ def _watched(base: type[http.client.HTTPConnection], watch: _Watch) -> Any:
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows a redirect only to an address ``may_fetch`` allows (any, without it)."""
+    """Follows a redirect only to an http(s) address (never ftp:, which urllib would
+    follow), and only to one ``may_fetch`` allows when it is set."""
 
     def __init__(self, may_fetch: Callable[[str], bool] | None) -> None:
         super().__init__()
@@ -358,7 +359,8 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         headers: Any,
         newurl: str,
     ) -> urllib.request.Request | None:
-        if self.may_fetch is not None and not self.may_fetch(newurl):
+        web = urllib.parse.urlsplit(newurl).scheme.lower() in ("http", "https")
+        if not web or (self.may_fetch is not None and not self.may_fetch(newurl)):
             fp.close()
             raise OffLimits(newurl, "redirected to an address the hub does not fetch from")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
