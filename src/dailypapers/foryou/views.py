@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from dailypapers.core import periods
+from dailypapers.config import Rate
+from dailypapers.core import periods, ratelimit
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
-from dailypapers.core.web import not_found, paper_or_404
+from dailypapers.core.web import not_found, paper_or_404, retry_minutes, too_many
 from dailypapers.foryou import library, queries, services
 from dailypapers.papers import cards
 from dailypapers.papers import queries as paper_queries
 
 PAGE_SIZE = 50
+# Library imports per user, per client IP, and the window in seconds (each reads up to
+# a 2 MB file and links up to 5,000 papers).
+DEFAULT_LIBRARY_RATE_LIMIT = Rate(per_account=20, per_ip=60, seconds=3600)
 SEGMENTS: dict[str, periods.Kind] = {"date": "day", "week": "week", "month": "month"}
 TABS: tuple[tuple[periods.Kind, str], ...] = (
     ("day", "Daily"),
@@ -152,6 +157,11 @@ def upload_library(request: HttpRequest) -> HttpResponse:
     """Seed interests from a BibTeX file, CSL JSON or arXiv id list (file or pasted)."""
     user = request.user
     assert user.is_authenticated
+    limits = getattr(settings, "LIBRARY_RATE_LIMIT", DEFAULT_LIBRARY_RATE_LIMIT)
+    wait = ratelimit.per_user_and_ip(request, "library", limits)
+    if wait:
+        error = f"Too many imports; try again in {retry_minutes(wait)} minutes."
+        return too_many(wait, render(request, "foryou/library.html", {"error": error}))
     upload = request.FILES.get("library")
     try:
         if upload is not None:
