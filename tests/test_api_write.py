@@ -253,6 +253,21 @@ def test_a_body_that_is_not_a_json_object_is_400(writer: Api) -> None:
         assert response.status_code == 400 and "JSON" in response.json()["error"]
 
 
+def test_hostile_bodies_are_refused_with_json_errors(writer: Api, settings: Any) -> None:
+    """Nested past Python's recursion limit, or larger than a request may be: a 400 in
+    JSON, never a server error, and nothing written."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 300_000
+    deep = "[" * 200_000 + "]" * 100_000
+    big = json.dumps({"paper": "2604.01234", "github": "x" * 400_000})
+    for raw in (deep, big):
+        response = writer.client.post(
+            "/api/papers", raw, content_type="application/json", headers=writer.headers
+        )
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json" and response.json()["error"]
+    assert _nothing_written()
+
+
 # -- comments ---------------------------------------------------------------------------------
 
 

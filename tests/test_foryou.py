@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -17,6 +18,7 @@ from django.http.response import HttpResponseBase
 from django.test import Client
 from django.utils import timezone
 
+from dailypapers.config import Rate
 from dailypapers.digests.models import Subscription
 from dailypapers.foryou import queries, services
 from dailypapers.foryou.models import LessLike, LibraryItem, Preference, Profile
@@ -155,6 +157,16 @@ class TestLessLikeThis:
         assert signed_in.post("/for-you/less", {"paper": "9999.99999"}).status_code == 404
         assert signed_in.post("/for-you/less", {"paper": "nonsense"}).status_code == 404
         assert signed_in.get("/for-you/less").status_code == 405
+
+    def test_it_is_rate_limited(
+        self, hub: dict[str, Paper], reader: User, signed_in: Client, settings: Any
+    ) -> None:
+        settings.LESS_LIKE_RATE_LIMIT = Rate(per_account=1, per_ip=100, seconds=600)
+        assert signed_in.post("/for-you/less", {"paper": hub["robots"].arxiv_id}).status_code == 302
+        refused = signed_in.post("/for-you/less", {"paper": hub["protein"].arxiv_id})
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        papers = LessLike.objects.filter(user=reader).values_list("paper__arxiv_id", flat=True)
+        assert list(papers) == [hub["robots"].arxiv_id]
 
     def test_csrf_is_enforced(self, hub: dict[str, Paper], reader: User) -> None:
         client = Client(enforce_csrf_checks=True)

@@ -7,12 +7,14 @@ hub holds four of the papers they name, one of them known to the hub by its DOI.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from dailypapers.config import Rate
 from dailypapers.foryou import library
 from dailypapers.foryou.models import LibraryItem
 from dailypapers.papers.models import Paper
@@ -111,6 +113,17 @@ def test_hostile_or_broken_xml_is_refused_and_changes_nothing(
     response = client.post("/for-you/library", {"ids": text})
     assert response.status_code == 400 and message in response.content.decode()
     assert not LibraryItem.objects.exists()
+
+
+def test_imports_are_rate_limited(hub: dict[str, Paper], reader: User, settings: Any) -> None:
+    settings.LIBRARY_RATE_LIMIT = Rate(per_account=1, per_ip=100, seconds=600)
+    client = Client()
+    client.force_login(reader)
+    assert client.post("/for-you/library", {"ids": "2401.00001"}).status_code == 200
+    refused = client.post("/for-you/library", {"ids": "2401.00002"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "try again" in refused.content.decode()
+    assert linked(reader) == {"2401.00001"}
 
 
 def test_the_limits_hold() -> None:

@@ -136,6 +136,21 @@ def test_media_not_fetched_are_plain_links_out(client: Client, lab_paper: str) -
 
 
 @pytest.mark.django_db
+def test_media_addresses_that_are_not_web_links_are_not_shown(client: Client) -> None:
+    hostile = ["javascript:alert(document.cookie)", "data:text/html,<b>x</b>", "//evil.example/x"]
+    paper(
+        "2604.05002",
+        submitted_at=utc(2026, 4, 7, 3),
+        hf_extra={"mediaUrls": [*hostile, "https://cdn.example.org/ok.png"]},
+    )
+    html = body(client.get("/papers/2604.05002"))
+    section = re.search(r'<section class="paper-media".*?</section>', html, re.S)
+    assert section, html
+    links = re.findall(r'href="([^"]*)"', section.group(0))
+    assert links == ["https://cdn.example.org/ok.png"]
+
+
+@pytest.mark.django_db
 def test_fetched_media_are_served_by_the_hub(client: Client, lab_paper: str) -> None:
     for url, kind, content_type, data in (
         ("https://cdn.example.org/clip.mp4", "media", "video/mp4", b"\x00\x00\x00\x18ftypmp42"),
@@ -210,6 +225,24 @@ def test_a_video_is_served_in_ranges_and_revalidated(client: Client, lab_paper: 
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
     again = client.get(path, headers={"If-None-Match": whole["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.django_db
+def test_hostile_ranges_are_refused_not_errors(client: Client, lab_paper: str) -> None:
+    url = "https://cdn.example.org/clip.mp4"
+    key = media.url_key(url)
+    data = b"\x00\x00\x00\x18ftypmp42" + bytes(64)
+    media.path_for(key).parent.mkdir(parents=True, exist_ok=True)
+    media.path_for(key).write_bytes(data)
+    MediaFile.objects.create(
+        key=key, url=url, kind="media", state=MediaFile.STORED, content_type="video/mp4"
+    )
+    path = f"/media/file/{key}"
+    assert client.get(path)["X-Content-Type-Options"] == "nosniff"
+    for wanted in (f"bytes={'9' * 5000}-", f"bytes=0-{'9' * 5000}", "bytes=-0", "bytes=5-2"):
+        answer = client.get(path, headers={"Range": wanted})
+        assert answer.status_code == 416, wanted
+        assert answer["Content-Range"] == f"bytes */{len(data)}"
 
 
 @pytest.mark.django_db

@@ -178,3 +178,46 @@ def test_health_counts_the_files(upstream: Replay, client: Client) -> None:
     fetching.run(timezone.now())
     section = client.get("/healthz").json()["media"]
     assert section == {"fetching": True, "files": {"new": 0, "stored": 3, "failed": 3}}
+
+
+def test_files_are_fetched_only_from_the_upstreams_hosts(upstream: Replay) -> None:
+    """Addresses in imported data pointing elsewhere (the machine itself, a private
+    network) are never asked for, nor reached through a redirect from an allowed host."""
+    inside = f"http://localhost:{upstream.url.rsplit(':', 1)[1]}/private/secret.png"
+    upstream.add("/private/secret.png", _png(PNG + b"secret"))
+    upstream.add("/m/jump.png", Reply(302, b"", {"Location": inside}))
+    metadata = "http://169.254.169.254/latest/meta-data/iam.png"
+    paper(
+        "2604.05001",
+        submitted_at=utc(2026, 4, 8, 9),
+        hf_extra={"mediaUrls": [inside, metadata], "mediaUrl": f"{upstream.url}/m/jump.png"},
+    )
+    fetching.run(timezone.now())
+    assert upstream.requests_to("/private/secret.png") == []
+    assert len(upstream.requests_to("/m/jump.png")) == 1
+    for url in (inside, metadata, f"{upstream.url}/m/jump.png"):
+        row = _row(url)
+        assert (row.state, row.retry_at) == ("failed", None)
+        assert "the hub does not fetch from" in row.error
+    assert _row(f"{upstream.url}/thumbs/{PAPER}.png").state == "stored"
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://cdn-uploads.huggingface.co/production/x.png", True),
+        ("https://huggingface.co/avatars/a.png", True),
+        ("https://HuggingFace.co./avatars/a.png", True),
+        ("https://evilhuggingface.co/x.png", False),
+        ("https://huggingface.co@127.0.0.1/x.png", False),
+        ("https://127.0.0.1#.huggingface.co/x.png", False),
+        ("https://huggingface.co.evil.example/x.png", False),
+        ("ftp://huggingface.co/x.png", False),
+        ("file:///etc/passwd", False),
+        ("http://[::1/x.png", False),
+    ],
+)
+def test_which_addresses_may_be_fetched(url: str, allowed: bool, settings: Any) -> None:
+    settings.MEDIA_HOSTS = ["huggingface.co"]
+    settings.MEDIA_THUMBNAIL_URL = "https://cdn-thumbnails.huggingface.co/t/{id}.png"
+    assert fetching.may_fetch(url) is allowed

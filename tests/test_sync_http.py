@@ -56,6 +56,14 @@ def test_user_agent_names_the_hub_and_its_contact(replay: Replay) -> None:
     assert "mailto:admin@hub.example" in replay.seen[0].headers["user-agent"]
 
 
+def test_redirects_go_to_web_addresses_only(replay: Replay) -> None:
+    port = replay.url.rsplit(":", 1)[1]
+    replay.add("/to-ftp", Reply(302, b"", {"Location": f"ftp://127.0.0.1:{port}/x"}))
+    with pytest.raises(http.OffLimits):
+        client(timeout=1.0).get(f"{replay.url}/to-ftp")
+    assert len(replay.requests_to("/to-ftp")) == 1  # refused at once, not tried again
+
+
 def test_retry_after_is_honoured_on_503(replay: Replay) -> None:
     replay.add("/busy", Reply(503, b"busy", {"Retry-After": "7"}), Reply(200, b"done"))
     waits = Waits()

@@ -358,6 +358,9 @@ MEDIA_CACHE_DIR = DATA_DIR / "media"
 MEDIA_FETCH = config.env_bool("DAILYPAPERS_MEDIA_FETCH", True)
 # A file larger than this is refused (its paper page links to it instead).
 MEDIA_MAX_BYTES = config.env_int("DAILYPAPERS_MEDIA_MAX_BYTES", 16 << 20)
+# Hosts (with their subdomains) media are fetched from, redirects included; the host of
+# MEDIA_THUMBNAIL_URL is added. Addresses elsewhere in imported data are never asked for.
+MEDIA_HOSTS = config.env_list("DAILYPAPERS_MEDIA_HOSTS", ["huggingface.co"])
 MEDIA_THUMBNAIL_URL = config.env_str(
     "DAILYPAPERS_MEDIA_THUMBNAIL_URL",
     "https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/{id}.png",

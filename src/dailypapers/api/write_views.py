@@ -77,7 +77,8 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # RecursionError: nested deeper than Python's parser goes.
             raise ParamError("the body is not valid JSON") from None
         if not isinstance(data, dict):
             raise ParamError("the body must be a JSON object")

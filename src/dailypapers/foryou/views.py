@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from dailypapers.core import periods
+from dailypapers.config import Rate
+from dailypapers.core import periods, ratelimit
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
-from dailypapers.core.web import not_found, paper_or_404
+from dailypapers.core.web import not_found, paper_or_404, retry_minutes, too_many
 from dailypapers.foryou import library, queries, services
 from dailypapers.papers import cards
 from dailypapers.papers import queries as paper_queries
 
 PAGE_SIZE = 50
+# Writes per user, per client IP, and the window in seconds: library imports (each
+# reads up to a 2 MB file and links up to 5,000 papers), and "less like this" clicks.
+DEFAULT_LIBRARY_RATE_LIMIT = Rate(per_account=20, per_ip=60, seconds=3600)
+DEFAULT_LESS_LIKE_RATE_LIMIT = Rate(per_account=300, per_ip=1000, seconds=600)
+
+
+def _wait(request: HttpRequest, action: str, setting: str, default: Rate) -> int | None:
+    """Seconds to wait when this user or IP did ``action`` too often (Django ``setting``)."""
+    return ratelimit.per_user_and_ip(request, action, getattr(settings, setting, default))
+
+
 SEGMENTS: dict[str, periods.Kind] = {"date": "day", "week": "week", "month": "month"}
 TABS: tuple[tuple[periods.Kind, str], ...] = (
     ("day", "Daily"),
@@ -129,6 +142,9 @@ def less_like(request: HttpRequest) -> HttpResponse:
         return paper
     user = request.user
     assert user.is_authenticated
+    wait = _wait(request, "less-like", "LESS_LIKE_RATE_LIMIT", DEFAULT_LESS_LIKE_RATE_LIMIT)
+    if wait:
+        return too_many(wait, "Too many changes to your For-you list; try again later.")
     services.less_like(user, paper, undo=request.POST.get("undo") == "1")
     return HttpResponseRedirect(safe_next(request, "/for-you"))
 
@@ -152,6 +168,10 @@ def upload_library(request: HttpRequest) -> HttpResponse:
     """Seed interests from a BibTeX file, CSL JSON or arXiv id list (file or pasted)."""
     user = request.user
     assert user.is_authenticated
+    wait = _wait(request, "library", "LIBRARY_RATE_LIMIT", DEFAULT_LIBRARY_RATE_LIMIT)
+    if wait:
+        error = f"Too many imports; try again in {retry_minutes(wait)} minutes."
+        return too_many(wait, render(request, "foryou/library.html", {"error": error}))
     upload = request.FILES.get("library")
     try:
         if upload is not None:

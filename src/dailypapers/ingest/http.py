@@ -66,6 +66,10 @@ class BudgetExceeded(FetchError):
     """Waiting any longer would overrun the run's time budget."""
 
 
+class OffLimits(FetchError):
+    """The address (asked for, or redirected to) is on a host the client may not reach."""
+
+
 class TooLarge(FetchError):
     """The body is larger than the client takes: asking again would not help."""
 
@@ -131,6 +135,8 @@ class PoliteClient:
     requests: int = 0
     # The largest body taken (received, and unpacked when gzip); at most MAX_BODY.
     max_body: int = MAX_BODY
+    # When set, only addresses it allows are asked for, redirects included.
+    may_fetch: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         self.deadline = self.clock() + self.budget
@@ -177,6 +183,8 @@ class PoliteClient:
         """
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
+        if self.may_fetch is not None and not self.may_fetch(url):
+            raise OffLimits(url, "an address the hub does not fetch from")
         host = urllib.parse.urlsplit(url).netloc.lower()
         headers = {
             "User-Agent": self.user_agent,
@@ -194,7 +202,7 @@ class PoliteClient:
             self.requests += 1
             try:
                 response = self._once(url, headers)
-            except (BudgetExceeded, TooLarge):
+            except (BudgetExceeded, TooLarge, OffLimits):
                 raise
             except FetchError as exc:
                 if attempt >= self.max_retries:
@@ -227,7 +235,9 @@ class PoliteClient:
             raise BudgetExceeded(url, f"time budget of {self.budget:g}s used up")
         seconds = min(self.request_deadline, left)
         watch = _Watch(seconds)
-        opener = urllib.request.build_opener(_Http(watch), _Https(watch))
+        opener = urllib.request.build_opener(
+            _Http(watch), _Https(watch), _Redirects(self.may_fetch)
+        )
         request = urllib.request.Request(url, headers=headers)  # noqa: S310 - http(s) settings
         try:
             with watch:
@@ -330,6 +340,30 @@ def _watched(base: type[http.client.HTTPConnection], watch: _Watch) -> Any:
         return made
 
     return connection
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to an http(s) address (never ftp:, which urllib would
+    follow), and only to one ``may_fetch`` allows when it is set."""
+
+    def __init__(self, may_fetch: Callable[[str], bool] | None) -> None:
+        super().__init__()
+        self.may_fetch = may_fetch
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        web = urllib.parse.urlsplit(newurl).scheme.lower() in ("http", "https")
+        if not web or (self.may_fetch is not None and not self.may_fetch(newurl)):
+            fp.close()
+            raise OffLimits(newurl, "redirected to an address the hub does not fetch from")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class _Http(urllib.request.HTTPHandler):

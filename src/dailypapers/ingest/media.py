@@ -10,7 +10,9 @@ upstream URL is a ``MediaFile`` row; a run
 1. records the URLs not seen before (one row each, made once however often it runs);
 2. claims due rows (new ones, and failures that may pass once their wait is over) with
    a conditional update (``core/claims.py``), so two workers never fetch the same file;
-3. fetches each, refusing bodies larger than ``MEDIA_MAX_BYTES`` and anything that is
+3. fetches each, only from the upstream's hosts (``MEDIA_HOSTS`` and the thumbnails'
+   host: never an address elsewhere that imported data names, nor a redirect to one),
+   refusing bodies larger than ``MEDIA_MAX_BYTES`` and anything that is
    not an image (or, for a paper's media, a video) by its Content-Type and its first
    bytes, writes the file under a temporary name and moves it into place, and records
    the outcome on the row: ``stored``, or ``failed`` with the reason.
@@ -26,6 +28,7 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
+import urllib.parse
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -159,6 +162,25 @@ def claim_batch(now: dt.datetime, holder: str, size: int = BATCH) -> list[MediaF
 # -- fetching -----------------------------------------------------------------------
 
 
+def allowed_hosts() -> list[str]:
+    """``MEDIA_HOSTS`` and the thumbnails' host, lower-case."""
+    hosts = [str(h).strip().lower().rstrip(".") for h in settings.MEDIA_HOSTS]
+    thumbnails = urllib.parse.urlsplit(str(settings.MEDIA_THUMBNAIL_URL)).hostname
+    return [h for h in [*hosts, thumbnails or ""] if h]
+
+
+def may_fetch(url: str) -> bool:
+    """Whether ``url`` is an http(s) address on an allowed host or one of its subdomains."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    return any(host == h or host.endswith("." + h) for h in allowed_hosts())
+
+
 def make_client() -> http.PoliteClient:
     return http.PoliteClient(
         user_agent=sync.user_agent(),
@@ -169,6 +191,7 @@ def make_client() -> http.PoliteClient:
         backoff_base=settings.SYNC_BACKOFF,
         budget=RUN_SECONDS + settings.SYNC_REQUEST_DEADLINE,
         max_body=settings.MEDIA_MAX_BYTES,
+        may_fetch=may_fetch,
     )
 
 
@@ -212,7 +235,7 @@ def fetch_one(client: http.PoliteClient, row: MediaFile, holder: str) -> bool:
     now = timezone.now()
     try:
         response = client.get(row.url, accept="image/*,video/*;q=0.9")
-    except http.TooLarge as exc:
+    except (http.TooLarge, http.OffLimits) as exc:
         _failed(row, holder, exc.reason, final=True, now=now)
         return False
     except http.BudgetExceeded:

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TypeGuard
 
 from django.conf import settings
 
@@ -70,13 +71,19 @@ def stored_file(url: str) -> MediaFile | None:
 
 
 def paper_media_urls(paper: Paper) -> list[str]:
-    """The paper's own media (images, videos) as the upstream sent them."""
+    """The paper's own media (images, videos) as the upstream sent them: web addresses
+    only (pages link to them; a ``javascript:`` or ``data:`` one would run there)."""
     extra = paper.hf_extra if isinstance(paper.hf_extra, dict) else {}
-    urls = [u for u in extra.get("mediaUrls") or [] if isinstance(u, str)]
+    many = extra.get("mediaUrls")
+    urls = [u for u in many if _is_web(u)] if isinstance(many, list) else []
     single = extra.get("mediaUrl")
-    if isinstance(single, str) and single and single not in urls:
+    if _is_web(single) and single not in urls:
         urls.append(single)
     return urls
+
+
+def _is_web(url: object) -> TypeGuard[str]:
+    return isinstance(url, str) and url.lower().startswith(("https://", "http://"))
 
 
 def submitter_avatar_url(extra: object) -> str:

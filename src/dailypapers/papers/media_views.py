@@ -23,16 +23,18 @@ DRAWN_SECONDS = 3600
 _FILE_POLICY = "default-src 'none'; sandbox"
 
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# Positions of at most 18 digits: a longer one is no file's, and converting thousands
+# of digits to a number is refused by Python (an error, not an answer).
+_RANGE = re.compile(r"bytes=(\d{0,18})-(\d{0,18})")
 
 
 def _span(header: str, size: int) -> tuple[int, int] | None:
     """The first and last byte of a single ``Range``; None when it asks for none of it."""
     match = _RANGE.fullmatch(header.strip())
-    if match is None or not (match[1] or match[2]):
+    if match is None or not (match[1] or match[2]) or size == 0:
         return None
-    if not match[1]:  # the last N bytes
-        return max(0, size - int(match[2])), size - 1
+    if not match[1]:  # the last N bytes (none of it for N = 0)
+        return (max(0, size - int(match[2])), size - 1) if int(match[2]) else None
     first, last = int(match[1]), int(match[2]) if match[2] else size - 1
     return (first, min(last, size - 1)) if first <= last and first < size else None
 
