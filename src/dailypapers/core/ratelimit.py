@@ -88,6 +88,11 @@ def reset(key: str) -> None:
     RateLimitCounter.objects.filter(key=key).delete()
 
 
+def by_setting(request: HttpRequest, action: str, setting: str, default: Rate) -> int | None:
+    """``per_user_and_ip`` with the rate of the Django ``setting``, else ``default``."""
+    return per_user_and_ip(request, action, getattr(settings, setting, default))
+
+
 def per_user_and_ip(request: HttpRequest, action: str, rate: Rate) -> int | None:
     """Count one write by a logged-in user; seconds to wait when the user went over
     ``rate.per_account`` or the client IP over ``rate.per_ip``, else None.

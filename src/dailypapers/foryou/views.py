@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -25,11 +24,6 @@ PAGE_SIZE = 50
 # reads up to a 2 MB file and links up to 5,000 papers), and "less like this" clicks.
 DEFAULT_LIBRARY_RATE_LIMIT = Rate(per_account=20, per_ip=60, seconds=3600)
 DEFAULT_LESS_LIKE_RATE_LIMIT = Rate(per_account=300, per_ip=1000, seconds=600)
-
-
-def _wait(request: HttpRequest, action: str, setting: str, default: Rate) -> int | None:
-    """Seconds to wait when this user or IP did ``action`` too often (Django ``setting``)."""
-    return ratelimit.per_user_and_ip(request, action, getattr(settings, setting, default))
 
 
 SEGMENTS: dict[str, periods.Kind] = {"date": "day", "week": "week", "month": "month"}
@@ -142,7 +136,9 @@ def less_like(request: HttpRequest) -> HttpResponse:
         return paper
     user = request.user
     assert user.is_authenticated
-    wait = _wait(request, "less-like", "LESS_LIKE_RATE_LIMIT", DEFAULT_LESS_LIKE_RATE_LIMIT)
+    wait = ratelimit.by_setting(
+        request, "less-like", "LESS_LIKE_RATE_LIMIT", DEFAULT_LESS_LIKE_RATE_LIMIT
+    )
     if wait:
         return too_many(wait, "Too many changes to your For-you list; try again later.")
     services.less_like(user, paper, undo=request.POST.get("undo") == "1")
@@ -168,7 +164,9 @@ def upload_library(request: HttpRequest) -> HttpResponse:
     """Seed interests from a BibTeX file, CSL JSON or arXiv id list (file or pasted)."""
     user = request.user
     assert user.is_authenticated
-    wait = _wait(request, "library", "LIBRARY_RATE_LIMIT", DEFAULT_LIBRARY_RATE_LIMIT)
+    wait = ratelimit.by_setting(
+        request, "library", "LIBRARY_RATE_LIMIT", DEFAULT_LIBRARY_RATE_LIMIT
+    )
     if wait:
         error = f"Too many imports; try again in {retry_minutes(wait)} minutes."
         return too_many(wait, render(request, "foryou/library.html", {"error": error}))

@@ -27,8 +27,13 @@ EXPLANATION = (
 )
 
 
+def hours_on_list(submitted_at: dt.datetime, now: dt.datetime) -> float:
+    """Hours since the paper joined the list (never negative)."""
+    return max((now - submitted_at).total_seconds() / 3600.0, 0.0)
+
+
 def score(upvotes: int, submitted_at: dt.datetime, now: dt.datetime) -> float:
-    hours = max((now - submitted_at).total_seconds() / 3600.0, 0.0)
+    hours = hours_on_list(submitted_at, now)
     return float((upvotes + 1) / (hours + HOURS_OFFSET) ** GRAVITY)
 
 

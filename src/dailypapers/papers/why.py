@@ -43,8 +43,11 @@ class Numbers:
 
 
 def numbers(upvotes: int, submitted_at: dt.datetime, now: dt.datetime) -> Numbers:
-    hours = max((now - submitted_at).total_seconds() / 3600.0, 0.0)
-    return Numbers(upvotes, hours, trending.score(upvotes, submitted_at, now))
+    return Numbers(
+        upvotes,
+        trending.hours_on_list(submitted_at, now),
+        trending.score(upvotes, submitted_at, now),
+    )
 
 
 # Every value in it is a number or the constant formula, so it is built without

@@ -46,8 +46,7 @@ _back = safe_next
 
 def _wait(request: HttpRequest) -> int | None:
     """Count one write; seconds to wait when this user or this IP wrote too often."""
-    limits = getattr(settings, "COLLECTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    return ratelimit.per_user_and_ip(request, "collection", limits)
+    return ratelimit.by_setting(request, "collection", "COLLECTION_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
 def _missing(request: HttpRequest) -> HttpResponse:

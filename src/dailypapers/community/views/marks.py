@@ -59,8 +59,7 @@ def mark(request: HttpRequest, ref: str) -> HttpResponse:
     wish = _wish(request)
     if wish is None:
         return bad_request(request, "Send one of seen=0|1 or later=0|1.")
-    limits = getattr(settings, "MARK_RATE_LIMIT", DEFAULT_RATE_LIMIT)
-    wait = ratelimit.per_user_and_ip(request, "mark", limits)
+    wait = ratelimit.by_setting(request, "mark", "MARK_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     if wait:
         return too_many(wait, "Too many changes to your marks; try again later.")
     kind, on = wish

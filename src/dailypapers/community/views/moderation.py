@@ -166,8 +166,7 @@ def user_action(request: HttpRequest, username: str, action: str) -> HttpRespons
 
 
 def _flag_limited(request: HttpRequest) -> int | None:
-    limits = getattr(settings, "COMMENT_FLAG_RATE_LIMIT", DEFAULT_FLAG_RATE_LIMIT)
-    return ratelimit.per_user_and_ip(request, "flag", limits)
+    return ratelimit.by_setting(request, "flag", "COMMENT_FLAG_RATE_LIMIT", DEFAULT_FLAG_RATE_LIMIT)
 
 
 def _flag_page(
