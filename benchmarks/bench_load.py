@@ -23,10 +23,17 @@
    share of requests (--popular, 5%) asks for /papers and /papers/trending, which
    the cache does serve.
 
+The page cache is emptied before each run, so that every run starts alike (a
+paper page rendered in one run would otherwise be served from the cache in the next).
+
 The client is asyncio in a few processes (no GIL shared by the connections); its
 CPU use is printed next to the server's, since both share the machine. Prints
 requests/s, p50/p90/p99/max latency, errors (5xx, resets, timeouts) and the server
 CPU per request, and writes benchmarks/results/bench_load.json.
+
+Then, with --per-kind SECONDS (default 8; 0 skips it), each kind of request alone at
+20 clients: the server's CPU per request of a day's list, a paper page, a search...,
+the figure to look at when making one of them cheaper.
 """
 
 from __future__ import annotations
@@ -108,8 +115,8 @@ def ensure_data() -> Path:
     return DATA_DIR
 
 
-def mix_paths(data_dir: Path, rng: random.Random, n: int) -> list[str]:
-    """``n`` request paths drawn from MIX over the folder's days and papers."""
+def mix_paths(data_dir: Path, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """``n`` (kind, request path) drawn from MIX over the folder's days and papers."""
     db = sqlite3.connect(f"file:{data_dir / 'dailypapers.sqlite3'}?mode=ro", uri=True)
     days = [
         r[0]
@@ -153,7 +160,22 @@ def mix_paths(data_dir: Path, rng: random.Random, n: int) -> list[str]:
 
     kinds = [k for k, _ in MIX]
     weights = [w for _, w in MIX]
-    return [path(k) for k in rng.choices(kinds, weights, k=n)]
+    return [(k, path(k)) for k in rng.choices(kinds, weights, k=n)]
+
+
+def clear_page_cache(data_dir: Path) -> None:
+    """Empty the server's page cache (``core.sharedcache``), as after a restart."""
+    path = data_dir / "cache.sqlite3"
+    if not path.exists():
+        return
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        db.execute("DELETE FROM cache")
+        db.commit()
+    except sqlite3.OperationalError:  # no table yet: nothing cached
+        pass
+    finally:
+        db.close()
 
 
 # -- the client -------------------------------------------------------------------------
@@ -243,6 +265,7 @@ def _process(
 
 def load(server: bench_pages.Server, paths: list[str], clients: int, seconds: float,
          warmup: float, seed: int) -> Run:  # fmt: skip
+    clear_page_cache(server.data_dir)
     processes = min(clients, max(1, min(4, os.cpu_count() or 1)))
     shares = [clients // processes + (i < clients % processes) for i in range(processes)]
     jobs = [
@@ -287,16 +310,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--popular", type=float, default=0.05, help="share of cached pages")
     parser.add_argument("--workers", type=int, help="passed to `dailypapers serve`")
     parser.add_argument("--threads", type=int, help="passed to `dailypapers serve`")
+    parser.add_argument(
+        "--per-kind",
+        type=float,
+        default=8.0,
+        metavar="SECONDS",
+        help="then each kind of request alone at 20 clients for this long (0: not)",
+    )
     args = parser.parse_args(argv)
 
     started = _common.print_machine()
     data_dir = ensure_data()
     rng = random.Random(args.seed)
-    paths = mix_paths(data_dir, rng, 20000)
+    drawn = mix_paths(data_dir, rng, 20000)
+    paths = [path for _, path in drawn]
     popular = round(len(paths) * args.popular / (1 - args.popular))
     paths += ["/papers", "/papers/trending"] * (popular // 2)
     server = bench_pages.start_server(data_dir, args)
     runs: list[Run] = []
+    kinds: list[Run] = []
     try:
         print(
             f"Client: asyncio, keep-alive, closed loop; {args.duration:.0f} s per run after "
@@ -317,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             sys.stdout.flush()
         print(f"Server RSS after the run (master + workers): {server.rss_mib():.0f} MiB")
+        if args.per_kind > 0:
+            kinds = per_kind(server, drawn, args.per_kind, args.seed)
     finally:
         server.stop()
     print("Targets:")
@@ -326,12 +360,35 @@ def main(argv: list[str] | None = None) -> int:
                   f"p99 {run.p99_ms:.0f} ms (≤ {TARGETS['p99 ms']:g})")  # fmt: skip
         print(f"  {run.clients} clients: {run.errors} errors (0)")
     print(f"Machine at the end: {_common.machine()['load']}")
-    write_results(args, argv, runs, started)
+    write_results(args, argv, runs, kinds, started)
     return 0
 
 
+def per_kind(
+    server: bench_pages.Server, drawn: list[tuple[str, str]], seconds: float, seed: int
+) -> list[Run]:
+    """Each kind of the mix alone, 20 clients: what one request of it costs the server."""
+    print(f"Each kind alone, 20 clients, {seconds:.0f} s after a 2 s warm-up:")
+    print(f"  {'kind':>10} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+          f"{'server CPU/req':>14}")  # fmt: skip
+    found = []
+    for kind, _ in MIX:
+        paths = [path for k, path in drawn if k == kind]
+        run = load(server, paths, 20, seconds, 2.0, seed)
+        run.endpoint = kind
+        found.append(run)
+        print(f"  {kind:>10} {run.rps:>7.0f} {run.p50_ms:>7.1f} {run.p99_ms:>7.1f} "
+              f"{run.errors:>6} {run.server_cpu_ms:>11.1f} ms")  # fmt: skip
+        sys.stdout.flush()
+    return found
+
+
 def write_results(
-    args: argparse.Namespace, argv: list[str] | None, runs: list[Run], started: dict[str, str]
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    runs: list[Run],
+    kinds: list[Run],
+    started: dict[str, str],
 ) -> None:
     default = args.clients == [20, 200] and not (args.workers or args.threads)
     columns = ["clients", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors"]
@@ -341,6 +398,19 @@ def write_results(
          round(r.client_cpu * 100), r.server_cpu_ms]
         for r in runs
     ]  # fmt: skip
+    tables = [bench_results.table(columns, rows)]
+    if kinds:
+        by_kind = ["kind alone, 20 clients", "req/s", "p50 ms", "p99 ms", "errors"]
+        by_kind += ["server CPU per request (ms)"]
+        tables.append(
+            bench_results.table(
+                by_kind,
+                [
+                    [r.endpoint, round(r.rps), r.p50_ms, r.p99_ms, r.errors, r.server_cpu_ms]
+                    for r in kinds
+                ],
+            )
+        )
     bench_results.write(
         "bench_load" if default else "bench_load-partial",
         title=(
@@ -349,15 +419,16 @@ def write_results(
             "0 errors at 200)"
         ),
         command=bench_results.command_line(__file__, argv),
-        tables=[bench_results.table(columns, rows)],
+        tables=tables,
         started=started,
         notes=(
             "Client and server share the machine; the client's CPU is in its column. "
             "Requests/s and latency depend on what else the machine runs (see the load "
             "average); the server's CPU per request does not. Mix: lists 42%, paper pages "
-            "35%, search 13%, read API 10%, plus 5% cached pages."
+            "35%, search 13%, read API 10%, plus 5% cached pages. The page cache is emptied "
+            "before each run."
         ),
-        numbers=[asdict(r) | {"rps": r.rps} for r in runs],
+        numbers=[asdict(r) | {"rps": r.rps} for r in runs + kinds],
     )
 
 

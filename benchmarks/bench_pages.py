@@ -234,6 +234,7 @@ class Server:
     """``dailypapers serve`` in its own process group, so it stops with its workers."""
 
     def __init__(self, data_dir: Path, port: int, extra: list[str]) -> None:
+        self.data_dir = data_dir
         self.port = port
         self.log = _common.OUT_DIR / "server.log"  # the last run's, for post-mortems
         env = dict(os.environ, DAILYPAPERS_DATA_DIR=str(data_dir))
