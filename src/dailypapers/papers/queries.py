@@ -40,17 +40,36 @@ def _authors_count() -> Subquery:
 
 
 # What a card never shows, left out of the lists that make cards: the upstream's raw
-# JSON (decoding it was a third of a list's query time) and bookkeeping dates. A card
-# that starts showing one of these must drop it from here, or it costs a query a card
-# (tests/test_pages.py counts them).
+# JSON (decoding it was a third of a list's query time), bookkeeping dates, what only
+# the paper page shows and what only the organization's page shows (each column
+# costs its share of reading and converting every row). A card (or the For-you
+# ranking, which reads categories, title and abstract) that starts showing one of
+# these must drop it from here, or it costs a query a card (tests/test_pages.py
+# counts them).
 NOT_ON_CARDS = (
     "hf_extra",
     "created_at",
+    "source",
     "paper__hf_extra",
     "paper__ai_keywords",
     "paper__observed_at",
     "paper__created_at",
     "paper__modified_at",
+    "paper__version",
+    "paper__updated_at_source",
+    "paper__comments",
+    "paper__journal_ref",
+    "paper__doi",
+    "paper__project_page",
+    "paper__discussion_locked",
+    "paper__source",
+    "paper__withdrawn",
+    "paper__organization__avatar_url",
+    "paper__organization__description",
+    "paper__organization__requested_email_domains",
+    "paper__organization__verified_email_domains",
+    "paper__organization__created_by",
+    "paper__organization__created_at",
 )
 
 
@@ -171,20 +190,25 @@ def trending(
     return Page([by_pk[pk] for pk in chosen if pk in by_pk], len(rows), offset, limit)
 
 
+def _unique(rows: QuerySet[Paper]) -> Paper | None:
+    """The one row of a lookup by a unique key, or None. Not ``first()``: the ordering
+    it adds to an unordered query cost a paper page more than the lookup's own SQL."""
+    return next(iter(rows[:1]), None)
+
+
 def paper(arxiv_id: str) -> Paper | None:
     """One paper with its authors, organization, daily-list entry and linked-repository
     counts."""
-    return (
+    return _unique(
         Paper.objects.select_related("organization", "submission", "repos")
         .prefetch_related("authors")
         .filter(arxiv_id=arxiv_id)
-        .first()
     )
 
 
 def paper_by_id(arxiv_id: str) -> Paper | None:
     """Just the paper row, for writes that need nothing else."""
-    return Paper.objects.filter(arxiv_id=arxiv_id).first()
+    return _unique(Paper.objects.filter(arxiv_id=arxiv_id))
 
 
 @dataclass
