@@ -27,16 +27,20 @@ from dailypapers.papers.models import (
     Upvote,
 )
 
-
-def _authors_count() -> Subquery:
-    return Subquery(
+# Each entry's number of authors. Built once: an expression is copied, never changed,
+# by each query that uses it, and building the subquery's query anew cost a list
+# page a tenth of its ORM time.
+AUTHORS_COUNT = Coalesce(
+    Subquery(
         PaperAuthor.objects.filter(paper=OuterRef("paper_id"))
         .order_by()
         .values("paper")
         .annotate(n=Count("pk"))
         .values("n"),
         output_field=IntegerField(),
-    )
+    ),
+    Value(0),
+)
 
 
 # What a card never shows, left out of the lists that make cards: the upstream's raw
@@ -83,7 +87,7 @@ def card_entries(with_authors: bool = False) -> QuerySet[Submission]:
         Submission.objects.visible()
         .select_related("paper", "paper__organization")
         .with_votes()
-        .annotate(num_authors=Coalesce(_authors_count(), Value(0)))
+        .annotate(num_authors=AUTHORS_COUNT)
     )
     if with_authors:
         return qs.prefetch_related("paper__authors")
