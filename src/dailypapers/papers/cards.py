@@ -2,14 +2,22 @@
 
 A day can show sixty cards; through the template engine each costs most of a
 millisecond of CPU, which made card rendering the bulk of a list page. This renders
-the same markup as ``papers/_upvote.html`` plus the card around it, escaping every
-value with ``format_html``.
+the same markup as ``papers/_upvote.html`` plus the card around it.
+
+A card and its line of facts are f-strings: every text value (titles, names,
+addresses, ids) goes through ``html.escape`` (what Django's ``escape`` does), numbers
+and dates go in as they are, and the parts made elsewhere (summary, thumbnail,
+disclosure, what other apps add) are markup already. With ``format_html`` for each
+part a card cost about 50 µs, now under 30 (tests/test_pages.py and test_fuzz.py
+check the markup, hostile text included).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
 from urllib.parse import quote
 
 from django.http import HttpRequest
@@ -26,64 +34,45 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _meta(sub: Submission) -> tuple[str, SafeString]:
+def _meta(sub: Submission, zone: dt.tzinfo) -> tuple[str, SafeString]:
     """The card's summary line and its line of facts (authors, organization, dates...)."""
     paper = sub.paper
     authors: int = sub.num_authors  # type: ignore[attr-defined]
-    meta = [format_html("<span>{}</span>", _plural(authors, "author"))]
+    meta = [f"<span>{_plural(authors, 'author')}</span>"]
     org = paper.organization
     if org is not None:
+        name = escape(org.name)
         meta.append(
-            format_html(
-                '<span><a class="org" href="/orgs/{}" title="{}">{} {}</a></span>',
-                quote(org.slug),
-                org.name,
-                media_html.org_logo(org),
-                org.name,
-            )
+            f'<span><a class="org" href="/orgs/{escape(quote(org.slug))}" title="{name}">'
+            f"{media_html.org_logo(org)} {name}</a></span>"
         )
     if paper.published_at:
-        local = timezone.localtime(paper.published_at)
+        local = paper.published_at.astimezone(zone)
         meta.append(
-            format_html(
-                '<span>Published <time datetime="{}">{} {}, {}</time></span>',
-                local.isoformat(),
-                local.strftime("%b"),
-                local.day,
-                local.year,
-            )
+            f'<span>Published <time datetime="{local.isoformat()}">'
+            f"{local:%b} {local.day}, {local.year}</time></span>"
         )
     meta.append(
-        format_html(
-            '<span><a href="/papers/{}#discussion">{}</a></span>',
-            paper.arxiv_id,
-            _plural(paper.num_comments, "comment"),
-        )
+        f'<span><a href="/papers/{escape(paper.arxiv_id)}#discussion">'
+        f"{_plural(paper.num_comments, 'comment')}</a></span>"
     )
     shown_name = sub.submitter_fullname or sub.submitter_name
     if shown_name:
         if sub.submitter_id is not None and sub.submitter_name:
             meta.append(
-                format_html(
-                    '<span>Submitted by <a href="/users/{}">{}</a></span>',
-                    sub.submitter_name,
-                    shown_name,
-                )
+                f'<span>Submitted by <a href="/users/{escape(sub.submitter_name)}">'
+                f"{escape(shown_name)}</a></span>"
             )
         else:
-            meta.append(format_html("<span>Submitted by {}</span>", shown_name))
+            meta.append(f"<span>Submitted by {escape(shown_name)}</span>")
     if paper.github_repo:
         stars = paper.github_stars
+        shown_stars = f' <span class="stars" title="GitHub stars">★ {stars}</span>' if stars else ""
         meta.append(
-            format_html(
-                '<span><a href="{}" rel="noopener nofollow">Code</a>{}</span>',
-                paper.github_repo,
-                format_html(' <span class="stars" title="GitHub stars">★ {}</span>', stars)
-                if stars
-                else "",
-            )
+            f'<span><a href="{escape(paper.github_repo)}" rel="noopener nofollow">Code</a>'
+            f"{shown_stars}</span>"
         )
-    return _summary(paper), mark_safe("\n      ".join(meta))  # noqa: S308 - format_html parts
+    return _summary(paper), mark_safe("\n      ".join(meta))  # noqa: S308 - escaped parts
 
 
 def _summary(paper: Paper) -> str:
@@ -100,44 +89,45 @@ def _summary(paper: Paper) -> str:
     return ""
 
 
-def _card(
-    sub: Submission, voted: bool, token: str, next_path: str, hint: str, now: dt.datetime, more: str
-) -> str:
+@dataclass(frozen=True)
+class _List:
+    """What every card of one list shares; ``token`` and ``next_path`` escaped once."""
+
+    token: str
+    next_path: str
+    hint: str
+    now: dt.datetime
+    zone: dt.tzinfo
+
+
+def _card(sub: Submission, voted: bool, more: str, shared: _List) -> str:
+    """One card; text values escaped here, the parts (``more``, the summary, the meta
+    line, the thumbnail, the disclosure) are markup already."""
     paper = sub.paper
     votes: int = sub.votes  # type: ignore[attr-defined]
-    summary, meta = _meta(sub)
-    return format_html(
-        '<article class="card" id="c-{pk}" aria-labelledby="t-{pk}">\n'
-        '  <div class="votes"><form class="upvote" method="post" action="/papers/{id}/upvote"'
-        ' data-upvote><input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
-        '<input type="hidden" name="next" value="{next}#c-{pk}">'
-        '<input type="hidden" name="vote" value="{wish}">'
-        '<button type="submit" aria-pressed="{pressed}"{hint}><span aria-hidden="true">▲</span>'
+    summary, meta = _meta(sub, shared.zone)
+    pk, arxiv_id = sub.pk, escape(paper.arxiv_id)
+    return (
+        f'<article class="card" id="c-{pk}" aria-labelledby="t-{pk}">\n'
+        '  <div class="votes"><form class="upvote" method="post" '
+        f'action="/papers/{arxiv_id}/upvote" data-upvote>'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{shared.token}">'
+        f'<input type="hidden" name="next" value="{shared.next_path}#c-{pk}">'
+        f'<input type="hidden" name="vote" value="{"0" if voted else "1"}">'
+        f'<button type="submit" aria-pressed="{"true" if voted else "false"}"{shared.hint}>'
+        '<span aria-hidden="true">▲</span>'
         '<span class="visually-hidden">Upvote</span></button> '
-        '<span class="count">{votes}</span></form>'
-        '<span class="visually-hidden"> upvotes</span>{why}</div>\n'
+        f'<span class="count">{votes}</span></form>'
+        '<span class="visually-hidden"> upvotes</span>'
+        f"{why.disclosure(votes, sub.submitted_at, shared.now)}</div>\n"
         '  <div class="body">\n'
-        '    <h3 id="t-{pk}"><a href="/papers/{id}">{title}</a></h3>\n'
-        "    {summary}\n"
-        '    <p class="meta">{meta}</p>\n'
-        "    {more}\n"
+        f'    <h3 id="t-{pk}"><a href="/papers/{arxiv_id}">{escape(paper.title)}</a></h3>\n'
+        f"    {summary}\n"
+        f'    <p class="meta">{meta}</p>\n'
+        f"    {more}\n"
         "  </div>\n"
-        "  {thumb}\n"
-        "</article>\n",
-        pk=sub.pk,
-        id=paper.arxiv_id,
-        token=token,
-        next=next_path,
-        wish="0" if voted else "1",
-        pressed="true" if voted else "false",
-        hint=hint,
-        votes=votes,
-        title=paper.title,
-        summary=summary,
-        meta=meta,
-        thumb=media_html.card_thumbnail(paper),
-        why=why.disclosure(votes, sub.submitted_at, now),
-        more=more,
+        f"  {media_html.card_thumbnail(paper)}\n"
+        "</article>\n"
     )
 
 
@@ -146,17 +136,18 @@ def render_each(
 ) -> list[SafeString]:
     """One card per entry, for pages that put something between them (For you); what
     other apps add to cards is still read once for the whole list."""
-    token = get_token(request)
-    next_path = request.get_full_path()
-    hint = "" if request.user.is_authenticated else mark_safe(' title="Log in to upvote"')
-    now = timezone.now()
+    shared = _List(
+        token=escape(get_token(request)),
+        next_path=escape(request.get_full_path()),
+        hint="" if request.user.is_authenticated else ' title="Log in to upvote"',
+        now=timezone.now(),
+        zone=timezone.get_current_timezone(),
+    )
     items = list(items)
     more = extras.for_cards(request, [sub.paper for sub in items])
     return [
-        mark_safe(  # noqa: S308 - every card is built by format_html
-            _card(
-                sub, sub.paper_id in voted, token, next_path, hint, now, more.get(sub.paper_id, "")
-            )
+        mark_safe(  # noqa: S308 - every value of a card is escaped or markup already
+            _card(sub, sub.paper_id in voted, more.get(sub.paper_id, ""), shared)
         )
         for sub in items
     ]
