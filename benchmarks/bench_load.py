@@ -317,12 +317,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="then each kind of request alone at 20 clients for this long (0: not)",
     )
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        metavar="N",
+        help="instead: N requests of each kind through the Django test client in this"
+        " process, CPU per request (best of 3; no server, little noise from the machine)",
+    )
     args = parser.parse_args(argv)
 
     started = _common.print_machine()
     data_dir = ensure_data()
     rng = random.Random(args.seed)
     drawn = mix_paths(data_dir, rng, 20000)
+    if args.in_process:
+        in_process(data_dir, drawn, args.in_process)
+        return 0
     paths = [path for _, path in drawn]
     popular = round(len(paths) * args.popular / (1 - args.popular))
     paths += ["/papers", "/papers/trending"] * (popular // 2)
@@ -362,6 +372,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine at the end: {_common.machine()['load']}")
     write_results(args, argv, runs, kinds, started)
     return 0
+
+
+def in_process(data_dir: Path, drawn: list[tuple[str, str]], n: int) -> None:
+    """CPU per request of each kind in this process (Django test client, gzip asked for,
+    the page cache emptied first so that lists and paper pages are rendered)."""
+    os.environ.update(DAILYPAPERS_DATA_DIR=str(data_dir), DAILYPAPERS_SYNC_SOURCES="none")
+    os.environ.update(OPENBLAS_NUM_THREADS="1", DJANGO_SETTINGS_MODULE="dailypapers.settings")
+    os.environ.pop("DAILYPAPERS_DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_ENCODING="gzip")
+    print(f"In process, Django test client: CPU per request, best of 3 rounds of {n}")
+    for kind, _ in MIX:
+        paths = [path for k, path in drawn if k == kind]
+        for path in paths[:5]:  # imports, connections, the search model
+            client.get(path)
+        rounds = []
+        for round_ in range(3):
+            clear_page_cache(data_dir)
+            chosen = paths[5 + round_ * n : 5 + (round_ + 1) * n]
+            cpu = time.process_time()
+            for path in chosen:
+                status = client.get(path).status_code
+                if status != 200:
+                    raise SystemExit(f"{path} answered {status}")
+            rounds.append((time.process_time() - cpu) / len(chosen) * 1000)
+        print(f"  {kind:>10} {min(rounds):6.2f} ms")
+        sys.stdout.flush()
 
 
 def per_kind(
