@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -136,6 +137,28 @@ class TestFollowingTheDatabase:
         inside = datetime.fromisoformat(cursor) - timedelta(seconds=60)
         Paper.objects.filter(pk=late.pk).update(modified_at=inside)
         assert found("quasicrystal") == ["2604.00010"]
+
+    def test_searches_leave_catching_up_to_a_running_worker(self, corpus: None) -> None:
+        from django.utils import timezone
+
+        from dailypapers.core.models import WorkerBeat
+        from dailypapers.core.status import WORKER_SILENT_SECONDS
+        from dailypapers.search import jobs
+
+        assert found("protein") == ["2604.00001"]  # no worker: the search caught up
+        beat = WorkerBeat.objects.create(
+            holder="node:1", started_at=timezone.now(), beat_at=timezone.now()
+        )
+        paper("2604.00011", title="Quasicrystal lattices")
+        assert found("quasicrystal") == []  # the worker's to index, not the search's
+        assert jobs.follow_database(utc(2026, 4, 9), lambda: False).startswith("indexed 1")
+        assert found("quasicrystal") == ["2604.00011"]
+        # A worker silent for too long is taken for gone: searches catch up again.
+        paper("2604.00012", title="Quasicrystal growth")
+        assert len(found("quasicrystal")) == 1
+        silent = timezone.now() - timedelta(seconds=WORKER_SILENT_SECONDS + 1)
+        WorkerBeat.objects.filter(pk=beat.pk).update(beat_at=silent)
+        assert sorted(found("quasicrystal")) == ["2604.00011", "2604.00012"]
 
     def test_catch_up_is_idempotent_and_counts_work(self, corpus: None) -> None:
         assert index.catch_up() == 3

@@ -115,6 +115,9 @@ class Throttle:
         self._lock = threading.Lock()
 
     def due(self) -> bool:
+        """True at most every few seconds, and only while no worker is running: a
+        running worker follows the database itself (every 5 s), so a search never
+        waits for index writes it would repeat."""
         if not conf.follow_on_request():
             return False
         now = time.monotonic()
@@ -122,4 +125,6 @@ class Throttle:
             if now - self._last < conf.follow_interval():
                 return False
             self._last = now
-        return True
+        from dailypapers.core.status import worker_running
+
+        return not worker_running()
