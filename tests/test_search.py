@@ -363,6 +363,23 @@ class TestPage:
         html = body(client.get("/search", {"q": "models", "code": "1"}))
         assert "/papers/2604.00001" in html and "/papers/2604.00002" not in html
 
+    def test_marked_text_is_escaped_and_reads_a_fixed_number_of_queries(
+        self, corpus: None, client: Client, django_assert_max_num_queries: Any
+    ) -> None:
+        paper("2604.00020", title="Protein <b>folding</b> & co", abstract="A protein <i>x</i>.")
+        index.catch_up()
+        with django_assert_max_num_queries(12) as few:
+            html = body(client.get("/search", {"q": "protein"}))
+        assert "<mark>Protein</mark> &lt;b&gt;folding&lt;/b&gt; &amp; co" in html
+        assert "A <mark>protein</mark> &lt;i&gt;x&lt;/i&gt;." in html
+        for n in range(30):
+            paper(f"2604.001{n:02d}", title=f"Protein study {n}", authors=("A B", "C D"))
+        index.catch_up()
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            html = body(client.get("/search", {"q": "protein"}))
+        assert html.count('<h3><a href="/papers/') == 20  # a full page
+        assert html.count("<mark>Protein</mark> study") >= 18
+
     def test_empty_query_shows_trending(self, corpus: None, client: Client) -> None:
         html = body(client.get("/search"))
         assert "Trending" in html
