@@ -50,9 +50,7 @@ Ids = npt.NDArray[np.int64]
 
 
 def folder() -> Path:
-    path = conf.index_dir() / "vectors"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return conf.made(conf.index_dir() / "vectors")
 
 
 @dataclass
