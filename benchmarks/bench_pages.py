@@ -142,20 +142,32 @@ def sample_targets(data_dir: Path, rng: random.Random) -> tuple[list[str], list[
     return rng.sample(days, min(300, len(days))), rng.sample(ids, min(5000, len(ids)))
 
 
-def search_paths(data_dir: Path, rng: random.Random, n: int = 300) -> list[str]:
-    """Search queries as a visitor might type them: 3 words of a random paper's title."""
+def search_paths(data_dir: Path, rng: random.Random, n: int = 300, words: int = 3) -> list[str]:
+    """Search queries as a visitor might type them: 3 words of a random paper's title,
+    or (``words`` > 3) that many words in a row from a random paper's abstract, the
+    length of a question or a half-remembered description."""
     db = sqlite3.connect(f"file:{data_dir / 'dailypapers.sqlite3'}?mode=ro", uri=True)
     (count,) = db.execute("SELECT max(id) FROM papers_paper").fetchone()
-    titles: list[str] = []
-    while len(titles) < n and count:
-        row = db.execute("SELECT title FROM papers_paper WHERE id = ?", (rng.randint(1, count),))
+    column = "title" if words <= 3 else "abstract"
+    queries: list[str] = []
+    while len(queries) < n and count:
+        row = db.execute(
+            f"SELECT {column} FROM papers_paper WHERE id = ?",  # noqa: S608
+            (rng.randint(1, count),),
+        )
         found = row.fetchone()
-        if found:
-            words = [w for w in found[0].split() if w.isalpha()]
-            if len(words) >= 3:
-                titles.append(" ".join(rng.sample(words, 3)))
+        if not found:
+            continue
+        plain = [w for w in found[0].split() if w.isalpha()]
+        if len(plain) < words:
+            continue
+        if words <= 3:
+            queries.append(" ".join(rng.sample(plain, words)))
+        else:
+            start = rng.randint(0, len(plain) - words)
+            queries.append(" ".join(plain[start : start + words]))
     db.close()
-    return [f"/search?q={urllib.parse.quote_plus(t)}" for t in titles]
+    return [f"/search?q={urllib.parse.quote_plus(t)}" for t in queries]
 
 
 def day_sizes(data_dir: Path) -> dict[str, int]:
@@ -493,6 +505,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also time the daily list for a logged-in reader (never from the page cache;"
         " Python client)",
     )
+    parser.add_argument(
+        "--query-words",
+        type=int,
+        default=3,
+        help="words per search query: 3 from a title (default), more from an abstract",
+    )
     args = parser.parse_args(argv)
 
     started = _common.print_machine()
@@ -535,9 +553,9 @@ def main(argv: list[str] | None = None) -> int:
             p for paths in endpoints.values() for p in paths[:300]
         ]
         if args.search:
-            pages = search_paths(data_dir, random.Random(args.seed))
-            endpoints["search page /search?q=W"] = pages
-            endpoints["search API /api/papers/search"] = [
+            pages = search_paths(data_dir, random.Random(args.seed), words=args.query_words)
+            endpoints[f"search page /search, {args.query_words} words"] = pages
+            endpoints[f"search API, {args.query_words} words"] = [
                 p.replace("/search?q=", "/api/papers/search?limit=10&q=") for p in pages
             ]
         if args.logged_in:

@@ -18,7 +18,9 @@ web page and /api/papers/search call. Baselines beside it:
 ``hub`` and ``hub-lexical`` (meaning off) are the production search; the ``hub-no-*``
 variants switch one ranking feature off to see what it is worth, ``hub-split-fields``
 ranks words in the title and abstract fields apart (the ranking before the ``body``
-field), and ``hub[module.SETTING=json;...]`` runs any variant with settings changed.
+field), and ``hub[module.SETTING=json;...]`` runs any variant with settings changed;
+``windows.MODE`` there picks the paper vectors every ranker searches (``windowed``:
+abstracts read whole in several windows, or titles), e.g. ``dense[windows.MODE="max"]``.
 Words-only runs embed nothing; the results file is named after the collections run
 (``-partial`` for another set of variants). Settings are chosen
 on the odd query ids of each collection ("tune") and reported on the even ones
@@ -37,9 +39,11 @@ import re
 import subprocess
 import sys
 import time
+import types
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
@@ -171,6 +175,112 @@ def patched(module: object, **values: object) -> Iterator[None]:
             setattr(module, name, value)
 
 
+class Matrix:
+    """Paper vectors in memory, searched exactly; several rows a paper scored by their best.
+
+    Stands in for ``dense.Store`` when a variant reads papers in other windows
+    (``windows.MODE``).
+    """
+
+    def __init__(self, owners: Any, vectors: Any) -> None:
+        import numpy as np
+
+        order = np.argsort(owners, kind="stable")
+        self.owners, self.rows = owners[order], vectors[order]
+        self.papers, self.starts = np.unique(self.owners, return_index=True)
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def nearest(
+        self, query: Any, k: int, exclude: set[int] | None = None
+    ) -> list[tuple[int, float]]:
+        import numpy as np
+
+        best = np.maximum.reduceat(self.rows @ query, self.starts)
+        order = np.argsort(-best, kind="stable")
+        out = [(int(self.papers[i]), float(best[i])) for i in order[: k + len(exclude or ())]]
+        return [(pk, score) for pk, score in out if pk not in (exclude or set())][:k]
+
+
+def window_vectors(name: str) -> dict[str, Any]:
+    """Every paper's vectors of its further windows and of its title (encoder.windows).
+
+    Kept in the scratch hub's folder (``windows.npz``) for the next run; the first
+    window is the paper's stored vector.
+    """
+    import numpy as np
+
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import documents, encoder
+
+    path = OUT / name / f"windows-{encoder.MIN_TAIL}.npz"
+    rows = list(Paper.objects.order_by("pk").values_list("pk", "title", "abstract"))
+    if path.exists():
+        saved = dict(np.load(path))
+        if len(saved["papers"]) == len(rows):
+            return saved
+    model = encoder.load()
+    assert model is not None
+    owners: list[int] = []
+    pieces: list[int] = []
+    tails: list[Any] = []
+    started, cpu, extra = time.perf_counter(), time.process_time(), 0
+    for pk, title, abstract in rows:
+        windows = model.windows(title, documents.embedding_text(title, abstract))[1:]
+        if windows:
+            tails.append(model.encode_pieces(windows))
+            owners.extend([pk] * len(windows))
+            pieces.extend(len(w) for w in windows)
+            extra += len(windows)
+    print(
+        f"{name}: {extra} further windows for {len(set(owners))} of {len(rows)} papers"
+        f" ({time.perf_counter() - started:.0f} s, {time.process_time() - cpu:.0f} CPU s)",
+        file=sys.stderr,
+    )
+    titles = model.encode([title for _, title, _ in rows])
+    saved = {
+        "papers": np.asarray([pk for pk, _, _ in rows], dtype=np.int64),
+        "titles": titles,
+        "owners": np.asarray(owners, dtype=np.int64),
+        "pieces": np.asarray(pieces, dtype=np.int64),
+        "tails": np.concatenate(tails) if tails else np.zeros((0, encoder.DIM), np.float32),
+    }
+    np.savez(path, **saved)
+    return saved
+
+
+def windowed(name: str, mode: str, stored: Any) -> Any:
+    """The vectors of ``mode``: "head" (the stored ones), "mean" or "max" over every
+    window, "mean-pieces" (the mean weighted by window length), "title" (titles alone),
+    "title-mean" (the mean of the title's and the stored vector)."""
+    import numpy as np
+
+    from dailypapers.search import encoder
+
+    if mode == "head":
+        return stored
+    saved = window_vectors(name)
+    papers = saved["papers"]
+    ids, heads = stored.lookup(papers)
+    if mode == "title":
+        return Matrix(papers, saved["titles"])
+    if mode == "title-mean":
+        titles = dict(zip(papers.tolist(), saved["titles"], strict=True))
+        both = heads + np.stack([titles[pk] for pk in ids.tolist()])
+        return Matrix(ids, both / np.linalg.norm(both, axis=1, keepdims=True))
+    owners, tails = saved["owners"], saved["tails"]
+    if mode == "max":
+        return Matrix(np.concatenate([ids, owners]), np.concatenate([heads, tails]))
+    weights = saved["pieces"] if mode == "mean-pieces" else np.ones(len(owners))
+    head_weight = encoder.MAX_TOKENS if mode == "mean-pieces" else 1.0
+    at = {pk: n for n, pk in enumerate(ids.tolist())}
+    summed = heads * head_weight
+    for owner, weight, tail in zip(owners.tolist(), weights.tolist(), tails, strict=True):
+        summed[at[owner]] += weight * tail
+    return Matrix(ids, summed / np.linalg.norm(summed, axis=1, keepdims=True))
+
+
 class Bm25:
     """Plain BM25 over title + abstract with the index's analyser (stems, no stop words)."""
 
@@ -212,6 +322,19 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
 
     collection = COLLECTIONS[name]()
     _setup(collection, fresh, _needs_vectors(variants))
+    # windows.MODE (see ``windowed``) picks the paper vectors every ranker searches.
+    windows = types.SimpleNamespace(MODE="head")
+    stores: dict[str, Any] = {}
+    production_store = dense.store
+
+    def chosen_store() -> Any:
+        if windows.MODE == "head":
+            return production_store()
+        if windows.MODE not in stores:
+            stores[windows.MODE] = windowed(name, windows.MODE, production_store())
+        return stores[windows.MODE]
+
+    dense.store = chosen_store
     if collection.import_path is not None:
         to_doc = dict(Paper.objects.values_list("pk", "arxiv_id"))
     else:
@@ -246,7 +369,13 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
         """``hub[fusion.ALPHA=0.3,feedback.TOP_DOCS=3]``: the hub with settings changed."""
         from dailypapers.search import feedback
 
-        modules = {"fusion": fusion, "lexical": lexical, "feedback": feedback, "engine": engine}
+        modules = {
+            "fusion": fusion,
+            "lexical": lexical,
+            "feedback": feedback,
+            "engine": engine,
+            "windows": windows,
+        }
         base, _, settings = variant.removesuffix("]").partition("[")
         changes: list[tuple[object, str, object]] = []
         for setting in settings.split(";"):
@@ -278,10 +407,11 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
         return bm25.search(text, 300)
 
     def meaning(text: str) -> list[tuple[int, float]]:
-        if text not in vectors:
+        key = f"{windows.MODE}|{text}"
+        if key not in vectors:
             encoded = dense.encode_query(text)
-            vectors[text] = encoded[1].nearest(encoded[0], 300) if encoded else []
-        return vectors[text]  # type: ignore[return-value]
+            vectors[key] = encoded[1].nearest(encoded[0], 300) if encoded else []
+        return vectors[key]  # type: ignore[return-value]
 
     def ids(ranking: list[tuple[int, float]]) -> list[int]:
         return [pk for pk, _ in ranking]
@@ -292,7 +422,7 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
         "bm25": lambda text: ids(plain(text)),
         "dense": lambda text: ids(meaning(text)),
         "rrf": lambda text: ids(fusion.rrf([plain(text), meaning(text)])),
-        "convex": lambda text: ids(fusion.convex(plain(text), meaning(text), 0.5)),
+        "convex": lambda text: ids(fusion.convex(plain(text), meaning(text), 0.5, "minmax")),
         "hub-split-fields": switched(WORD_FIELDS=("title", "abstract")),
         "hub-no-authors": switched(FIELD_WEIGHTS={**lexical.FIELD_WEIGHTS, "authors": 0.0}),
         "hub-no-question-words": switched(QUESTION_WORDS=frozenset()),

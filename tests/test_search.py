@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -136,6 +137,40 @@ class TestFollowingTheDatabase:
         inside = datetime.fromisoformat(cursor) - timedelta(seconds=60)
         Paper.objects.filter(pk=late.pk).update(modified_at=inside)
         assert found("quasicrystal") == ["2604.00010"]
+
+    def test_searches_leave_catching_up_to_a_running_worker(self, corpus: None) -> None:
+        from django.utils import timezone
+
+        from dailypapers.core.models import WorkerBeat
+        from dailypapers.core.status import WORKER_SILENT_SECONDS
+        from dailypapers.search import cursor, jobs
+
+        assert found("protein") == ["2604.00001"]  # no worker: the search caught up
+        beat = WorkerBeat.objects.create(
+            holder="node:1", started_at=timezone.now(), beat_at=timezone.now()
+        )
+        paper("2604.00011", title="Quasicrystal lattices")
+        assert found("quasicrystal") == []  # the worker's to index, not the search's
+        assert jobs.follow_database(utc(2026, 4, 9), lambda: False).startswith("indexed 1")
+        assert found("quasicrystal") == ["2604.00011"]
+
+        def caught_up(seconds_ago: float) -> None:
+            state = follow.State.read(conf.index_dir())
+            then = timezone.now() - timedelta(seconds=seconds_ago)
+            state.caught_up_at = then.isoformat()
+            state.write(conf.index_dir())
+
+        # A worker busy with a long job leaves the copy behind: searches catch up.
+        paper("2604.00012", title="Quasicrystal growth")
+        assert len(found("quasicrystal")) == 1
+        caught_up(cursor.WORKER_KEEPS_WITHIN + 1)
+        assert len(found("quasicrystal")) == 2
+        # So they do when the worker is gone (not seen for too long).
+        paper("2604.00013", title="Quasicrystal defects")
+        assert len(found("quasicrystal")) == 2
+        silent = timezone.now() - timedelta(seconds=WORKER_SILENT_SECONDS + 1)
+        WorkerBeat.objects.filter(pk=beat.pk).update(beat_at=silent)
+        assert len(found("quasicrystal")) == 3
 
     def test_catch_up_is_idempotent_and_counts_work(self, corpus: None) -> None:
         assert index.catch_up() == 3
@@ -339,6 +374,23 @@ class TestPage:
         )
         html = body(client.get("/search", {"q": "models", "code": "1"}))
         assert "/papers/2604.00001" in html and "/papers/2604.00002" not in html
+
+    def test_marked_text_is_escaped_and_reads_a_fixed_number_of_queries(
+        self, corpus: None, client: Client, django_assert_max_num_queries: Any
+    ) -> None:
+        paper("2604.00020", title="Protein <b>folding</b> & co", abstract="A protein <i>x</i>.")
+        index.catch_up()
+        with django_assert_max_num_queries(12) as few:
+            html = body(client.get("/search", {"q": "protein"}))
+        assert "<mark>Protein</mark> &lt;b&gt;folding&lt;/b&gt; &amp; co" in html
+        assert "A <mark>protein</mark> &lt;i&gt;x&lt;/i&gt;." in html
+        for n in range(30):
+            paper(f"2604.001{n:02d}", title=f"Protein study {n}", authors=("A B", "C D"))
+        index.catch_up()
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            html = body(client.get("/search", {"q": "protein"}))
+        assert html.count('<h3><a href="/papers/') == 20  # a full page
+        assert html.count("<mark>Protein</mark> study") >= 18
 
     def test_empty_query_shows_trending(self, corpus: None, client: Client) -> None:
         html = body(client.get("/search"))

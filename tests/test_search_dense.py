@@ -284,6 +284,26 @@ class TestRealModel:
         assert abs(float(np.linalg.norm(a)) - 1.0) < 1e-3
         assert float(a @ b) > float(a @ c) + 0.2
 
+    def test_a_long_abstract_is_cut_into_windows_opened_by_the_title(
+        self, int8_model: Path
+    ) -> None:
+        model = encoder.Encoder(int8_model)
+        title = "Heat transfer on hypersonic wings"
+        text = f"{title}. " + " ".join(
+            f"measurement {n} of the boundary layer." for n in range(120)
+        )
+        windows = model.windows(title, text)
+        assert len(windows) >= 3 and all(len(w) <= encoder.MAX_TOKENS for w in windows)
+        # The first window is what the paper's vector reads; the others start with the title.
+        ids, _ = model.tokenize([text])
+        assert windows[0] == ids[0].tolist()
+        opening = model.windows(title, title)[0][1:-1]
+        assert all(w[1 : 1 + len(opening)] == opening for w in windows[1:])
+        vectors = model.encode_pieces(windows)
+        assert np.allclose(vectors[0], model.encode([text])[0], atol=1e-6)
+        # A text that fits has one window, and a tail too short to say much is left out.
+        assert len(model.windows(title, "A short abstract.")) == 1
+
     def test_a_hub_shaped_export_is_wrapped_into_the_same_encoder(self, tmp_path: Path) -> None:
         onnx = pytest.importorskip("onnx")
         source = modelbuild.package_dir()

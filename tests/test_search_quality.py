@@ -25,6 +25,21 @@ def test_fusion_reads_its_weight_when_called() -> None:
         fusion.ALPHA = saved
 
 
+def test_a_top_standing_far_out_of_its_list_keeps_its_lead() -> None:
+    # Words: scores spread evenly, paper 1 on top, paper 2 far down. Meaning: paper 2
+    # stands far out of a tight cluster, paper 1 second. Min-max gives both tops the
+    # same 1, and paper 1 wins; scaled by each list's spread, paper 2's lead counts.
+    lexical = sorted(
+        [(1, 40.0), (2, 10.0), *((n, 40.0 - n) for n in range(3, 40))], key=lambda h: -h[1]
+    )
+    dense = [(2, 0.9), (1, 0.7), *((n, 0.5 - n * 0.001) for n in range(3, 40))]
+    assert fusion.convex(lexical, dense, 0.45, "minmax")[0][0] == 1
+    assert fusion.fuse(lexical, dense, 0.45)[0][0] == 2
+    # The scale does not depend on the units: the same lists times ten fuse alike.
+    tenfold = fusion.fuse([(d, s * 10) for d, s in lexical], [(d, s * 10) for d, s in dense])
+    assert [d for d, _ in tenfold] == [d for d, _ in fusion.fuse(lexical, dense)]
+
+
 def test_every_known_item_names_one_real_daily_paper() -> None:
     papers: set[str] = set()
     folder = SHARED_DATA / "hf-daily-papers"

@@ -84,6 +84,14 @@ class Heartbeat:
         WorkerBeat.objects.filter(holder=self.holder).delete()
 
 
+def worker_running() -> bool:
+    """Whether a worker has been seen lately (it then keeps the search indexes current)."""
+    from dailypapers.core.models import WorkerBeat
+
+    since = timezone.now() - dt.timedelta(seconds=WORKER_SILENT_SECONDS)
+    return WorkerBeat.objects.filter(beat_at__gte=since).exists()
+
+
 @register("worker")
 def worker_section() -> dict[str, Any]:
     from dailypapers.core.models import WorkerBeat

@@ -13,13 +13,23 @@ from django.conf import settings
 
 from dailypapers import config
 
+_made: set[Path] = set()
+
+
+def made(path: Path) -> Path:
+    """``path``, created with its parents the first time this process asks for it: a
+    search asks several times, and a mkdir on an existing folder still costs a system
+    call (up to ~1 ms each on a busy disk)."""
+    if path not in _made or not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        _made.add(path)
+    return path
+
 
 def index_dir() -> Path:
     """The folder of this node's derived search data: lexical index, vectors, state."""
     explicit = getattr(settings, "SEARCH_DIR", None)
-    path = Path(explicit) if explicit else Path(settings.DATA_DIR) / "search"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return made(Path(explicit) if explicit else Path(settings.DATA_DIR) / "search")
 
 
 def model_dir() -> Path:

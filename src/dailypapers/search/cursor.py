@@ -123,3 +123,26 @@ class Throttle:
                 return False
             self._last = now
         return True
+
+
+# A running worker follows the database every 5 s: a copy it brought up to date within
+# this many seconds is left to it.
+WORKER_KEEPS_WITHIN = 30.0
+
+
+def left_to_worker(last: str) -> bool:
+    """Whether a search should leave catching up to the worker: one is running and the
+    copy was caught up lately (``last``, an ISO time). A search then never waits for
+    index writes the worker is about to make; while the worker is busy with a long job
+    (a first embedding of a large import), searches keep the copy current themselves."""
+    if not last:
+        return False
+    try:
+        age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(last)).total_seconds()
+    except ValueError:
+        return False
+    if age > WORKER_KEEPS_WITHIN:
+        return False
+    from dailypapers.core.status import worker_running
+
+    return worker_running()

@@ -34,7 +34,7 @@ import numpy.typing as npt
 from django.utils import timezone
 
 from dailypapers.search import ann, conf, encoder
-from dailypapers.search.cursor import Follower, Saved, Throttle
+from dailypapers.search.cursor import Follower, Saved, Throttle, left_to_worker
 from dailypapers.search.models import Embedding
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,7 @@ Ids = npt.NDArray[np.int64]
 
 
 def folder() -> Path:
-    path = conf.index_dir() / "vectors"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return conf.made(conf.index_dir() / "vectors")
 
 
 @dataclass
@@ -393,7 +391,7 @@ _throttle = Throttle()
 
 
 def maybe_sync() -> None:
-    if not _throttle.due():
+    if not _throttle.due() or left_to_worker(Manifest.read(folder()).synced_at):
         return
     try:
         sync(limit=20_000)

@@ -34,6 +34,11 @@ MAX_TOKENS = 256
 # abstracts fill the window, so batches gain nothing from padding (85 docs/s at 1,
 # 87 at 32 on 2 cores).
 BATCH = 1
+# Long abstracts: ``Encoder.windows`` cuts the pieces past the first window into further
+# windows, each opened by the title (a tail of fewer than MIN_TAIL new pieces is left
+# out). Papers are embedded by their first window only: several windows a paper were
+# measured and not taken (benchmarks/SEARCH.md, 2026-12-06); the benchmark reads them.
+MIN_TAIL = 32
 
 Vectors = npt.NDArray[np.float32]
 
@@ -64,6 +69,8 @@ class Encoder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
+        self._tokenizer_file = tokenizer
+        self._whole: Any = None  # the same tokenizer, uncut (``windows``), when first needed
 
     def tokenize(self, texts: list[str]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Ids and mask padded to the longest text of this batch, not to the window."""
@@ -90,8 +97,43 @@ class Encoder:
         for start in range(0, len(order), batch):
             rows = order[start : start + batch]
             ids, mask = self.tokenize([texts[i] for i in rows])
-            result: Any = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
-            out[rows] = np.asarray(result[0], dtype=np.float32)
+            out[rows] = self._run(ids, mask)
+        return out
+
+    def _run(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> Vectors:
+        result: Any = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return np.asarray(result[0], dtype=np.float32)
+
+    def windows(self, title: str, text: str) -> list[list[int]]:
+        """``text``'s word pieces in windows of MAX_TOKENS, with the special pieces.
+
+        The first window is what ``encode([text])`` reads; each further one opens with
+        the title's pieces and a full stop, then goes on where the one before ended.
+        """
+        if self._whole is None:
+            from tokenizers import Tokenizer
+
+            self._whole = Tokenizer.from_file(str(self._tokenizer_file))
+            self._whole.no_truncation()
+            self._whole.no_padding()
+        cls, sep = (self.tokenizer.token_to_id(t) or 0 for t in ("[CLS]", "[SEP]"))
+        pieces = self._whole.encode(text, add_special_tokens=False).ids
+        room = MAX_TOKENS - 2
+        out = [[cls, *pieces[:room], sep]]
+        head = self._whole.encode(f"{title}.", add_special_tokens=False).ids[: room // 2]
+        step = room - len(head)
+        at = room
+        while len(pieces) - at >= MIN_TAIL:
+            out.append([cls, *head, *pieces[at : at + step], sep])
+            at += step
+        return out
+
+    def encode_pieces(self, windows: list[list[int]]) -> Vectors:
+        """Unit-length vectors of windows of word pieces (see ``windows``), one per call."""
+        out = np.zeros((len(windows), DIM), dtype=np.float32)
+        for row, window in enumerate(windows):
+            ids = np.asarray([window], dtype=np.int64)
+            out[row] = self._run(ids, np.ones_like(ids))[0]
         return out
 
 

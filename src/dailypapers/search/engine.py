@@ -8,6 +8,7 @@ database, so a stale index can cost a result but never show a wrong one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.safestring import SafeString
 
 from dailypapers.core import arxiv_ids
 from dailypapers.papers.models import LISTED, Paper, vote_count
@@ -52,9 +54,18 @@ class Hit:
     title_segments: list[highlight.Segment]
     summary_segments: list[highlight.Segment]
 
-    @property
+    @functools.cached_property
     def snippet(self) -> list[highlight.Segment]:
         return highlight.snippet(self.summary_segments)
+
+    @property
+    def title_html(self) -> SafeString:
+        """The title with the matched words marked (``<mark>``), escaped."""
+        return highlight.html(self.title_segments or [{"type": "text", "text": self.paper.title}])
+
+    @property
+    def snippet_html(self) -> SafeString:
+        return highlight.html(self.snippet)
 
 
 @dataclass
@@ -76,12 +87,15 @@ class Result:
         return self.offset + len(self.hits) < self.total
 
 
-def displayed() -> QuerySet[Paper]:
-    return (
-        Paper.objects.select_related("organization", "submission")
-        .prefetch_related("authors")
-        .with_votes()
-    )
+# What a page showing a title, a snippet and a line of facts does not read: the author
+# rows and the upstream fields kept as sent are most of the cost of loading a page of
+# papers (the API shows them all).
+BRIEF_DEFERRED = ("hf_extra", "ai_keywords", "submission__hf_extra")
+
+
+def displayed(*, full: bool = True) -> QuerySet[Paper]:
+    qs = Paper.objects.select_related("organization", "submission").with_votes()
+    return qs.prefetch_related("authors") if full else qs.defer(*BRIEF_DEFERRED)
 
 
 def _filtered(qs: QuerySet[Paper], filters: Filters) -> QuerySet[Paper]:
@@ -104,9 +118,11 @@ def _filtered(qs: QuerySet[Paper], filters: Filters) -> QuerySet[Paper]:
     return qs
 
 
-def _browse(filters: Filters, sort: Sort, offset: int, limit: int) -> tuple[list[Paper], int]:
+def _browse(
+    filters: Filters, sort: Sort, offset: int, limit: int, full: bool
+) -> tuple[list[Paper], int]:
     """No words, only filters: the matching papers, newest (or most upvoted) first."""
-    qs = _filtered(displayed(), filters)
+    qs = _filtered(displayed(full=full), filters)
     ordering = ("-votes", "-published_at") if sort == "upvotes" else ("-published_at", "-id")
     total = qs.count()
     return list(qs.order_by(*ordering)[offset : offset + limit]), total
@@ -214,7 +230,10 @@ def search(
     offset: int = 0,
     limit: int = 20,
     use_dense: bool = True,
+    full: bool = True,
 ) -> Result:
+    """``full=False`` loads the papers shown for a page that shows no authors nor
+    upstream fields (the search page; see ``BRIEF_DEFERRED``)."""
     filters = filters or Filters()
     parsed = querylang.parse(text)
     result = Result(query=parsed, offset=offset, notes=list(parsed.notes))
@@ -228,7 +247,7 @@ def search(
         )
     if parsed.empty:
         if filters.any:
-            papers, result.total = _browse(filters, sort, offset, limit)
+            papers, result.total = _browse(filters, sort, offset, limit, full)
             result.hits = [Hit(p, 0.0, [], []) for p in papers]
         return result
 
@@ -286,7 +305,7 @@ def search(
     result.total = len(kept)
     result.capped = result.total >= CANDIDATES or len(lexical) >= CANDIDATES
     page = kept[offset : offset + limit]
-    by_id = {p.pk: p for p in displayed().filter(pk__in=page)}
+    by_id = {p.pk: p for p in displayed(full=full).filter(pk__in=page)}
     wanted = highlight.stems(parsed.highlight_terms())
     result.hits = [
         Hit(

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from dailypapers.papers.models import Paper
 from dailypapers.search import conf, documents
-from dailypapers.search.cursor import Follower, Saved, Throttle
+from dailypapers.search.cursor import Follower, Saved, Throttle, left_to_worker
 from dailypapers.search.lexical import SCHEMA_VERSION, LexicalIndex
 
 log = logging.getLogger(__name__)
@@ -210,8 +210,13 @@ _throttle = Throttle()
 
 def maybe_catch_up(limit: int = 2000) -> None:
     """Catch up from a request, at most every few seconds per process, never waiting."""
-    if not _throttle.due() or schema_stale():
+    if not _throttle.due():
+        return
+    state = State.read(conf.index_dir())
+    if state.lexical and state.schema != SCHEMA_VERSION:
         return  # a stale index is the worker's to rebuild
+    if left_to_worker(state.caught_up_at):
+        return
     try:
         catch_up(limit=limit)
     except Busy:

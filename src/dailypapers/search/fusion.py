@@ -4,13 +4,14 @@ Two ways, both measured on Cranfield by benchmarks/search_quality.py:
 
 - reciprocal-rank fusion (RRF): each list gives ``w / (k + rank)``; needs no
   scores, only ranks, and is the baseline;
-- a convex combination of normalised scores: each list's scores are scaled to
-  [0, 1] over its own candidates, then ``alpha * lexical + (1 - alpha) * dense``.
+- a convex combination of normalised scores: each list's scores are scaled over
+  its own candidates (NORMALIZE), then ``alpha * lexical + (1 - alpha) * dense``.
   Unlike RRF it keeps how far apart two candidates are, which is what wins when
   one ranker is sure and the other is not.
 
-The defaults below are the ones that measured best on the tuning half of the
-Cranfield queries (and were then checked on the held-out half).
+The defaults below are the ones that measured best on the tuning halves of the
+collections of benchmarks/search_quality.py (and were then checked on the held-out
+halves).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ ALPHA_FEEDBACK = 0.6
 SHORT_WORDS = 3
 LONG_WORDS = 12
 LONG_SHIFT = 0.0
+# How each list's scores are brought to one scale before they are combined: "zscore"
+# (the lowest candidate 0, one standard deviation of the list's scores 1) or "minmax"
+# (the lowest candidate 0, the highest 1; plain convex fusion). Divided by the spread
+# of the whole list, a top that stands far out of the rest keeps its lead, where
+# min-max gives every list's top the same 1 (benchmarks/SEARCH.md, 2026-12-06).
+NORMALIZE = "zscore"
 
 
 def alpha_for(words: int, alpha: float) -> float:
@@ -50,23 +57,33 @@ def rrf(
     return _best_first(scores)
 
 
-def _scaled(ranking: Ranking, weight: float, into: dict[int, float]) -> None:
-    """Add ``weight`` times each score scaled to [0, 1] over this list into ``into``."""
+def _scaled(ranking: Ranking, weight: float, into: dict[int, float], normalize: str) -> None:
+    """Add ``weight`` times each score, scaled over this list, into ``into``."""
     if not ranking:
         return
     values = [score for _, score in ranking]
-    low, high = min(values), max(values)
-    span = high - low
+    low = min(values)
+    if normalize == "zscore":
+        average = sum(values) / len(values)
+        span = (sum((v - average) ** 2 for v in values) / len(values)) ** 0.5
+    else:
+        span = max(values) - low
     for doc, score in ranking:
         scaled = (score - low) / span if span > 0 else 1.0
         into[doc] = into.get(doc, 0.0) + weight * scaled
 
 
-def convex(lexical: Ranking, dense: Ranking, alpha: float = ALPHA) -> list[tuple[int, float]]:
-    """``alpha`` on the lexical side; a candidate missing from one list scores 0 there."""
+def convex(
+    lexical: Ranking, dense: Ranking, alpha: float = ALPHA, normalize: str | None = None
+) -> list[tuple[int, float]]:
+    """``alpha`` on the lexical side; a candidate missing from one list scores 0 there.
+
+    ``normalize``: "zscore" or "minmax" (see NORMALIZE, the default).
+    """
+    normalize = normalize or NORMALIZE
     scores: dict[int, float] = {}
-    _scaled(lexical, alpha, scores)
-    _scaled(dense, 1 - alpha, scores)
+    _scaled(lexical, alpha, scores, normalize)
+    _scaled(dense, 1 - alpha, scores, normalize)
     return _best_first(scores)
 
 

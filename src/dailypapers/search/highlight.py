@@ -10,6 +10,9 @@ import functools
 import re
 from collections.abc import Iterable
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 from dailypapers.search.lexical import STEM
 
 Segment = dict[str, str]
@@ -47,6 +50,16 @@ def segments(text: str, wanted: set[str]) -> list[Segment]:
     if last < len(text):
         out.append({"type": "text", "text": text[last:]})
     return out
+
+
+def html(pieces: list[Segment]) -> SafeString:
+    """The pieces as HTML: highlighted ones in ``<mark>``, every text escaped."""
+    return mark_safe(  # noqa: S308 - every piece is escaped
+        "".join(
+            f"<mark>{escape(p['text'])}</mark>" if p["type"] == "highlight" else escape(p["text"])
+            for p in pieces
+        )
+    )
 
 
 def snippet(pieces: list[Segment], limit: int = 300) -> list[Segment]:

@@ -28,6 +28,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         sort=wanted.sort,
         offset=(number - 1) * SEARCH_PAGE,
         limit=SEARCH_PAGE,
+        full=False,  # the page shows no authors
     )
     if result.redirect:
         return HttpResponseRedirect(f"/papers/{result.redirect}")
