@@ -172,6 +172,20 @@ class TestFollowingTheDatabase:
         WorkerBeat.objects.filter(pk=beat.pk).update(beat_at=silent)
         assert len(found("quasicrystal")) == 3
 
+    def test_papers_deleted_since_indexing_are_never_shown_nor_counted(self) -> None:
+        for n in range(25):
+            paper(f"2604.002{n:02d}", title=f"Quasar survey {n}", abstract="quasar " * (n + 1))
+        index.catch_up()
+        first = engine.search("quasar", limit=20)
+        gone = [h.paper.arxiv_id for h in first.hits[:3]]
+        Paper.objects.filter(arxiv_id__in=gone).delete()  # still in the index
+        again = engine.search("quasar", limit=20)
+        shown = [h.paper.arxiv_id for h in again.hits]
+        assert len(shown) == 20 and not set(gone) & set(shown)
+        assert again.total == 22
+        rest = engine.search("quasar", offset=20, limit=20)
+        assert len(rest.hits) == 2 and not {h.paper.arxiv_id for h in rest.hits} & set(shown)
+
     def test_catch_up_is_idempotent_and_counts_work(self, corpus: None) -> None:
         assert index.catch_up() == 3
         assert index.catch_up() == 0

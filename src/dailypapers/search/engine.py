@@ -181,6 +181,31 @@ def _existing(ids: list[int]) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+# Candidates checked beyond the ones a page needs, so that a few papers deleted since
+# they were indexed do not cost a second look-up.
+SPARE = 20
+
+
+def _kept_head(order: list[int], needed: int) -> tuple[list[int], int]:
+    """The common case (no filters, by relevance): the candidates that still exist,
+    checked only as far as the page needs, and how many of those checked are gone.
+
+    Papers are rarely deleted, and a deleted one leaves the index only at the next
+    rebuild; checking the whole candidate list (~600 ids, random rows of a large
+    table: ~4 ms at 1M papers) for the count would cost every search that much.
+    The count then takes the unchecked rest for papers, which it nearly always is.
+    """
+    kept: list[int] = []
+    checked = 0
+    while len(kept) < needed and checked < len(order):
+        upto = max(needed + SPARE, 2 * checked)
+        head = order[checked:upto]
+        existing = _existing(head)
+        kept += [pk for pk in head if pk in existing]
+        checked += len(head)
+    return kept, checked - len(kept)
+
+
 def _kept(
     order: list[int],
     filters: Filters,
@@ -301,8 +326,12 @@ def search(
 
     order = [pk for pk, _ in ranked]
     scores = dict(ranked)
-    kept = _kept(order, filters, sort, checked)
-    result.total = len(kept)
+    if not filters.any and sort == "relevance" and checked is None:
+        kept, missing = _kept_head(order, offset + limit)
+        result.total = len(order) - missing
+    else:
+        kept = _kept(order, filters, sort, checked)
+        result.total = len(kept)
     result.capped = result.total >= CANDIDATES or len(lexical) >= CANDIDATES
     page = kept[offset : offset + limit]
     by_id = {p.pk: p for p in displayed(full=full).filter(pk__in=page)}
