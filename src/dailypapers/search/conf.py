@@ -18,8 +18,8 @@ _made: set[Path] = set()
 
 def made(path: Path) -> Path:
     """``path``, created with its parents the first time this process asks for it: a
-    search asks several times, and a mkdir on an existing folder still costs a system
-    call (up to ~1 ms each on a busy disk)."""
+    search asks several times, and a stat is cheaper than a mkdir of an existing
+    folder."""
     if path not in _made or not path.is_dir():
         path.mkdir(parents=True, exist_ok=True)
         _made.add(path)
