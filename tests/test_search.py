@@ -14,9 +14,21 @@ from django.test import Client
 
 from dailypapers.papers.models import Paper
 from dailypapers.papers.services import upsert_papers
-from dailypapers.search import Filters, conf, documents, engine, follow, index, querylang
+from dailypapers.search import (
+    Filters,
+    conf,
+    documents,
+    embed,
+    encoder,
+    engine,
+    follow,
+    fusion,
+    index,
+    querylang,
+)
 from tests.support.factories import paper, record, utc
 from tests.support.shared import SHARED_DATA
+from tests.test_search_dense import WordsEncoder
 
 pytestmark = pytest.mark.django_db
 
@@ -301,6 +313,40 @@ class TestRanking:
         scores = [s for _, s in words.search(querylang.parse("kinase"), Filters(), 10)]
         assert len(scores) == 2
         assert scores[0] == pytest.approx(scores[1])
+
+    def test_rare_query_words_lean_the_fusion_on_words(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Every paper says "learning", one says "kinase".
+        paper("2604.00051", title="Kinase learning", abstract="Learning kinase inhibitors.")
+        paper("2604.00052", title="Graph learning", abstract="Learning on graphs.")
+        paper("2604.00053", title="Robot learning", abstract="Learning to grasp.")
+        follow.catch_up()
+        words = follow.current()
+        assert words is not None
+        assert words.rarity(["learning"]) == 0.0
+        assert words.rarity(["kinase"]) == pytest.approx(1.0)
+        assert words.rarity(["kinase", "learning"]) == pytest.approx(0.5)
+        # A word in no paper does not count; question words are not subject words.
+        assert words.rarity(["kinase", "zzyzx", "what"]) == pytest.approx(1.0)
+        # With meaning on, the search fuses with the weight that follows.
+        monkeypatch.setattr(encoder, "load", lambda **_: WordsEncoder())
+        embed.run(utc(2026, 4, 9))
+        weights: list[float | None] = []
+        fuse = fusion.fuse
+
+        def recorded(lexical: Any, dense: Any, alpha: float | None = None) -> Any:
+            weights.append(alpha)
+            return fuse(lexical, dense, alpha)
+
+        monkeypatch.setattr(fusion, "fuse", recorded)
+        assert engine.search("learning").mode == "hybrid"
+        engine.search("kinase")
+        assert weights == [
+            pytest.approx(fusion.rare_alpha(fusion.ALPHA, 0.0)),
+            pytest.approx(fusion.rare_alpha(fusion.ALPHA, 1.0)),
+        ]
+        assert weights[0] < fusion.ALPHA < weights[1]  # type: ignore[operator]
 
     def test_question_words_do_not_count(self, corpus: None) -> None:
         paper("2604.00033", title="What can we do", abstract="What should we do, and how?")

@@ -40,6 +40,19 @@ def test_a_top_standing_far_out_of_its_list_keeps_its_lead() -> None:
     assert [d for d, _ in tenfold] == [d for d, _ in fusion.fuse(lexical, dense)]
 
 
+def test_a_query_of_rare_words_leans_on_words_one_of_common_words_on_meaning() -> None:
+    # Words put paper 1 first, meaning paper 2, each by as much over the same spread.
+    lexical = [(1, 2.0), (2, 1.0), (3, 0.0)]
+    dense = [(2, 2.0), (1, 1.0), (3, 0.0)]
+    rare = fusion.rare_alpha(fusion.ALPHA, 0.9)
+    common = fusion.rare_alpha(fusion.ALPHA, 0.2)
+    assert common < fusion.ALPHA < rare
+    assert fusion.fuse(lexical, dense, rare)[0][0] == 1
+    assert fusion.fuse(lexical, dense, common)[0][0] == 2
+    # The weight stays a share.
+    assert 0.0 <= fusion.rare_alpha(0.02, 0.0) <= fusion.rare_alpha(0.98, 1.0) <= 1.0
+
+
 def test_every_known_item_names_one_real_daily_paper() -> None:
     papers: set[str] = set()
     folder = SHARED_DATA / "hf-daily-papers"

@@ -301,9 +301,10 @@ def search(
     if exact:
         allowed = {pk for pk, _ in lexical}
         semantic = [(pk, s) for pk, s in semantic if pk in allowed]
-    ranked = fusion.fuse(
-        lexical, semantic, fusion.alpha_for(len(subject_words(parsed.words)), fusion.ALPHA)
-    )
+    alpha = fusion.alpha_for(len(subject_words(parsed.words)), fusion.ALPHA)
+    if fusion.RARE_SHIFT and index is not None and lexical and semantic:
+        alpha = fusion.rare_alpha(alpha, index.rarity(parsed.words))
+    ranked = fusion.fuse(lexical, semantic, alpha)
     checked: tuple[set[int], set[int]] | None = None
     if (
         feedback.ENABLED

@@ -36,6 +36,18 @@ LONG_SHIFT = 0.0
 # of the whole list, a top that stands far out of the rest keeps its lead, where
 # min-max gives every list's top the same 1 (benchmarks/SEARCH.md, 2026-12-06).
 NORMALIZE = "zscore"
+# Rare words: the lexical weight moves by RARE_SHIFT times how far the query's rarity
+# (lexical.LexicalIndex.rarity: the mean inverse document frequency of its subject
+# words, 0 in every paper, 1 in one) stands above RARE_PIVOT (below it, the other way).
+# A query of specific words is one BM25 ranks well; of common ones, one meaning does.
+# 0: off. Measured on the three collections (benchmarks/SEARCH.md, "Rare words").
+RARE_SHIFT = 0.3
+RARE_PIVOT = 0.4
+
+
+def rare_alpha(alpha: float, rarity: float) -> float:
+    """The lexical weight for a query of this ``rarity`` (see RARE_SHIFT)."""
+    return min(max(alpha + RARE_SHIFT * (rarity - RARE_PIVOT), 0.0), 1.0)
 
 
 def alpha_for(words: int, alpha: float) -> float:

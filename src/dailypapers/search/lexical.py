@@ -180,7 +180,8 @@ class LexicalIndex:
         self.index.register_tokenizer(NAMES, PLAIN)
         self.index.register_tokenizer(PAIRS, PAIRED)
         self._lock = threading.Lock()
-        # Document frequencies asked for by the feedback pass, until the index changes.
+        # Document frequencies asked for by the fusion and the feedback pass, until the
+        # index changes.
         self._frequencies: dict[tuple[str, str], int] = {}
         self._frequencies_at = -1
 
@@ -210,6 +211,18 @@ class LexicalIndex:
                 found = cache[key] = int(searcher.doc_freq(field, term))
             out[term] = found
         return total, out
+
+    def rarity(self, words: Sequence[str]) -> float:
+        """How specific the query's subject words are: the mean over its distinct stems
+        of ln(N / df) / ln(N), the inverse document frequency in titles and abstracts
+        over that of a word held by one paper (0: in every paper, 1: in one). Words in
+        no paper do not count; 0 when none is left."""
+        stems = sorted({stem for _, stem in _stems(subject_words(words))})
+        total, found = self.doc_freqs(WORD_FIELDS[0], stems)
+        held = [df for df in found.values() if df > 0]
+        if not held or total < 2:
+            return 0.0
+        return sum(math.log(total / df) for df in held) / len(held) / math.log(total)
 
     def writer(self, threads: int = 1) -> tantivy.IndexWriter:
         """A writer; raises ValueError when another process holds the index's write lock."""
