@@ -198,6 +198,20 @@ class TestFollowingTheDatabase:
         rest = engine.search("quasar", offset=20, limit=20)
         assert len(rest.hits) == 2 and not {h.paper.arxiv_id for h in rest.hits} & set(shown)
 
+    def test_a_long_query_can_be_searched_by_its_rarest_words(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from dailypapers.search import lexical
+
+        for n in range(6):
+            paper(f"2604.003{n:02d}", title=f"Graph study, learning {n}")
+        paper("2604.00399", title="Zeolite catalysis")
+        index.catch_up()
+        assert len(found("graph learning zeolite", use_dense=False)) == 7
+        monkeypatch.setattr(lexical, "MAX_TERMS", 1)
+        assert found("graph learning zeolite", use_dense=False) == ["2604.00399"]
+        assert len(found("graph learning", use_dense=False)) == 6  # the rarer of two
+
     def test_catch_up_is_idempotent_and_counts_work(self, corpus: None) -> None:
         assert index.catch_up() == 3
         assert index.catch_up() == 0
