@@ -8,6 +8,7 @@ the submitter's names and the page's own address (the vote form's ``next``).
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -48,7 +49,7 @@ def test_every_card_field_is_escaped(client: Client) -> None:
         github_repo=f"https://github.com/a/b?{HOSTILE}"
     )
     Organization.objects.update(name=f"Org {HOSTILE}")
-    Submission.objects.update(submitter_fullname=f"Sub {HOSTILE}")
+    Submission.objects.update(submitter_fullname=f"Sub {HOSTILE}", submitter_name=f"u{HOSTILE}")
 
     html = client.get(f"/papers/date/2026-04-07?from={HOSTILE}").content.decode()
     cards = _cards_section(html)
@@ -60,7 +61,7 @@ def test_every_card_field_is_escaped(client: Client) -> None:
     assert cards.count(f"Summary {ESCAPED}") == 2
     assert f'href="https://github.com/a/b?{ESCAPED}"' in cards
     assert cards.count(f"Org {ESCAPED}") == 2
-    assert f"Submitted by Sub {ESCAPED}" in cards
+    assert f"Sub {ESCAPED}</span>" in cards
     # The page's address, ampersands included, comes back as it was sent.
     sent = cards.split('name="next" value="', 1)[1].split('"', 1)[0]
     assert sent.startswith("/papers/date/2026-04-07?from=") and "&amp;" in sent
@@ -77,4 +78,6 @@ def test_every_card_field_is_escaped(client: Client) -> None:
     card = f"#c-{Submission.objects.get().pk}"
     assert next_value is not None and next_value.count("&") == 1 and next_value.endswith(card)
     images = [dict(attrs)["src"] for tag, attrs in parser.found if tag == "img"]
-    assert images == ["/media/avatar/org/org", "/media/thumbnail/2604.00001"]
+    # The submitter's avatar is served by the hub, the name quoted into its address.
+    avatar = "/media/avatar/user/u" + quote(HOSTILE, safe="")
+    assert images == ["/media/avatar/org/org", avatar, "/media/thumbnail/2604.00001"]

@@ -58,13 +58,15 @@ def _meta(sub: Submission, zone: dt.tzinfo) -> tuple[str, SafeString]:
     )
     shown_name = sub.submitter_fullname or sub.submitter_name
     if shown_name:
+        # The avatar as the hub serves it (fetched by the worker, else initials).
+        avatar = f"{media_html.user_avatar(sub.submitter_name)} " if sub.submitter_name else ""
         if sub.submitter_id is not None and sub.submitter_name:
             meta.append(
-                f'<span>Submitted by <a href="/users/{escape(sub.submitter_name)}">'
+                f'<span>Submitted by {avatar}<a href="/users/{escape(sub.submitter_name)}">'
                 f"{escape(shown_name)}</a></span>"
             )
         else:
-            meta.append(f"<span>Submitted by {escape(shown_name)}</span>")
+            meta.append(f"<span>Submitted by {avatar}{escape(shown_name)}</span>")
     if paper.github_repo:
         stars = paper.github_stars
         shown_stars = f' <span class="stars" title="GitHub stars">★ {stars}</span>' if stars else ""
