@@ -131,10 +131,12 @@ WORKER_KEEPS_WITHIN = 30.0
 
 
 def left_to_worker(last: str) -> bool:
-    """Whether a search should leave catching up to the worker: one is running and the
-    copy was caught up lately (``last``, an ISO time). A search then never waits for
-    index writes the worker is about to make; while the worker is busy with a long job
-    (a first embedding of a large import), searches keep the copy current themselves."""
+    """Whether a search should leave catching up to the worker: one is running and it
+    caught this node's copy up lately (``last``, an ISO time, kept by the worker's own
+    job in this node's folder). A search then never waits for index writes the worker
+    is about to make. While the worker is busy with a long job (a first embedding of a
+    large import), or runs on another node with a folder of its own, searches keep
+    this node's copy current themselves."""
     if not last:
         return False
     try:

@@ -62,6 +62,7 @@ class Manifest(Saved):
     cursor: str = ""
     recent: dict[str, str] = field(default_factory=dict)
     synced_at: str = ""
+    worker_synced_at: str = ""  # the last sync by a worker sharing this node's folder
     graph: str = ""  # the approximate index file (ann.py), when the node has one
     covered: list[str] = field(default_factory=list)  # the segments in the graph
 
@@ -344,12 +345,13 @@ def update_graph(path: Path, manifest: Manifest) -> int:
     return len(ids)
 
 
-def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
+def sync(limit: int | None = None, *, graph_work: bool = False, worker: bool = False) -> int:
     """Copy vectors written since the last sync into a new segment; returns how many.
 
     With ``graph_work`` (the worker and the ``search`` command, never a search) the
-    approximate index is built or extended too, and its segments may be merged. Returns 0
-    without waiting when another process is syncing this node.
+    approximate index is built or extended too, and its segments may be merged.
+    ``worker``: the worker's own job (see cursor.left_to_worker). Returns 0 without
+    waiting when another process is syncing this node.
     """
     path = folder()
     with _write_lock(path) as mine:
@@ -380,6 +382,8 @@ def sync(limit: int | None = None, *, graph_work: bool = False) -> int:
         if kept is not None:
             manifest.cursor, manifest.recent = kept
         manifest.synced_at = timezone.now().isoformat()
+        if worker:
+            manifest.worker_synced_at = manifest.synced_at
         manifest.write(path)
         _compact(path, manifest, graph_work=graph_work)
         if graph_work:
@@ -391,7 +395,7 @@ _throttle = Throttle()
 
 
 def maybe_sync() -> None:
-    if not _throttle.due() or left_to_worker(Manifest.read(folder()).synced_at):
+    if not _throttle.due() or left_to_worker(Manifest.read(folder()).worker_synced_at):
         return
     try:
         sync(limit=20_000)

@@ -58,6 +58,8 @@ class State(Saved):
     cursor: str = ""  # ISO time: every paper written before (cursor - overlap) is indexed
     recent: dict[str, str] | None = None  # id -> modified_at already indexed in the window
     caught_up_at: str = ""
+    # When a worker sharing this node's folder last caught it up (search.follow).
+    worker_caught_up_at: str = ""
     build: dict[str, Any] | None = None  # an unfinished reindex
 
 
@@ -169,11 +171,15 @@ def _writing(index: LexicalIndex, threads: int = 1) -> Iterator[Any]:
 # -- following --------------------------------------------------------------------------
 
 
-def catch_up(*, limit: int | None = None, progress: Progress | None = None) -> int:
+def catch_up(
+    *, limit: int | None = None, progress: Progress | None = None, worker: bool = False
+) -> int:
     """Index what changed since the last catch-up; returns how many papers were (re)indexed.
 
     ``limit`` bounds the work (a search request catches up a little at a time and
-    leaves a big backlog to the worker). Raises Busy when another process writes.
+    leaves a big backlog to the worker). ``worker``: the worker's own job, which
+    searches on this node then leave the following to. Raises Busy when another
+    process writes.
     """
     index = ensure()
     folder = conf.index_dir()
@@ -201,6 +207,8 @@ def catch_up(*, limit: int | None = None, progress: Progress | None = None) -> i
             if folder / latest.lexical == index.path:
                 latest.cursor, latest.recent = state.cursor, recent
                 latest.caught_up_at = _iso(timezone.now())
+                if worker:
+                    latest.worker_caught_up_at = latest.caught_up_at
     index.reload()
     return done
 
@@ -215,7 +223,7 @@ def maybe_catch_up(limit: int = 2000) -> None:
     state = State.read(conf.index_dir())
     if state.lexical and state.schema != SCHEMA_VERSION:
         return  # a stale index is the worker's to rebuild
-    if left_to_worker(state.caught_up_at):
+    if left_to_worker(state.worker_caught_up_at):
         return
     try:
         catch_up(limit=limit)

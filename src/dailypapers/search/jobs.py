@@ -16,10 +16,10 @@ def follow_database(now: dt.datetime, should_stop: worker.StopCheck) -> str:
             # After an upgrade that changed the index's fields: words are searched
             # again once this rebuild is done (it resumes if the worker stops).
             return f"rebuilt the words index: {follow.reindex()} papers"
-        papers = follow.catch_up()
+        papers = follow.catch_up(worker=True)
     except follow.Busy:
         return "another process is updating the index"
-    vectors = dense.sync(graph_work=True)
+    vectors = dense.sync(graph_work=True, worker=True)
     return f"indexed {papers} papers, copied {vectors} vectors"
 
 
