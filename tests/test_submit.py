@@ -153,7 +153,11 @@ class TestSuccess:
         today = periods.local_date(sub.submitted_at).isoformat()
         daily = body(Client().get(f"/papers/date/{today}"))
         assert TITLE in daily
-        assert 'Submitted by <a href="/users/ada">Ada Lovelace</a>' in daily
+        assert re.search(
+            r'Submitted by <img [^>]*src="/media/avatar/user/ada"[^>]*> '
+            r'<a href="/users/ada">Ada Lovelace</a>',
+            daily,
+        )
         detail = body(client_ada.get(f"/papers/{PAPER}"))
         # The submitter's avatar (drawn by the hub) comes before the name.
         assert re.search(
