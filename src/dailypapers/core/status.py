@@ -13,10 +13,15 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from dailypapers.core.models import WorkerBeat
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +89,22 @@ class Heartbeat:
         WorkerBeat.objects.filter(holder=self.holder).delete()
 
 
-def worker_running() -> bool:
-    """Whether a worker has been seen lately (it then keeps the search indexes current)."""
+def _seen_lately() -> QuerySet[WorkerBeat]:
+    """The workers seen in the last WORKER_SILENT_SECONDS."""
     from dailypapers.core.models import WorkerBeat
 
     since = timezone.now() - dt.timedelta(seconds=WORKER_SILENT_SECONDS)
-    return WorkerBeat.objects.filter(beat_at__gte=since).exists()
+    return WorkerBeat.objects.filter(beat_at__gte=since)
+
+
+def worker_running() -> bool:
+    """Whether a worker has been seen lately (it then keeps the search indexes current)."""
+    return _seen_lately().exists()
 
 
 @register("worker")
 def worker_section() -> dict[str, Any]:
-    from dailypapers.core.models import WorkerBeat
-
-    since = timezone.now() - dt.timedelta(seconds=WORKER_SILENT_SECONDS)
-    alive = list(WorkerBeat.objects.filter(beat_at__gte=since).order_by("holder"))
+    alive = list(_seen_lately().order_by("holder"))
     return {
         "state": "running" if alive else "not running",
         "workers": [

@@ -59,9 +59,14 @@ class Hit:
         return highlight.snippet(self.summary_segments)
 
     @property
+    def title_pieces(self) -> list[highlight.Segment]:
+        """The title's segments, or the whole title as one plain piece."""
+        return self.title_segments or [{"type": "text", "text": self.paper.title}]
+
+    @property
     def title_html(self) -> SafeString:
         """The title with the matched words marked (``<mark>``), escaped."""
-        return highlight.html(self.title_segments or [{"type": "text", "text": self.paper.title}])
+        return highlight.html(self.title_pieces)
 
     @property
     def snippet_html(self) -> SafeString:

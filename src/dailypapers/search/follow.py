@@ -130,10 +130,11 @@ def current() -> LexicalIndex | None:
     return found
 
 
-def schema_stale() -> bool:
+def schema_stale(state: State | None = None) -> bool:
     """Whether the live index was built with other fields than this code reads (an
-    upgrade changed them): it must be rebuilt before it serves searches again."""
-    state = State.read(conf.index_dir())
+    upgrade changed them): it must be rebuilt before it serves searches again.
+    ``state``: this node's, when already read."""
+    state = state or State.read(conf.index_dir())
     return bool(state.lexical) and state.schema != SCHEMA_VERSION
 
 
@@ -221,7 +222,7 @@ def maybe_catch_up(limit: int = 2000) -> None:
     if not _throttle.due():
         return
     state = State.read(conf.index_dir())
-    if state.lexical and state.schema != SCHEMA_VERSION:
+    if schema_stale(state):
         return  # a stale index is the worker's to rebuild
     if left_to_worker(state.worker_caught_up_at):
         return

@@ -26,7 +26,7 @@ def entry(paper: Paper, hit: Hit | None = None) -> dict[str, Any]:
     out["upvoted"] = False
     out["isAuthorParticipating"] = False
     if hit is not None:
-        out["highlightedTitle"] = hit.title_segments or [{"type": "text", "text": paper.title}]
+        out["highlightedTitle"] = hit.title_pieces
         out["highlightedSummary"] = hit.summary_segments or (
             [{"type": "text", "text": paper.abstract}] if paper.abstract else []
         )

@@ -500,7 +500,7 @@ def build_query(
     names = Counter(word for _, word in subject)
     terms: dict[str, float] = {term: float(n) for term, n in bag.items()}
     if index is not None and 0 < MAX_TERMS < len(terms):
-        _, held = index.doc_freqs("body", terms)
+        _, held = index.doc_freqs(WORD_FIELDS[0], terms)
         rarest = sorted(terms, key=lambda t: (held.get(t, 0), t))[:MAX_TERMS]
         terms = {t: terms[t] for t in rarest}
     should: list[tantivy.Query] = []
