@@ -77,6 +77,23 @@ class Run(bench_pages.Result):
 
     clients: int = 0
     not_found: int = 0  # 4xx answers (a wrong path in the mix: should stay 0)
+    # Within the mix: each kind's share of the answers, p50 and p99 (ms).
+    by_kind: dict[str, tuple[float, float, float]] | None = None
+
+
+def kind_of(path: str) -> str:
+    """The kind of request a path of the mix is (``popular``: a cached page)."""
+    if path.startswith("/api/papers/search"):
+        return "search-api"
+    if path.startswith("/api/"):
+        return "api"
+    if path.startswith("/search"):
+        return "search"
+    for prefix, kind in (("/papers/date/", "day"), ("/papers/week/", "week"),
+                         ("/papers/month/", "month")):  # fmt: skip
+        if path.startswith(prefix):
+            return kind
+    return "popular" if path in ("/papers", "/papers/trending") else "paper"
 
 
 # -- data -----------------------------------------------------------------------------
@@ -213,7 +230,7 @@ async def _client(
     seed: int,
     start: float,
     stop: float,
-    out: list[float],
+    out: list[tuple[str, float]],
     bad: list[int],
 ) -> None:
     rng = random.Random(seed)
@@ -240,20 +257,21 @@ async def _client(
         elif status >= 400:
             bad[1] += 1
         else:
-            out.append(took)
+            out.append((path, took))
     if conn is not None:
         conn[1].close()
 
 
 def _process(
     args: tuple[int, list[str], int, int, float, float],
-) -> tuple[list[float], int, int, float]:
-    """One client process: latencies, errors, 4xx answers, and its own CPU seconds."""
+) -> tuple[list[tuple[str, float]], int, int, float]:
+    """One client process: (path, latency) of each answer, errors, 4xx answers, and its
+    own CPU seconds."""
     port, paths, clients, seed, warmup, seconds = args
     cpu = time.process_time()
     start = time.perf_counter() + warmup
     stop = start + seconds
-    latencies: list[float] = []
+    latencies: list[tuple[str, float]] = []
     bad = [0, 0]
 
     async def main() -> None:
@@ -282,7 +300,15 @@ def load(server: bench_pages.Server, paths: list[str], clients: int, seconds: fl
         parts = pending.get()
         server_cpu = server.cpu_seconds() - server_before
     cpu = sum(p[3] for p in parts)
-    latencies = sorted(x for p in parts for x in p[0])
+    answered = [x for p in parts for x in p[0]]
+    latencies = sorted(took for _, took in answered)
+    grouped: dict[str, list[float]] = {}
+    for path, took in answered:
+        grouped.setdefault(kind_of(path), []).append(took)
+    by_kind = {}
+    for kind, times in sorted(grouped.items()):
+        summary = _common.latency_summary(sorted(times))
+        by_kind[kind] = (len(times) / len(answered), summary["p50_ms"], summary["p99_ms"])
     errors = sum(p[1] for p in parts)
     missing = sum(p[2] for p in parts)
 
@@ -297,6 +323,7 @@ def load(server: bench_pages.Server, paths: list[str], clients: int, seconds: fl
         not_found=missing,
         client_cpu=cpu / (warmup + seconds),
         server_cpu_ms=server_cpu / done * 1000 if done else 0.0,
+        by_kind=by_kind,
     )
 
 
@@ -360,6 +387,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{run.not_found:>4} {run.client_cpu:>9.0%} {run.server_cpu_ms:>11.1f} ms"
             )
             sys.stdout.flush()
+        for run in runs:
+            shown = ", ".join(
+                f"{kind} {share:.0%} {p50:.0f}/{p99:.0f}"
+                for kind, (share, p50, p99) in (run.by_kind or {}).items()
+            )
+            print(f"  {run.clients} clients, by kind (share, p50/p99 ms): {shown}")
         print(f"Server RSS after the run (master + workers): {server.rss_mib():.0f} MiB")
         if args.per_kind > 0:
             kinds = per_kind(server, data_dir, args.per_kind, args.seed)
