@@ -95,7 +95,8 @@ class Command(BaseCommand):
             "bind": bind,
             "workers": options["workers"],
             "threads": options["threads"],
-            "worker_class": "gthread",
+            # gthread, handing connections to processes with a thread free (core.webworker).
+            "worker_class": "dailypapers.core.webworker.BalancedThreadWorker",
             "accesslog": env_str("DAILYPAPERS_ACCESS_LOG") or None,
             "errorlog": "-",
             "loglevel": "warning",
