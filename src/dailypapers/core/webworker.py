@@ -1,54 +1,109 @@
 """The web server's worker processes: gunicorn's threaded worker, with connections
-that go to a process that has a thread free.
+spread evenly over the processes.
 
 A kept-alive connection stays with the process that accepted it, and gunicorn's
 threaded worker accepts whatever arrives while its main thread is awake. When many
-clients connect at once, or reconnect, the busy process that is already awake takes
-them: 12 of 20 connections on one of 4 processes was seen. That process has one
+clients connect at once, the process that happens to be awake takes most of them:
+12 of 20 connections on one of 4 processes was seen. That process has one
 interpreter lock and so at most one core; its clients wait several times as long as
-the rest while other processes sit idle.
+the others' while the other processes sit idle.
 
-Here a process stops taking new connections while every one of its threads has a
-request (idle kept-alive connections do not count), so a new connection waits in
-the listening socket's queue for a process with a thread free, as it would for a
-process-per-request server. A connection is also closed (``Connection: close``,
-announced in the answer) after ``REQUESTS_PER_CONNECTION`` answers, so that
-connections taken in a burst spread out again; reconnecting costs a handshake, once
-per many requests.
+Here the processes publish how many connections each holds (``share_counts``, an
+array in shared memory made by ``serve`` before it starts them), and a process
+takes a new connection only while it holds no more than the fewest held by any
+process. Some process always qualifies, so a new connection is never left
+waiting for long; counts stay within a connection or two of each other. Without the
+shared array (another server starting this worker) it behaves as gunicorn's own.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
 
-# Like a web server's cap on requests per kept-alive connection (nginx: 1,000), low
-# enough that connections taken in a burst spread out again within seconds.
-REQUESTS_PER_CONNECTION = 50
+# Worker processes the array has room for (more are given no slot and are not held
+# back; ``serve`` starts at most 8 by default).
+SLOTS = 64
+# A process takes a new connection while it holds fewer than the fewest held by any
+# process plus this: counts stay within one of each other.
+SPREAD = 1
+
+# (pid, connections) per slot; made by the master before it forks its workers.
+_counts: Any = None
+
+
+def share_counts() -> None:
+    """Make the shared array; call in the server's master, before workers start."""
+    global _counts
+    _counts = multiprocessing.Array("q", 2 * SLOTS, lock=True)
+
+
+def forget(pid: int) -> None:
+    """A worker has exited: free its slot (called in the master)."""
+    if _counts is None:
+        return
+    with _counts.get_lock():
+        for slot in range(SLOTS):
+            if _counts[2 * slot] == pid:
+                _counts[2 * slot] = 0
+                _counts[2 * slot + 1] = 0
+
+
+def _claim() -> int | None:
+    """A free slot for this process (one whose process is gone counts as free)."""
+    if _counts is None:
+        return None
+    with _counts.get_lock():
+        for slot in range(SLOTS):
+            pid = _counts[2 * slot]
+            if pid and pid != os.getpid():
+                try:
+                    os.kill(pid, 0)
+                    continue
+                except ProcessLookupError:
+                    pass
+                except PermissionError:
+                    continue
+            _counts[2 * slot] = os.getpid()
+            _counts[2 * slot + 1] = 0
+            return slot
+    return None
+
+
+def fewest() -> int | None:
+    """The fewest connections any live worker holds (None without the array)."""
+    if _counts is None:
+        return None
+    held = [_counts[2 * s + 1] for s in range(SLOTS) if _counts[2 * s]]
+    return min(held) if held else None
 
 
 class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
-    """gunicorn's ``gthread`` worker; connections are handed out as described above."""
+    """gunicorn's ``gthread`` worker; new connections go as described above."""
 
     _most_connections = 1000
+    _slot: int | None = None
+
+    def init_process(self) -> None:
+        self._slot = _claim()
+        super().init_process()
 
     @property
     def worker_connections(self) -> int:
         """How many connections this process may hold now: gunicorn's loop accepts only
         while it holds fewer."""
-        busy = self.nr_conns - len(self.keepalived_conns) - len(self.pending_conns)
-        if busy >= self.cfg.threads:
-            return int(self.nr_conns)
+        held = int(self.nr_conns)
+        if self._slot is None:
+            return self._most_connections
+        _counts[2 * self._slot + 1] = held
+        least = fewest()
+        if least is not None and held >= least + SPREAD:
+            return held
         return self._most_connections
 
     @worker_connections.setter
     def worker_connections(self, value: int) -> None:
         self._most_connections = value
-
-    def handle_request(self, req: Any, conn: Any) -> Any:
-        served = getattr(conn, "dp_served", 0) + 1
-        conn.dp_served = served
-        if served >= REQUESTS_PER_CONNECTION:
-            req.force_close()
-        return super().handle_request(req, conn)

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dailypapers.config import env_int, env_str
-from dailypapers.core import supervise
+from dailypapers.core import supervise, webworker
 from dailypapers.core.bootstrap import ensure_database
 
 LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
@@ -95,8 +95,9 @@ class Command(BaseCommand):
             "bind": bind,
             "workers": options["workers"],
             "threads": options["threads"],
-            # gthread, handing connections to processes with a thread free (core.webworker).
+            # gthread, with new connections spread evenly over the processes.
             "worker_class": "dailypapers.core.webworker.BalancedThreadWorker",
+            "child_exit": lambda server, worker: webworker.forget(worker.pid),
             "accesslog": env_str("DAILYPAPERS_ACCESS_LOG") or None,
             "errorlog": "-",
             "loglevel": "warning",
@@ -128,6 +129,7 @@ class Command(BaseCommand):
         # pause about once in a hundred), and the pages it shares with the master are
         # not copied on write by the collector touching them.
         gc.freeze()
+        webworker.share_counts()
         Server().run()
 
 
