@@ -249,7 +249,7 @@ PAGE_CACHE_SECONDS = config.env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
 CACHES = {
     "default": {
         "BACKEND": "dailypapers.core.sharedcache.SQLiteCache",
-        "LOCATION": str(DATA_DIR / "cache.sqlite3"),
+        "LOCATION": str(DATA_DIR / "page-cache.sqlite3"),
         "OPTIONS": {"MAX_ENTRIES": config.env_int("DAILYPAPERS_PAGE_CACHE_ENTRIES", 5000)},
     }
 }
