@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -16,6 +16,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from dailypapers.core import periods
+from dailypapers.core.prepared import Prepared
 from dailypapers.core.web import Page
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import (
@@ -122,12 +123,11 @@ def daily_list(
     """A day's, week's or month's papers: most upvoted first, ties as the upstream
     orders them: the paper newer on arXiv first, then the later submission."""
     start, end = period.bounds()
+    values = (start, end, submitter) if submitter else (start, end)
+    items = _daily_query(with_authors, bool(submitter), offset, limit)(*values)
     wanted = Q(submitted_at__gte=start, submitted_at__lt=end)
     if submitter:
         wanted &= Q(submitter_name=submitter)
-    items = list(
-        card_entries(with_authors).filter(wanted).order_by(*DAILY_ORDER)[offset : offset + limit]
-    )
     # Counted without the joins and annotations of the cards: the same rows, half the cost.
     return Page(
         items,
@@ -137,17 +137,34 @@ def daily_list(
     )
 
 
+# Values that stand for the real ones while a query is compiled (core.prepared).
+_SAMPLE_START = dt.datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+_SAMPLE_END = dt.datetime(1901, 2, 3, 4, 5, 6, 8, tzinfo=dt.UTC)
+_SAMPLE_NAME = "\x00sample name"
+
+
+@lru_cache(maxsize=64)
+def _daily_query(
+    with_authors: bool, by_submitter: bool, offset: int, limit: int
+) -> Prepared[Submission]:
+    """The list query of one shape (the page's place is part of its SQL)."""
+
+    def build(start: dt.datetime, end: dt.datetime, submitter: str = "") -> QuerySet[Submission]:
+        qs = card_entries(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
+        if by_submitter:
+            qs = qs.filter(submitter_name=submitter)
+        return qs.order_by(*DAILY_ORDER)[offset : offset + limit]
+
+    samples = (_SAMPLE_START, _SAMPLE_END) + ((_SAMPLE_NAME,) if by_submitter else ())
+    return Prepared(build, *samples)
+
+
 def _total(qs: QuerySet[Submission], items: list[Submission], offset: int, limit: int) -> int:
     """How many entries ``qs`` has, given the page it gave: counted only when the page
     is full or empty past the start (most days fit on one page: no second query)."""
     if len(items) < limit and (items or offset == 0):
         return offset + len(items)
     return qs.count()
-
-
-@cache
-def _visible_times() -> QuerySet[Submission, dt.datetime]:
-    return Submission.objects.visible().values_list("submitted_at", flat=True)
 
 
 def latest_day() -> dt.date | None:
@@ -160,13 +177,26 @@ def latest_day() -> dt.date | None:
     return periods.local_date(newest) if newest else None
 
 
+def _nearest(before: bool) -> Prepared[dt.datetime]:
+    """The time of the last visible entry before a moment, or of the first from it."""
+    lookup, order = ("lt", "-submitted_at") if before else ("gte", "submitted_at")
+
+    def build(moment: dt.datetime) -> QuerySet[Submission, dt.datetime]:
+        rows = Submission.objects.visible().filter(**{f"submitted_at__{lookup}": moment})
+        return rows.order_by(order).values_list("submitted_at", flat=True)[:1]
+
+    return Prepared(build, _SAMPLE_START)
+
+
+_LAST_BEFORE = _nearest(before=True)
+_FIRST_FROM = _nearest(before=False)
+
+
 def nearest_days(period: periods.Period) -> tuple[dt.date | None, dt.date | None]:
     """The nearest days before and after ``period`` that have papers."""
     start, end = period.bounds()
-    # Not ``first()``: ``[:1]`` on the query built once skips a clone and a check.
-    times = _visible_times()
-    before = next(iter(times.filter(submitted_at__lt=start).order_by("-submitted_at")[:1]), None)
-    after = next(iter(times.filter(submitted_at__gte=end).order_by("submitted_at")[:1]), None)
+    before = next(iter(_LAST_BEFORE(start)), None)
+    after = next(iter(_FIRST_FROM(end)), None)
     return (
         periods.local_date(before) if before else None,
         periods.local_date(after) if after else None,
@@ -215,11 +245,17 @@ def _unique(rows: QuerySet[Paper]) -> Paper | None:
 def paper(arxiv_id: str) -> Paper | None:
     """One paper with its authors, organization, daily-list entry and linked-repository
     counts."""
-    return _unique(
+    return next(iter(_PAPER(arxiv_id)), None)
+
+
+_PAPER = Prepared(
+    lambda arxiv_id: (
         Paper.objects.select_related("organization", "submission", "repos")
         .prefetch_related("authors")
-        .filter(arxiv_id=arxiv_id)
-    )
+        .filter(arxiv_id=arxiv_id)[:1]
+    ),
+    _SAMPLE_NAME,
+)
 
 
 def paper_by_id(arxiv_id: str) -> Paper | None:
