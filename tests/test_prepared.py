@@ -131,3 +131,16 @@ def test_a_value_the_query_does_not_pass_as_it_is_cannot_be_prepared() -> None:
 
     with pytest.raises(ValueError, match="not among the parameters"):
         Prepared(containing, "sample")("Paper")
+
+
+def test_a_papers_authors_are_handed_over_as_prefetched(django_assert_num_queries: Any) -> None:
+    _papers()
+    queries.paper("2604.06002")  # compiled
+    with django_assert_num_queries(2):  # the paper with its joins, its authors
+        shown = queries.paper("2604.08002")
+        assert shown is not None
+        names = [a.name for a in shown.authors.all()]
+        assert all(a.paper is shown for a in shown.authors.all())
+    assert names == [f"Author 8-2-{k}" for k in range(3)]
+    # Narrowing still asks the database, about this paper only.
+    assert [a.name for a in shown.authors.filter(position__gte=1)] == names[1:]

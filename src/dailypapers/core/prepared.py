@@ -23,10 +23,14 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.db.models.query import FlatValuesListIterable, ModelIterable, get_related_populators
 
 T = TypeVar("T")
+
+# Samples for ids: no row has a negative id, and no query compares with these.
+SAMPLE_ID = -424242
+SAMPLE_OTHER_ID = -434343
 
 
 def _param(value: object, connection: BaseDatabaseWrapper) -> object:
@@ -127,3 +131,19 @@ class Prepared(Generic[T]):
 
     def __call__(self, *values: object) -> list[T]:
         return self._plan().run(values)
+
+
+def prefetched(instance: Model, name: str, rows: list[Any]) -> None:
+    """Hand ``instance``'s reverse relation ``name`` the rows a prepared query read for
+    it, as ``prefetch_related`` does: ``instance.<name>.all()`` then runs no query, and
+    each row's own side of the relation is ``instance``."""
+    manager = getattr(instance, name)
+    field = manager.field
+    for row in rows:
+        setattr(row, field.name, instance)
+    qs = manager.get_queryset()
+    qs._result_cache = rows
+    qs._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    instance._prefetched_objects_cache[field.remote_field.cache_name] = qs  # type: ignore[attr-defined]

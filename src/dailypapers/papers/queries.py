@@ -16,7 +16,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 
 from dailypapers.core import periods
-from dailypapers.core.prepared import Prepared
+from dailypapers.core.prepared import SAMPLE_ID, Prepared, prefetched
 from dailypapers.core.web import Page
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import (
@@ -245,17 +245,19 @@ def _unique(rows: QuerySet[Paper]) -> Paper | None:
 def paper(arxiv_id: str) -> Paper | None:
     """One paper with its authors, organization, daily-list entry and linked-repository
     counts."""
-    return next(iter(_PAPER(arxiv_id)), None)
+    found = next(iter(_PAPER(arxiv_id)), None)
+    if found is not None:
+        prefetched(found, "authors", _AUTHORS(found.pk))
+    return found
 
 
 _PAPER = Prepared(
-    lambda arxiv_id: (
-        Paper.objects.select_related("organization", "submission", "repos")
-        .prefetch_related("authors")
-        .filter(arxiv_id=arxiv_id)[:1]
-    ),
+    lambda arxiv_id: Paper.objects.select_related("organization", "submission", "repos").filter(
+        arxiv_id=arxiv_id
+    )[:1],
     _SAMPLE_NAME,
 )
+_AUTHORS = Prepared(lambda pk: PaperAuthor.objects.filter(paper_id=pk), SAMPLE_ID)
 
 
 def paper_by_id(arxiv_id: str) -> Paper | None:
