@@ -63,11 +63,11 @@ def _earlier(query: DailyQuery) -> list[EarlierListing]:
     )
     if query.submitter:
         qs = qs.filter(submitter_name=query.submitter)
-    return list(
-        qs.select_related("paper", "paper__organization")
-        .prefetch_related("paper__authors")
-        .annotate(votes=vote_count("paper__"))
+    found: list[EarlierListing] = list(
+        qs.select_related("paper", "paper__organization").annotate(votes=vote_count("paper__"))
     )
+    queries.attach_authors([entry.paper for entry in found])
+    return found
 
 
 def _order(entry: Any) -> tuple[Any, ...]:

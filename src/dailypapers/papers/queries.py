@@ -6,7 +6,7 @@ Each function runs a fixed number of queries, however many papers it returns.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -125,6 +125,8 @@ def daily_list(
     start, end = period.bounds()
     values = (start, end, submitter) if submitter else (start, end)
     items = _daily_query(with_authors, bool(submitter), offset, limit)(*values)
+    if with_authors:
+        attach_authors([s.paper for s in items])
     wanted = Q(submitted_at__gte=start, submitted_at__lt=end)
     if submitter:
         wanted &= Q(submitter_name=submitter)
@@ -153,10 +155,23 @@ def _daily_query(
         qs = card_entries(with_authors).filter(submitted_at__gte=start, submitted_at__lt=end)
         if by_submitter:
             qs = qs.filter(submitter_name=submitter)
-        return qs.order_by(*DAILY_ORDER)[offset : offset + limit]
+        # The authors are attached afterwards (``attach_authors``).
+        return qs.prefetch_related(None).order_by(*DAILY_ORDER)[offset : offset + limit]
 
     samples = (_SAMPLE_START, _SAMPLE_END) + ((_SAMPLE_NAME,) if by_submitter else ())
     return Prepared(build, *samples)
+
+
+def attach_authors(papers: Sequence[Paper]) -> None:
+    """Each paper's authors in one query, handed over as ``prefetch_related("authors")``
+    would; without its way of filtering by the papers themselves, which cost an API
+    list a fifth of its time."""
+    found: dict[int, list[PaperAuthor]] = {paper.pk: [] for paper in papers}
+    if found:
+        for author in PaperAuthor.objects.filter(paper_id__in=list(found)):
+            found[author.paper_id].append(author)
+    for paper in papers:
+        prefetched(paper, "authors", found[paper.pk])
 
 
 def _total(qs: QuerySet[Submission], items: list[Submission], offset: int, limit: int) -> int:
