@@ -5,9 +5,11 @@ authors, with values passed as parameters, never as SQL."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from django.db import connections
 from django.db.models import QuerySet
 
 from dailypapers.core import periods
@@ -144,3 +146,24 @@ def test_a_papers_authors_are_handed_over_as_prefetched(django_assert_num_querie
     assert names == [f"Author 8-2-{k}" for k in range(3)]
     # Narrowing still asks the database, about this paper only.
     assert [a.name for a in shown.authors.filter(position__gte=1)] == names[1:]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_for_its_own_connection() -> None:
+    """Server threads each have a database connection; each runs the query it
+    compiled on its own."""
+    _papers()
+    by_id: Prepared[Paper] = Prepared(lambda a: Paper.objects.filter(arxiv_id=a), "sample id")
+    wanted = [f"2604.{day:02d}{n:03d}" for day in (6, 7, 8) for n in range(3)]
+
+    def read(arxiv_id: str) -> tuple[str, int]:
+        try:
+            found = [p.arxiv_id for p in by_id(arxiv_id)]
+            return found[0], id(by_id._plan())
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(read, wanted * 4))
+    assert [found for found, _ in results] == wanted * 4
+    assert 1 < len({plan for _, plan in results}) <= 3
