@@ -28,9 +28,13 @@ from django.db.models.query import FlatValuesListIterable, ModelIterable, get_re
 
 T = TypeVar("T")
 
-# Samples for ids: no row has a negative id, and no query compares with these.
+# Values that stand for the real ones while a query is compiled: no row has a
+# negative id, and no query compares with these times or this name.
 SAMPLE_ID = -424242
 SAMPLE_OTHER_ID = -434343
+SAMPLE_START = dt.datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+SAMPLE_END = dt.datetime(1901, 2, 3, 4, 5, 6, 8, tzinfo=dt.UTC)
+SAMPLE_NAME = "\x00sample name"
 
 
 def _param(value: object, connection: BaseDatabaseWrapper) -> object:

@@ -16,7 +16,14 @@ from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from dailypapers.core import periods
-from dailypapers.core.prepared import SAMPLE_ID, Prepared, prefetched
+from dailypapers.core.prepared import (
+    SAMPLE_END,
+    SAMPLE_ID,
+    SAMPLE_NAME,
+    SAMPLE_START,
+    Prepared,
+    prefetched,
+)
 from dailypapers.core.web import Page
 from dailypapers.papers import trending as trending_formula
 from dailypapers.papers.models import (
@@ -136,12 +143,6 @@ def daily_list(
     return Page(items, _total(count, items, offset, limit), offset, limit)
 
 
-# Values that stand for the real ones while a query is compiled (core.prepared).
-_SAMPLE_START = dt.datetime(1901, 2, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
-_SAMPLE_END = dt.datetime(1901, 2, 3, 4, 5, 6, 8, tzinfo=dt.UTC)
-_SAMPLE_NAME = "\x00sample name"
-
-
 @lru_cache(maxsize=64)
 def _daily_query(
     with_authors: bool, by_submitter: bool, offset: int, limit: int
@@ -155,7 +156,7 @@ def _daily_query(
         # The authors are attached afterwards (``attach_authors``).
         return qs.prefetch_related(None).order_by(*DAILY_ORDER)[offset : offset + limit]
 
-    samples = (_SAMPLE_START, _SAMPLE_END) + ((_SAMPLE_NAME,) if by_submitter else ())
+    samples = (SAMPLE_START, SAMPLE_END) + ((SAMPLE_NAME,) if by_submitter else ())
     return Prepared(build, *samples)
 
 
@@ -198,7 +199,7 @@ def _nearest(before: bool) -> Prepared[dt.datetime]:
         rows = Submission.objects.visible().filter(**{f"submitted_at__{lookup}": moment})
         return rows.order_by(order).values_list("submitted_at", flat=True)[:1]
 
-    return Prepared(build, _SAMPLE_START)
+    return Prepared(build, SAMPLE_START)
 
 
 _LAST_BEFORE = _nearest(before=True)
@@ -268,7 +269,7 @@ _PAPER = Prepared(
     lambda arxiv_id: Paper.objects.select_related("organization", "submission", "repos").filter(
         arxiv_id=arxiv_id
     )[:1],
-    _SAMPLE_NAME,
+    SAMPLE_NAME,
 )
 _AUTHORS = Prepared(lambda pk: PaperAuthor.objects.filter(paper_id=pk), SAMPLE_ID)
 
