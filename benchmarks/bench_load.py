@@ -184,7 +184,7 @@ def mix_paths(
 
 def clear_page_cache(data_dir: Path) -> None:
     """Empty the server's page cache (``core.sharedcache``), as after a restart."""
-    path = data_dir / "cache.sqlite3"
+    path = data_dir / "page-cache.sqlite3"
     if not path.exists():
         return
     db = sqlite3.connect(path, timeout=10)

@@ -119,6 +119,24 @@ class TestAuthorPage:
 
 
 class TestPaperPage:
+    def test_the_author_line_escapes_names_and_addresses(self, client: Client) -> None:
+        """The line is built in Python (org_tags.paper_authors): the exact markup the
+        template made, every name and address part escaped."""
+        paper("2604.00001", authors=('Ada <i>"L"</i>', "Bob & Co"))
+        PaperAuthor.objects.filter(position=1).update(slug="bob/&<x>")
+        AuthorClaim.objects.create(author=entry(), user=make_user("a.d-a_"), status=CONFIRMED)
+        html = body(client.get("/papers/2604.00001"))
+        ada = "Ada &lt;i&gt;&quot;L&quot;&lt;/i&gt;"
+        assert (
+            f'<span class="visually-hidden">Authors: </span><span class="author">'
+            f'<a href="/authors/{entry().slug}">{ada}</a> <a class="claimed" href="/users/a.d-a_">'
+            f'<span class="visually-hidden">profile of {ada}: </span>@a.d-a_</a></span>, '
+            '<span class="author"><a href="/authors/bob/%26%3Cx%3E">Bob &amp; Co</a></span></p>'
+        ) in html
+        paper("2604.00002", authors=())
+        unknown = body(client.get("/papers/2604.00002"))
+        assert '<span class="visually-hidden">Authors: </span>Authors unknown</p>' in unknown
+
     def test_authors_link_to_author_pages_and_claimed_profiles(self, client: Client) -> None:
         paper("2604.00001", authors=("Ada Lovelace", "Alan Turing"))
         AuthorClaim.objects.create(author=entry(), user=make_user("ada"), status=CONFIRMED)

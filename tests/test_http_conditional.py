@@ -111,6 +111,22 @@ def test_pages_are_gzipped_and_validated(url: str) -> None:
     assert again.status_code == 304
 
 
+def test_compressed_pages_are_the_page_with_random_padding() -> None:
+    """The hub's gzip (core.compress, cheaper than Django's level) keeps Django's
+    guard against BREACH: a random-length file name in every compressed body."""
+    plain = Client().get("/papers/date/2026-04-07")
+    packed = [
+        Client().get("/papers/date/2026-04-07", HTTP_ACCEPT_ENCODING="gzip") for _ in range(8)
+    ]
+    assert all(p["Content-Encoding"] == "gzip" for p in packed)
+    # The same page but for the visitor's CSRF token.
+    bodies = [gzip.decompress(p.content) for p in packed]
+    assert {len(b) for b in bodies} == {len(plain.content)}
+    assert all(p.content[3] & gzip.FNAME for p in packed)
+    assert len({len(p.content) for p in packed}) > 1
+    assert all(int(p["Content-Length"]) == len(p.content) for p in packed)
+
+
 @pytest.mark.parametrize("url", ["/papers/2604.00001.md", "/robots.txt", "/sitemap.xml"])
 def test_public_text_sets_no_cookie(url: str) -> None:
     response = Client().get(url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 from dailypapers.core.sharedcache import SQLiteCache
@@ -78,3 +79,18 @@ def test_a_damaged_file_is_a_miss_not_an_error(tmp_path: Path) -> None:
     cache.set("k", "v", 60)
     assert cache.get("k") is None
     assert not cache.has_key("k")
+
+
+def test_a_new_cache_file_is_laid_out_for_whole_pages(tmp_path: Path) -> None:
+    """Large pages in a rowid table of 16 kB pages: half the CPU per stored page of a
+    WITHOUT ROWID table of 4 kB pages (core.sharedcache)."""
+    path = tmp_path / "c.sqlite3"
+    cache = _cache(path)
+    page = bytes(range(256)) * 600  # 150 kB, like a day's list
+    cache.set("page", (page, "text/html"), 60)
+    assert cache.get("page") == (page, "text/html")
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA page_size").fetchone() == (16384,)
+    (schema,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'cache'").fetchone()
+    assert "WITHOUT ROWID" not in schema
+    db.close()

@@ -48,8 +48,9 @@ MIDDLEWARE = [
     # 400 for NUL, lone surrogates and non-UTF-8 bytes in the address, query or form.
     "dailypapers.core.web.RejectUnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # gzip for text responses (static files are precompressed by WhiteNoise above).
-    "django.middleware.gzip.GZipMiddleware",
+    # gzip for text responses, at a cheaper level than Django's (dailypapers.core.compress;
+    # static files are precompressed by WhiteNoise above).
+    "dailypapers.core.compress.GZipMiddleware",
     # CORS, preflights and JSON errors under /api/ (dailypapers.api.middleware).
     "dailypapers.api.middleware.ApiMiddleware",
     # ETag from the body where a view set none, and 304 for a matching If-None-Match.
@@ -248,7 +249,7 @@ PAGE_CACHE_SECONDS = config.env_int("DAILYPAPERS_PAGE_CACHE_SECONDS", 60)
 CACHES = {
     "default": {
         "BACKEND": "dailypapers.core.sharedcache.SQLiteCache",
-        "LOCATION": str(DATA_DIR / "cache.sqlite3"),
+        "LOCATION": str(DATA_DIR / "page-cache.sqlite3"),
         "OPTIONS": {"MAX_ENTRIES": config.env_int("DAILYPAPERS_PAGE_CACHE_ENTRIES", 5000)},
     }
 }

@@ -14,9 +14,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from dailypapers.api.params import DailyQuery
+from dailypapers.core.prepared import SAMPLE_END, SAMPLE_NAME, SAMPLE_START, Prepared
 from dailypapers.core.web import Page
 from dailypapers.papers import queries
 from dailypapers.papers.models import EarlierListing, Submission, vote_count
@@ -56,18 +57,30 @@ def entries(query: DailyQuery, now: dt.datetime) -> Listing:
 def _earlier(query: DailyQuery) -> list[EarlierListing]:
     assert query.period is not None
     start, end = query.period.bounds()
+    if query.submitter:
+        found = _EARLIER_BY_SUBMITTER(start, end, query.submitter)
+    else:
+        found = _EARLIER(start, end)
+    queries.attach_authors([entry.paper for entry in found])
+    return found
+
+
+def _earlier_query(
+    start: dt.datetime, end: dt.datetime, submitter: str | None = None
+) -> QuerySet[EarlierListing]:
     qs = EarlierListing.objects.filter(
         Q(paper__submission__isnull=True) | Q(paper__submission__hidden=False),
         submitted_at__gte=start,
         submitted_at__lt=end,
     )
-    if query.submitter:
-        qs = qs.filter(submitter_name=query.submitter)
-    return list(
-        qs.select_related("paper", "paper__organization")
-        .prefetch_related("paper__authors")
-        .annotate(votes=vote_count("paper__"))
-    )
+    if submitter is not None:
+        qs = qs.filter(submitter_name=submitter)
+    return qs.select_related("paper", "paper__organization").annotate(votes=vote_count("paper__"))
+
+
+# Compiled once (core.prepared): every list of the API looks for earlier listings.
+_EARLIER = Prepared(_earlier_query, SAMPLE_START, SAMPLE_END)
+_EARLIER_BY_SUBMITTER = Prepared(_earlier_query, SAMPLE_START, SAMPLE_END, SAMPLE_NAME)
 
 
 def _order(entry: Any) -> tuple[Any, ...]:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from dailypapers.community.models import AuthorClaim
 from dailypapers.community.queries.orgs import papers_page
+from dailypapers.core.prepared import SAMPLE_ID, SAMPLE_OTHER_ID, Prepared
 from dailypapers.core.web import Page
 from dailypapers.papers.models import Paper, PaperAuthor
 
@@ -71,13 +72,27 @@ class PaperClaims:
         return any(c.status == AuthorClaim.Status.CONFIRMED for c in self.mine.values())
 
 
+def _claims_on(paper_id: int, viewer_id: int | None = None) -> QuerySet[AuthorClaim]:
+    """The confirmed claims on a paper's authors, and the viewer's own."""
+    wanted = Q(status=AuthorClaim.Status.CONFIRMED)
+    if viewer_id is not None:
+        wanted |= Q(user_id=viewer_id)
+    return AuthorClaim.objects.filter(wanted, author__paper_id=paper_id).select_related("user")
+
+
+# Compiled once (core.prepared): a paper page runs one of these on every visit.
+_CLAIMS = Prepared(_claims_on, SAMPLE_ID)
+_CLAIMS_WITH_VIEWERS = Prepared(_claims_on, SAMPLE_ID, SAMPLE_OTHER_ID)
+
+
 def paper_claims(paper: Paper, viewer: AbstractBaseUser | AnonymousUser) -> PaperClaims:
     """One query for all claims a paper page needs, however many authors it has."""
-    wanted = Q(status=AuthorClaim.Status.CONFIRMED)
     if viewer.is_authenticated:
-        wanted |= Q(user_id=viewer.pk)
+        claims = _CLAIMS_WITH_VIEWERS(paper.pk, viewer.pk)
+    else:
+        claims = _CLAIMS(paper.pk)
     found = PaperClaims()
-    for claim in AuthorClaim.objects.filter(wanted, author__paper=paper).select_related("user"):
+    for claim in claims:
         if claim.status == AuthorClaim.Status.CONFIRMED and claim.user.is_active:
             found.confirmed[claim.author_id] = claim.user
         if viewer.is_authenticated and claim.user_id == viewer.pk:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from dailypapers.community.models import AuthorClaim, Comment
+from dailypapers.core.prepared import SAMPLE_ID, Prepared
 from dailypapers.papers.models import Paper
 
 
@@ -58,13 +59,20 @@ def _claimed_authors(paper: Paper, user_ids: set[int]) -> set[int]:
     )
 
 
-def thread(paper: Paper, viewer: AbstractBaseUser | AnonymousUser | None) -> Thread:
-    """The whole discussion of ``paper`` in two queries, however long it is."""
-    comments = list(
-        Comment.objects.filter(paper_id=paper.pk)
+# Compiled once (core.prepared): every paper page reads its discussion.
+_COMMENTS = Prepared(
+    lambda paper_id: (
+        Comment.objects.filter(paper_id=paper_id)
         .select_related("author", "author__profile")
         .order_by("created_at", "pk")
-    )
+    ),
+    SAMPLE_ID,
+)
+
+
+def thread(paper: Paper, viewer: AbstractBaseUser | AnonymousUser | None) -> Thread:
+    """The whole discussion of ``paper`` in two queries, however long it is."""
+    comments = _COMMENTS(paper.pk)
     authors = _claimed_authors(paper, {c.author_id for c in comments})
     submitter = _submitter_id(paper)
     active = viewer is not None and viewer.is_authenticated and viewer.is_active
