@@ -33,7 +33,7 @@ class Command(BaseCommand):
             type=int,
             default=env_int("DAILYPAPERS_WORKERS", 0) or _default_workers(),
         )
-        parser.add_argument("--threads", type=int, default=env_int("DAILYPAPERS_THREADS", 4))
+        parser.add_argument("--threads", type=int, default=env_int("DAILYPAPERS_THREADS", 2))
         parser.add_argument(
             "--no-sample",
             dest="sample",
