@@ -33,6 +33,7 @@ from dailypapers.papers.models import (
     PaperRepos,
     RepoKind,
     Submission,
+    SubmissionQuerySet,
     Upvote,
 )
 
@@ -137,8 +138,7 @@ def daily_list(
 
     def count() -> int:
         # Without the joins and annotations of the cards: the same rows, half the cost.
-        wanted = Submission.objects.visible().filter(submitted_at__gte=start, submitted_at__lt=end)
-        return (wanted.filter(submitter_name=submitter) if submitter else wanted).count()
+        return _period_entries(start, end, submitter or None).count()
 
     return Page(items, _total(count, items, offset, limit), offset, limit)
 
@@ -150,9 +150,7 @@ def _daily_query(
     """The list query of one shape (the page's place is part of its SQL)."""
 
     def build(start: dt.datetime, end: dt.datetime, submitter: str = "") -> QuerySet[Submission]:
-        entries = Submission.objects.visible().filter(submitted_at__gte=start, submitted_at__lt=end)
-        if by_submitter:
-            entries = entries.filter(submitter_name=submitter)
+        entries = _period_entries(start, end, submitter if by_submitter else None)
         # The page's entries chosen first, sorting only the columns the order needs; the
         # cards' columns and author counts are then read for those rows alone (a month's
         # first page: 2.4 ms of SQL, now 0.9).
@@ -163,6 +161,14 @@ def _daily_query(
 
     samples = (SAMPLE_START, SAMPLE_END) + ((SAMPLE_NAME,) if by_submitter else ())
     return Prepared(build, *samples)
+
+
+def _period_entries(
+    start: dt.datetime, end: dt.datetime, submitter: str | None
+) -> SubmissionQuerySet[Submission]:
+    """The visible entries submitted in [start, end), by ``submitter`` when given."""
+    entries = Submission.objects.visible().filter(submitted_at__gte=start, submitted_at__lt=end)
+    return entries.filter(submitter_name=submitter) if submitter is not None else entries
 
 
 def attach_authors(papers: Sequence[Paper]) -> None:
