@@ -167,3 +167,23 @@ def test_each_thread_compiles_for_its_own_connection() -> None:
         results = list(pool.map(read, wanted * 4))
     assert [found for found, _ in results] == wanted * 4
     assert 1 < len({plan for _, plan in results}) <= 3
+
+
+def test_owned_rows_answers_for_one_user_and_refuses_unknown_columns() -> None:
+    from django.contrib.auth.models import User
+
+    from dailypapers.core.prepared import owned_rows
+    from dailypapers.papers.models import Upvote
+    from dailypapers.papers.services import toggle_upvote
+
+    ada = User.objects.create_user("ada-owned", "a@example.org", "pw")
+    bob = User.objects.create_user("bob-owned", "b@example.org", "pw")
+    ids = [paper(f"2604.0{i:04d}", submitted_at=utc(2026, 4, 7, 1)).pk for i in range(1, 4)]
+    toggle_upvote(ada.pk, ids[0], True)
+    toggle_upvote(ada.pk, ids[2], True)
+    toggle_upvote(bob.pk, ids[1], True)
+    assert sorted(owned_rows(Upvote, ("paper_id",), ada.pk, ids)) == [(ids[0],), (ids[2],)]
+    assert owned_rows(Upvote, ("paper_id",), ada.pk, ids[1:2]) == []
+    assert owned_rows(Upvote, ("paper_id",), ada.pk, []) == []
+    with pytest.raises(ValueError, match="no column"):
+        owned_rows(Upvote, ("paper_id; DROP TABLE x",), ada.pk, ids)

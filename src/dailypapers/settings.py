@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in reader's writes show at once on the lists shared by all readers.
+    "dailypapers.core.pagecache.NoteWrites",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

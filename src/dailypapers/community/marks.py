@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from dailypapers.community.models import ReadingMark
 from dailypapers.community.queries import marks as queries
+from dailypapers.papers.extras import CardPaper
 from dailypapers.papers.models import Paper
 
 # The two buttons in each state, made once: a list of sixty cards makes sixty forms.
@@ -46,7 +47,7 @@ def _form(arxiv_id: str, paper_id: int, marks: set[str], token: str, next_path: 
     return mark_safe(html)  # noqa: S308 - every value escaped above
 
 
-def on_cards(request: HttpRequest, papers: Sequence[Paper]) -> dict[int, SafeString]:
+def on_cards(request: HttpRequest, papers: Sequence[CardPaper]) -> dict[int, SafeString]:
     """Each card's mark buttons, for a signed-in reader (one query for the whole list)."""
     if not request.user.is_authenticated or not papers:
         return {}

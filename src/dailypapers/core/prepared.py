@@ -151,3 +151,29 @@ def prefetched(instance: Model, name: str, rows: list[Any]) -> None:
     if not hasattr(instance, "_prefetched_objects_cache"):
         instance._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     instance._prefetched_objects_cache[field.remote_field.cache_name] = qs  # type: ignore[attr-defined]
+
+
+def owned_rows(
+    model: type[Model], columns: Sequence[str], owner: int, ids: Sequence[int]
+) -> list[tuple[Any, ...]]:
+    """``columns`` of ``model``'s rows of one user (``user_id``) about these papers
+    (``paper_id``), in plain SQL: a reader's votes or marks on a list's cards.
+
+    Through the ORM, building this query took eight times as long as running it,
+    and every signed-in list page runs two. ``columns`` are field columns of
+    ``model`` named by the code, never by a request.
+    """
+    if not ids:
+        return []
+    table = connections["default"].ops.quote_name(model._meta.db_table)
+    known = {field.column for field in model._meta.concrete_fields}
+    if not set(columns) <= known:
+        raise ValueError(f"{model.__name__} has no column among {sorted(set(columns) - known)}")
+    spots = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - names checked above
+        f"WHERE user_id = %s AND paper_id IN ({spots})"
+    )
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, [owner, *ids])
+        return list(cursor.fetchall())

@@ -10,6 +10,7 @@ apps add to each card of a list is computed once per list (``add_to_cards``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
@@ -18,8 +19,21 @@ from dailypapers.papers.models import Paper
 
 PaperExtra = Callable[[Paper], object]
 ReaderExtra = Callable[[HttpRequest, Paper], object]
+
+
+class CardPaper(Protocol):
+    """What a card extra knows of each card's paper: a list page is cached for every
+    signed-in reader with the extras left open, and they are filled from these."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def arxiv_id(self) -> str: ...
+
+
 # Given the request and the list's papers, the markup to add to each card by paper id.
-CardExtra = Callable[[HttpRequest, Sequence[Paper]], dict[int, SafeString]]
+CardExtra = Callable[[HttpRequest, Sequence[CardPaper]], dict[int, SafeString]]
 _paper_page: dict[str, PaperExtra] = {}
 _for_reader: dict[str, ReaderExtra] = {}
 _cards: dict[str, CardExtra] = {}
@@ -45,7 +59,7 @@ def add_to_cards(name: str, extra: CardExtra) -> None:
     _cards[name] = extra
 
 
-def for_cards(request: HttpRequest, papers: Sequence[Paper]) -> dict[int, SafeString]:
+def for_cards(request: HttpRequest, papers: Sequence[CardPaper]) -> dict[int, SafeString]:
     """Every registered card extra's markup for each paper, joined in registration order."""
     joined: dict[int, str] = {}
     for extra in _cards.values():

@@ -22,6 +22,7 @@ from dailypapers.core.prepared import (
     SAMPLE_NAME,
     SAMPLE_START,
     Prepared,
+    owned_rows,
     prefetched,
 )
 from dailypapers.core.web import Page
@@ -348,8 +349,4 @@ def voted_paper_ids(user: AbstractBaseUser | AnonymousUser, paper_ids: Iterable[
     wanted = list(paper_ids)
     if not user.is_authenticated or not wanted:
         return set()
-    return set(
-        Upvote.objects.filter(user_id=user.pk, paper_id__in=wanted).values_list(
-            "paper_id", flat=True
-        )
-    )
+    return {row[0] for row in owned_rows(Upvote, ("paper_id",), int(user.pk), wanted)}

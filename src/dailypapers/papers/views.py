@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from dailypapers.core import arxiv_ids, periods, ratelimit
-from dailypapers.core.pagecache import cached_for_visitors
+from dailypapers.core.pagecache import cached_for_visitors, cached_per_reader
 from dailypapers.core.params import page_number
 from dailypapers.core.redirects import safe_next
 from dailypapers.core.text import clean
@@ -71,17 +71,14 @@ def _render_period(
         "canonical_url": _period_url(period) if canonical else None,
         "rank_offset": page.offset,
         "nav": "daily",
-        "cards": cards.render(
-            page.items,
-            queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
-            request,
-        ),
+        # Each reader's vote and marks are filled in by ``cached_per_reader``.
+        "cards": cards.slotted(page.items, request),
     }
     return render(request, "papers/daily.html", context)
 
 
 @require_safe
-@cached_for_visitors
+@cached_per_reader(cards.fill)
 def daily_latest(request: HttpRequest) -> HttpResponse:
     if "q" in request.GET:
         # The upstream site searches at /papers?q=; keep such links working.
@@ -94,7 +91,7 @@ def daily_latest(request: HttpRequest) -> HttpResponse:
 
 def _period_view(kind: periods.Kind) -> Any:
     @require_safe
-    @cached_for_visitors
+    @cached_per_reader(cards.fill)
     def view(request: HttpRequest, value: str) -> HttpResponse:
         try:
             period = periods.parse(kind, value)
@@ -112,7 +109,7 @@ daily_month = _period_view("month")
 
 
 @require_safe
-@cached_for_visitors
+@cached_per_reader(cards.fill)
 def trending(request: HttpRequest) -> HttpResponse:
     number = page_number(request)
     page = queries.trending(timezone.now(), offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE)
@@ -125,11 +122,7 @@ def trending(request: HttpRequest) -> HttpResponse:
             "explanation": EXPLANATION.format(days=settings.TRENDING_WINDOW_DAYS),
             "rank_offset": page.offset,
             "nav": "trending",
-            "cards": cards.render(
-                page.items,
-                queries.voted_paper_ids(request.user, [s.paper_id for s in page.items]),
-                request,
-            ),
+            "cards": cards.slotted(page.items, request),
         },
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dailypapers.community.models import ReadingMark
+from dailypapers.core.prepared import owned_rows
 from dailypapers.core.web import Page
 
 
@@ -16,8 +17,7 @@ def marks_for(user_id: int, paper_ids: Sequence[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     if not paper_ids:
         return found
-    rows = ReadingMark.objects.filter(user_id=user_id, paper_id__in=list(paper_ids))
-    for paper_id, kind in rows.values_list("paper_id", "kind"):
+    for paper_id, kind in owned_rows(ReadingMark, ("paper_id", "kind"), user_id, paper_ids):
         found.setdefault(paper_id, set()).add(kind)
     return found
 
