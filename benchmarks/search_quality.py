@@ -20,7 +20,8 @@ variants switch one ranking feature off to see what it is worth, ``hub-split-fie
 ranks words in the title and abstract fields apart (the ranking before the ``body``
 field), and ``hub[module.SETTING=json;...]`` runs any variant with settings changed;
 ``windows.MODE`` there picks the paper vectors every ranker searches (``windowed``:
-abstracts read whole in several windows, or titles), e.g. ``dense[windows.MODE="max"]``.
+abstracts read whole in several windows, titles, or the imported AI summaries), e.g.
+``dense[windows.MODE="max"]``.
 Words-only runs embed nothing; the results file is named after the collections run
 (``-partial`` for another set of variants). Settings are chosen
 on the odd query ids of each collection ("tune") and reported on the even ones
@@ -250,16 +251,88 @@ def window_vectors(name: str) -> dict[str, Any]:
     return saved
 
 
+def summary_vectors(name: str) -> dict[str, Any]:
+    """For every paper with an imported AI summary: the vector of "title. summary" and
+    of "title. summary abstract" (the summary put before the abstract's head). Kept in
+    the scratch hub's folder (``summaries.npz``)."""
+    import numpy as np
+
+    from dailypapers.papers.models import Paper
+    from dailypapers.search import encoder
+
+    path = OUT / name / "summaries.npz"
+    rows = list(
+        Paper.objects.exclude(ai_summary="")
+        .order_by("pk")
+        .values_list("pk", "title", "ai_summary", "abstract")
+    )
+    if path.exists():
+        saved = dict(np.load(path))
+        if len(saved["papers"]) == len(rows):
+            return saved
+    model = encoder.load()
+    assert model is not None
+    started = time.perf_counter()
+    saved = {
+        "papers": np.asarray([row[0] for row in rows], dtype=np.int64),
+        "short": model.encode([f"{title}. {summary}" for _, title, summary, _ in rows]),
+        "long": model.encode(
+            [f"{title}. {summary} {abstract}" for _, title, summary, abstract in rows]
+        ),
+    }
+    print(
+        f"{name}: summary vectors for {len(rows)} papers ({time.perf_counter() - started:.0f} s)",
+        file=sys.stderr,
+    )
+    np.savez(path, **saved)
+    return saved
+
+
+def summarized(name: str, mode: str, stored: Any) -> Any:
+    """ "summary": a paper with an AI summary searched by "title. summary abstract";
+    "summary-max": by the best of its stored vector and "title. summary"'s;
+    "summary-mean": by their mean. Papers without a summary keep their stored vector."""
+    import numpy as np
+
+    saved = summary_vectors(name)
+    all_ids, heads = stored.lookup(np.asarray(stored_ids(), dtype=np.int64))
+    papers = saved["papers"].tolist()
+    if mode == "summary-max":
+        return Matrix(
+            np.concatenate([all_ids, saved["papers"]]), np.concatenate([heads, saved["short"]])
+        )
+    at = {pk: n for n, pk in enumerate(all_ids.tolist())}
+    vectors = heads.copy()
+    for row, pk in enumerate(papers):
+        if pk not in at:
+            continue
+        if mode == "summary":
+            vectors[at[pk]] = saved["long"][row]
+        else:
+            both = heads[at[pk]] + saved["short"][row]
+            vectors[at[pk]] = both / np.linalg.norm(both)
+    return Matrix(all_ids, vectors)
+
+
+def stored_ids() -> list[int]:
+    from dailypapers.papers.models import Paper
+
+    return list(Paper.objects.order_by("pk").values_list("pk", flat=True))
+
+
 def windowed(name: str, mode: str, stored: Any) -> Any:
     """The vectors of ``mode``: "head" (the stored ones), "mean" or "max" over every
     window, "mean-pieces" (the mean weighted by window length), "title" (titles alone),
-    "title-mean" (the mean of the title's and the stored vector)."""
+    "title-mean" (the mean of the title's and the stored vector); "summary..." see
+    ``summarized``."""
     import numpy as np
 
     from dailypapers.search import encoder
 
     if mode == "head":
         return stored
+    if mode.startswith("summary"):
+        return summarized(name, mode, stored)
     saved = window_vectors(name)
     papers = saved["papers"]
     ids, heads = stored.lookup(papers)
