@@ -49,14 +49,28 @@ def _beside(call: Callable[[], list[tuple[int, float]]]) -> Future[list[tuple[in
 
 @dataclass
 class Hit:
+    """A found paper with its title's marked words; the abstract's are marked when asked
+    for (the API's segments; the search page shows only a snippet's)."""
+
     paper: Paper
     score: float
     title_segments: list[highlight.Segment]
-    summary_segments: list[highlight.Segment]
+    # The abstract's segments when known at once (none for a paper found by its id).
+    given_segments: list[highlight.Segment] | None = None
+    # The stems to mark in the abstract, when its segments are made on demand.
+    wanted: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def summary_segments(self) -> list[highlight.Segment]:
+        if self.given_segments is not None:
+            return self.given_segments
+        return highlight.segments(self.paper.abstract, set(self.wanted))
 
     @functools.cached_property
     def snippet(self) -> list[highlight.Segment]:
-        return highlight.snippet(self.summary_segments)
+        if self.given_segments is not None:
+            return highlight.snippet(self.given_segments)
+        return highlight.snippet_of(self.paper.abstract, set(self.wanted))
 
     @property
     def title_pieces(self) -> list[highlight.Segment]:
@@ -347,7 +361,7 @@ def search(
             paper=p,
             score=scores.get(p.pk, 0.0),
             title_segments=highlight.segments(p.title, wanted),
-            summary_segments=highlight.segments(p.abstract, wanted),
+            wanted=frozenset(wanted),
         )
         for p in (by_id[pk] for pk in page if pk in by_id)
     ]
