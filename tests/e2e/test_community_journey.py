@@ -222,6 +222,16 @@ def test_the_community_journey(hub: str, mail: Sink, arxiv: Replay, page: Page) 
     # says how many are on this hub.
     expect(discussion(page).get_by_role("heading", name=re.compile(r"7 comments"))).to_be_visible()
     expect(discussion(page).get_by_text(re.compile(r"^2 here"))).to_be_visible()
+    # The card counts the same 7 at once (ada's list is shared by readers, and her own
+    # comments make it fresh for her), and her profile shows the comment rendered.
+    page.goto(f"{hub}/papers/date/{DAY}")
+    expect(card(page, title).get_by_role("link", name="7 comments", exact=True)).to_be_visible()
+    page.goto(f"{hub}/users/ada")
+    recent = page.locator("section").filter(has=page.get_by_role("heading", name="Recent comments"))
+    expect(recent.locator(".excerpt strong").filter(has_text="bold")).to_have_count(1)
+    expect(recent.locator(".excerpt em").filter(has_text="myself")).to_have_count(1)
+    expect(recent).not_to_contain_text("**")
+    expect(recent).not_to_contain_text("*myself*")
 
     # Submit a paper by its arXiv id; its record comes from the arXiv replay.
     page.goto(f"{hub}/papers/submit")

@@ -132,6 +132,24 @@ def _text_fits(page: Page, selector: str) -> tuple[float, float]:
     return result[0], result[1]
 
 
+# What a page may ship of JavaScript, whatever it is.
+SCRIPT_BUDGET = 50 * 1024
+
+
+def _scripts_within_budget(page: Page) -> None:
+    """The scripts the page loaded, by their decoded size (all from the hub's origin,
+    so the browser reports their sizes), come to no more than the budget."""
+    page.wait_for_load_state("load")
+    sizes: list[list[object]] = page.evaluate(
+        """() => performance.getEntriesByType("resource")
+             .filter(e => e.initiatorType === "script" || e.name.endsWith(".js"))
+             .map(e => [e.name, e.decodedBodySize])"""
+    )
+    assert sizes, "no script was loaded"
+    total = sum(int(size) for _, size in sizes)  # type: ignore[call-overload]
+    assert total <= SCRIPT_BUDGET, f"{total} bytes of JavaScript: {sizes}"
+
+
 def _luminance(css_color: str) -> float:
     r, g, b = (int(float(v)) / 255 for v in re.findall(r"[\d.]+", css_color)[:3])
 
@@ -165,6 +183,8 @@ def test_daily_list(tab: Tab, hub: Hub) -> None:
         assert title and vote
         assert title["y"] + title["height"] <= PHONE["height"], f"first title below fold {title}"
         assert vote["y"] + vote["height"] <= PHONE["height"], f"first vote below fold {vote}"
+        thumb = card.locator(".thumb img").bounding_box()
+        assert thumb and thumb["y"] + thumb["height"] <= PHONE["height"], f"thumbnail {thumb}"
         # The vote sits beside the title, not above it.
         assert vote["y"] < title["y"] + title["height"] and vote["y"] + vote["height"] > title["y"]
     else:
@@ -194,6 +214,7 @@ def test_daily_list(tab: Tab, hub: Hub) -> None:
     expect(header_links.filter(has_text="Submit")).to_be_visible()
     expect(header_links.filter(has_text="Digest")).to_be_visible()
     _no_sideways_scroll(page, "the daily list with the menu open")
+    _scripts_within_budget(page)
     tab.check_clean()
 
 
@@ -213,7 +234,14 @@ def test_paper_page(tab: Tab, hub: Hub) -> None:
     expect(summary).to_contain_text("machine-written")
     # Organization: its logo (initials until the worker fetches it) served by the hub.
     expect(page.locator(".org .org-logo").first).to_be_visible()
+    # The card's comment count is the page's.
+    count = page.locator("#discussion-h").inner_text()
+    page.goto(f"{hub.url}/papers/date/{LATEST}")
+    on_card = page.locator(f'.card a[href="/papers/{PAPER}#discussion"]').inner_text()
+    assert re.findall(r"\d+", on_card) == re.findall(r"\d+", count)[-1:], (on_card, count)
+    page.goto(f"{hub.url}/papers/{PAPER}")
     _shoot(tab, hub, "paper")
+    _scripts_within_budget(page)
     tab.check_clean()
 
 
@@ -233,6 +261,7 @@ def test_search(tab: Tab, hub: Hub) -> None:
     starts = page.locator(".results .meta > *").all_inner_texts()
     assert starts and not [t for t in starts if t.strip().startswith("·")], starts
     _shoot(tab, hub, "search")
+    _scripts_within_budget(page)
     tab.check_clean()
 
 
