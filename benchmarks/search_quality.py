@@ -204,6 +204,25 @@ class Matrix:
         return [(pk, score) for pk, score in out if pk not in (exclude or set())][:k]
 
 
+def _kept_vectors(path: Path, papers: int) -> dict[str, Any] | None:
+    """Vectors a run kept in the scratch hub's folder, if made for as many papers."""
+    import numpy as np
+
+    if path.exists():
+        saved = dict(np.load(path))
+        if len(saved["papers"]) == papers:
+            return saved
+    return None
+
+
+def _model() -> Any:
+    from dailypapers.search import encoder
+
+    model = encoder.load()
+    assert model is not None, "no search model: pass --model-dir"
+    return model
+
+
 def window_vectors(name: str) -> dict[str, Any]:
     """Every paper's vectors of its further windows and of its title (encoder.windows).
 
@@ -217,12 +236,10 @@ def window_vectors(name: str) -> dict[str, Any]:
 
     path = OUT / name / f"windows-{encoder.MIN_TAIL}.npz"
     rows = list(Paper.objects.order_by("pk").values_list("pk", "title", "abstract"))
-    if path.exists():
-        saved = dict(np.load(path))
-        if len(saved["papers"]) == len(rows):
-            return saved
-    model = encoder.load()
-    assert model is not None
+    kept = _kept_vectors(path, len(rows))
+    if kept is not None:
+        return kept
+    model = _model()
     owners: list[int] = []
     pieces: list[int] = []
     tails: list[Any] = []
@@ -258,7 +275,6 @@ def summary_vectors(name: str) -> dict[str, Any]:
     import numpy as np
 
     from dailypapers.papers.models import Paper
-    from dailypapers.search import encoder
 
     path = OUT / name / "summaries.npz"
     rows = list(
@@ -266,12 +282,10 @@ def summary_vectors(name: str) -> dict[str, Any]:
         .order_by("pk")
         .values_list("pk", "title", "ai_summary", "abstract")
     )
-    if path.exists():
-        saved = dict(np.load(path))
-        if len(saved["papers"]) == len(rows):
-            return saved
-    model = encoder.load()
-    assert model is not None
+    kept = _kept_vectors(path, len(rows))
+    if kept is not None:
+        return kept
+    model = _model()
     started = time.perf_counter()
     saved = {
         "papers": np.asarray([row[0] for row in rows], dtype=np.int64),

@@ -158,19 +158,19 @@ def _for_reader(
     key, wrote_key = _key(request, "reader"), _wrote_key(request.user.pk)
     found = cache.get_many([key, wrote_key])
     stored = found.get(key)
+    account = _account(request)
     if stored is None or len(stored) != 3 or stored[2] <= found.get(wrote_key, 0.0):
         started = time.time()
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return _filled(response, request, fill)
         body, _ = _tokens_to_placeholder(response.content)
-        account = _account(request)
         if body.count(account) != 1:  # a page without the usual header: not shared
             return _filled(response, request, fill)
         stored = (body.replace(account, _account_placeholder()), response["Content-Type"], started)
         cache.set(key, stored, ttl)
     body, content_type, _ = stored
-    body = body.replace(_account_placeholder(), _account(request))
+    body = body.replace(_account_placeholder(), account)
     body = body.replace(_placeholder(), get_token(request).encode())
     return HttpResponse(fill(body.decode(), request).encode(), content_type=content_type)
 

@@ -64,13 +64,13 @@ class Hit:
     def summary_segments(self) -> list[highlight.Segment]:
         if self.given_segments is not None:
             return self.given_segments
-        return highlight.segments(self.paper.abstract, set(self.wanted))
+        return highlight.segments(self.paper.abstract, self.wanted)
 
     @functools.cached_property
     def snippet(self) -> list[highlight.Segment]:
         if self.given_segments is not None:
             return highlight.snippet(self.given_segments)
-        return highlight.snippet_of(self.paper.abstract, set(self.wanted))
+        return highlight.snippet_of(self.paper.abstract, self.wanted)
 
     @property
     def title_pieces(self) -> list[highlight.Segment]:

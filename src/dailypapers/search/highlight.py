@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -30,7 +30,7 @@ def stems(words: Iterable[str]) -> set[str]:
     return {stem for word in words for stem in STEM.analyze(word)}
 
 
-def segments(text: str, wanted: set[str]) -> list[Segment]:
+def segments(text: str, wanted: Set[str]) -> list[Segment]:
     """``text`` cut into alternating plain and highlighted pieces (joined, they are ``text``)."""
     wanted = wanted - {""}
     if not wanted or not text:
@@ -105,7 +105,7 @@ def snippet(pieces: list[Segment], limit: int = 300) -> list[Segment]:
     return _cut(pieces, start, end)
 
 
-def snippet_of(text: str, wanted: set[str], limit: int = 300) -> list[Segment]:
+def snippet_of(text: str, wanted: Set[str], limit: int = 300) -> list[Segment]:
     """``snippet(segments(text, wanted), limit)``, marking only the words around the
     first match: a search page shows twenty snippets, and marking every word of twenty
     whole abstracts was a fifth of its CPU."""
