@@ -61,6 +61,7 @@ ABLATIONS = (
     "hub-no-authors",
     "hub-no-question-words",
     "hub-no-proximity",
+    "hub-no-feedback",
 )
 VARIANTS = ("hub", "hub-lexical", *BASELINES, *ABLATIONS)
 # Every variant is tested against these (where they ran); "hub" tells a changed setting
@@ -440,7 +441,7 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
 
     def no_feedback(use_dense: bool = True) -> Callable[[str], list[int]]:
         def run(text: str) -> list[int]:
-            with patched(engine, _second_pass=lambda *args, **kwargs: args[4]):
+            with patched(engine, _second_pass=lambda *args, **kwargs: args[3]):
                 return hub(use_dense)(text)
 
         return run
@@ -514,8 +515,7 @@ def collect(name: str, variants: Sequence[str], fresh: bool) -> dict[str, Run]:
         "hub-no-authors": switched(FIELD_WEIGHTS={**lexical.FIELD_WEIGHTS, "authors": 0.0}),
         "hub-no-question-words": switched(QUESTION_WORDS=frozenset()),
         "hub-no-proximity": switched(PROXIMITY_WEIGHT=0.0),
-        # The feedback pass is off (feedback.ENABLED); this measures the hub without it
-        # when it is switched on, e.g. hub-no-feedback[feedback.ENABLED=true].
+        # The hub without its feedback pass (feedback.py): the first fusion alone.
         "hub-no-feedback": no_feedback(),
     }
     for variant in variants:
@@ -650,7 +650,7 @@ def main() -> None:
     args = parser.parse_args()
     # Variants are separated by commas; settings inside [] by semicolons.
     variants = [v for v in re.split(r",(?![^\[]*\])", args.variants) if v]
-    known = {*VARIANTS, "hub-no-feedback"}
+    known = set(VARIANTS)
     unknown = {v.partition("[")[0] for v in variants} - known
     if unknown:
         raise SystemExit(

@@ -149,25 +149,28 @@ def _browse(
 
 def _second_pass(
     index: LexicalIndex,
-    parsed: ParsedQuery,
     filters: Filters,
     encoded: tuple[npt.NDArray[np.float32], dense.Store],
     ranked: list[tuple[int, float]],
     first_lexical: list[tuple[int, float]],
+    alpha: float,
     meanwhile: Callable[[], object],
 ) -> list[tuple[int, float]]:
-    """Re-rank with the query expanded by its top results (see feedback.py).
+    """Re-rank with the query moved towards its top results (see feedback.py).
 
-    ``meanwhile`` runs on this thread while the expanded lexical search runs beside it.
+    ``alpha``: the first fusion's lexical weight. ``meanwhile`` runs on this thread
+    while an expanded lexical search (``feedback.TERMS``, off) runs beside it.
     """
-    top = [pk for pk, _ in ranked[: feedback.TOP_DOCS]]
+    lexical: Future[list[tuple[int, float]]] | None = None
+    if feedback.TERMS > 0:
+        top = [pk for pk, _ in ranked[: feedback.TOP_DOCS]]
+        # Only the words of those papers are needed: no authors, no related rows.
+        rows = Paper.objects.filter(pk__in=top).values_list("pk", "title", "abstract")
+        texts = {pk: f"{title} {abstract}" for pk, title, abstract in rows}
+        extra = feedback.expansion(index, [texts[pk] for pk in top if pk in texts])
+        lexical = _beside(lambda: index.expanded(first_lexical, extra, filters, CANDIDATES))
     nearest = [pk for pk, _ in ranked[: feedback.TOP_VECTORS]]
     vector, vectors = encoded
-    # Only the words of those papers are needed: no authors, no related rows.
-    rows = Paper.objects.filter(pk__in=top).values_list("pk", "title", "abstract")
-    texts = {pk: f"{title} {abstract}" for pk, title, abstract in rows}
-    extra = feedback.expansion(index, [texts[pk] for pk in top if pk in texts])
-    lexical = _beside(lambda: index.expanded(first_lexical, extra, filters, CANDIDATES))
     _, found = vectors.lookup(np.asarray(nearest, dtype=np.int64))
     moved = feedback.expanded_vector(vector, list(found))
     if feedback.RESCORE_CANDIDATES:
@@ -178,8 +181,8 @@ def _second_pass(
     else:
         semantic = vectors.nearest(moved, CANDIDATES)
     meanwhile()
-    words = len(subject_words(parsed.words))
-    second = fusion.fuse(lexical.result(), semantic, fusion.alpha_for(words, fusion.ALPHA_FEEDBACK))
+    words = first_lexical if lexical is None else lexical.result()
+    second = fusion.fuse(words, semantic, min(max(alpha + feedback.ALPHA_SHIFT, 0.0), 1.0))
     if feedback.FIRST_PASS_WEIGHT > 0:
         # The first pass's order keeps a say: expansion drifts when its top results miss.
         second = fusion.convex(second, ranked, 1 - feedback.FIRST_PASS_WEIGHT)
@@ -341,7 +344,7 @@ def search(
             if not filters.any and sort == "relevance":
                 checked = (set(first), _existing(first))
 
-        ranked = _second_pass(index, parsed, filters, encoded, ranked, lexical, check_first)
+        ranked = _second_pass(index, filters, encoded, ranked, lexical, alpha, check_first)
     result.mode = "hybrid" if semantic else "lexical"
 
     order = [pk for pk, _ in ranked]

@@ -1,12 +1,15 @@
-"""Second pass: expand the query with what its best first-pass results are about.
+"""Second pass: move the query's vector towards what its best first-pass results are about.
 
-Pseudo-relevance feedback on both rankers: the lexical query gains the most
-distinctive terms of the top fused results (scored by frequency in them and
-rarity in the index, weighted by that score against the query's own words), and
-the query vector is moved towards the mean of their vectors (Rocchio). Both are
-then ranked and fused again, with their own weight (fusion.ALPHA_FEEDBACK). The
-settings below are the ones chosen on the tuning half of Cranfield
-(benchmarks/search_quality.py; figures in benchmarks/SEARCH.md).
+Pseudo-relevance feedback on the meaning side (Rocchio): the query vector gains the
+vectors of the top fused results, weighted by rank (1, 1/2, 1/3 ...), the
+candidates both rankers proposed are scored again against the moved vector, and
+the two lists are fused once more. The top of a hybrid ranking is where words and
+meaning agree; a paper like those (by the model, which compares two abstracts
+better than a short query with an abstract) is more likely to be the one meant.
+The lexical list is not expanded by default (``TERMS``): expansion terms lost on
+SciFact and the known items. Settings chosen on the tuning halves of the three
+collections of benchmarks/search_quality.py (figures in benchmarks/SEARCH.md,
+"Feedback by meaning").
 """
 
 from __future__ import annotations
@@ -20,18 +23,25 @@ import numpy.typing as npt
 
 from dailypapers.search.lexical import STEM, LexicalIndex
 
-# Off: measured on three collections (benchmarks/SEARCH.md, "Three collections") it
-# won on Cranfield (+0.03 nDCG@10 on the tuning half) and lost on SciFact (-0.04) and
-# on the known-item queries (MRR@10 -0.05), so by the rule a ranking feature follows
-# (no loss anywhere) it does not run. It needs the query's vector (hybrid only).
-ENABLED = False
-TOP_DOCS = 2  # results whose words expand the lexical query
-TOP_VECTORS = 5  # results whose vectors move the query vector
-TERMS = 20
+# Measured on three collections (benchmarks/SEARCH.md, "Feedback by meaning"): level
+# or better on every tuning and held-out half. It needs the query's vector (hybrid only).
+ENABLED = True
+TOP_VECTORS = 4  # results whose vectors move the query vector
+# The top results' weights: "rank" (1, 1/2, 1/3 ...) or "uniform" (their mean).
+WEIGHTING = "rank"
+# The weighted mean of their vectors against 1 for the query's own (both unit length).
+VECTOR_WEIGHT = 2.0
+# The second fusion's lexical weight: the first pass's plus this.
+ALPHA_SHIFT = 0.05
+# Lexical expansion: the most distinctive terms of the top TOP_DOCS results added to
+# the words' query. 0: none. Measured with 20 terms of 2 results (benchmarks/SEARCH.md,
+# "Quality on three collections"): +3 nDCG points on Cranfield, -4 on SciFact and -5
+# MRR points on the known items.
+TERMS = 0
+TOP_DOCS = 2
 # The best expansion term's weight in the lexical query, against 1 for each query
 # word; the others weigh in proportion to their score.
 TERM_WEIGHT = 1.0
-VECTOR_WEIGHT = 4.0
 # The moved query vector re-scores the first pass's candidates (both rankers' ~600)
 # instead of searching all vectors again.
 RESCORE_CANDIDATES = True
@@ -63,7 +73,13 @@ def expansion(index: LexicalIndex, top: Sequence[str]) -> dict[str, float]:
 def expanded_vector(
     query: npt.NDArray[np.float32], top: Sequence[npt.NDArray[np.float32]]
 ) -> npt.NDArray[np.float32]:
+    """``query`` moved towards ``top`` (best first), unit length again."""
     if not top:
         return query
-    moved: npt.NDArray[np.float32] = query + VECTOR_WEIGHT * np.mean(np.stack(top), axis=0)
+    if WEIGHTING == "rank":
+        weights = 1.0 / np.arange(1, len(top) + 1, dtype=np.float32)
+    else:
+        weights = np.ones(len(top), dtype=np.float32)
+    centre = (weights / weights.sum()) @ np.stack(top)
+    moved = query + VECTOR_WEIGHT * centre
     return np.asarray(moved / np.linalg.norm(moved), dtype=np.float32)

@@ -22,8 +22,6 @@ Ranking = Sequence[tuple[int, float]]
 
 RRF_K = 60
 ALPHA = 0.45
-# The feedback pass's lists (see feedback.py) are fused with their own weight.
-ALPHA_FEEDBACK = 0.6
 # Query-dependent fusion: the lexical weight above is the one of a query of SHORT_WORDS
 # subject words or fewer; from there it moves by LONG_SHIFT (negative: towards meaning)
 # in even steps up to LONG_WORDS words and stays there for longer queries.

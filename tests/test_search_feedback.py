@@ -1,0 +1,138 @@
+"""The feedback pass: the query's vector moved towards its best first-pass results.
+
+The ranking uses the stand-in encoder of test_search_dense (hashed word counts), so
+"meaning" here is shared words; what is checked is what the pass does with vectors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from dailypapers.search import embed, encoder, engine, feedback
+from tests.support.factories import paper
+from tests.test_search_dense import WordsEncoder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def own_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.SEARCH_DIR = tmp_path / "search"
+    settings.SEARCH_FOLLOW_INTERVAL = 0
+
+
+@pytest.fixture
+def words_encoder(monkeypatch: pytest.MonkeyPatch) -> WordsEncoder:
+    fake = WordsEncoder()
+    monkeypatch.setattr(encoder, "load", lambda **_: fake)
+    return fake
+
+
+def unit(n: int) -> npt.NDArray[np.float32]:
+    out = np.zeros(8, dtype=np.float32)
+    out[n] = 1.0
+    return out
+
+
+def test_the_query_moves_towards_its_top_results_the_first_most() -> None:
+    query, first, second = unit(0), unit(1), unit(2)
+    moved = feedback.expanded_vector(query, [first, second])
+    assert abs(float(np.linalg.norm(moved)) - 1.0) < 1e-6
+    # Weighted by rank: the first result counts twice the second.
+    assert moved[1] == pytest.approx(2 * moved[2])
+    # With VECTOR_WEIGHT 2, the results together outweigh the query.
+    assert moved[1] + moved[2] > moved[0] > 0
+    saved = feedback.WEIGHTING
+    try:
+        feedback.WEIGHTING = "uniform"
+        even = feedback.expanded_vector(query, [first, second])
+        assert even[1] == pytest.approx(even[2])
+    finally:
+        feedback.WEIGHTING = saved
+    assert feedback.expanded_vector(query, []) is query
+
+
+@pytest.fixture
+def spin_glasses() -> None:
+    # One paper answers "quantum annealing" plainly; its neighbour by subject shares no
+    # word with the query; the others share one word each.
+    paper(
+        "2605.00001",
+        title="Quantum annealing",
+        abstract="Ground states of frustrated spin glasses found by annealing schedules.",
+    )
+    paper(
+        "2605.00002",
+        title="Frustrated spin glasses",
+        abstract="Ground states of frustrated spin glasses found by schedules.",
+    )
+    paper("2605.00003", title="Annealing steel", abstract="Furnaces, alloys and cooling rates.")
+    paper("2605.00004", title="Quantum sensors", abstract="Sensing magnetic fields with qubits.")
+    paper("2605.00005", title="Quantum networks", abstract="Entangled links between cities.")
+    paper("2605.00006", title="Simulated annealing", abstract="Heuristics for vehicle routing.")
+
+
+def ranks(query: str) -> list[str]:
+    return [hit.paper.arxiv_id for hit in engine.search(query).hits]
+
+
+def test_a_paper_about_what_the_best_result_is_about_rises(
+    spin_glasses: None, words_encoder: WordsEncoder
+) -> None:
+    embed.run(timezone.now())
+    with_pass = ranks("quantum annealing")
+    saved = feedback.ENABLED
+    try:
+        feedback.ENABLED = False
+        without = ranks("quantum annealing")
+    finally:
+        feedback.ENABLED = saved
+    assert with_pass[0] == without[0] == "2605.00001"
+    # Without the pass the neighbour, matching no query word, comes last; with it, it
+    # passes two papers that match one.
+    assert without[-1] == "2605.00002"
+    assert with_pass.index("2605.00002") <= len(with_pass) - 3
+
+
+def test_the_pass_reads_nothing_more_from_the_database(
+    spin_glasses: None, words_encoder: WordsEncoder
+) -> None:
+    embed.run(timezone.now())
+    engine.search("quantum annealing")  # indexes opened, caches warm
+    counts = []
+    saved = feedback.ENABLED
+    try:
+        for enabled in (True, False):
+            feedback.ENABLED = enabled
+            with CaptureQueriesContext(connection) as queries:
+                engine.search("quantum annealing")
+            counts.append(len(queries))
+    finally:
+        feedback.ENABLED = saved
+    assert counts[0] == counts[1]
+
+
+def test_words_only_and_exact_queries_skip_the_pass(
+    spin_glasses: None, words_encoder: WordsEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embed.run(timezone.now())
+    calls: list[int] = []
+    real = feedback.expanded_vector
+
+    def counted(*args: object) -> object:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feedback, "expanded_vector", counted)
+    engine.search("quantum annealing", use_dense=False)
+    engine.search('"quantum annealing"')
+    assert calls == []
+    engine.search("quantum annealing")
+    assert calls == [1]
