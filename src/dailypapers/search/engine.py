@@ -159,7 +159,8 @@ def _second_pass(
     """Re-rank with the query moved towards its top results (see feedback.py).
 
     ``alpha``: the first fusion's lexical weight. ``meanwhile`` runs on this thread
-    while an expanded lexical search (``feedback.TERMS``, off) runs beside it.
+    while an expanded lexical search (``feedback.TERMS``, off) runs beside it, and
+    only then.
     """
     lexical: Future[list[tuple[int, float]]] | None = None
     if feedback.TERMS > 0:
@@ -180,8 +181,11 @@ def _second_pass(
         semantic = [(int(pool[i]), float(scores[i])) for i in order]
     else:
         semantic = vectors.nearest(moved, CANDIDATES)
-    meanwhile()
-    words = first_lexical if lexical is None else lexical.result()
+    if lexical is None:
+        words = first_lexical
+    else:
+        meanwhile()
+        words = lexical.result()
     second = fusion.fuse(words, semantic, min(max(alpha + feedback.ALPHA_SHIFT, 0.0), 1.0))
     if feedback.FIRST_PASS_WEIGHT > 0:
         # The first pass's order keeps a say: expansion drifts when its top results miss.
