@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from dailypapers.search import (
     index,
     querylang,
 )
+from dailypapers.search.lexical import LexicalIndex
 from tests.support.factories import paper, record, utc
 from tests.support.shared import SHARED_DATA
 from tests.test_search_dense import WordsEncoder
@@ -74,6 +76,14 @@ def corpus() -> None:
         published_at=utc(2025, 1, 2),
         source="arxiv-snapshot",
     )
+
+
+def _doc(pk: int, title: str) -> documents.Doc:
+    return documents.Doc(
+        id=pk, arxiv_id=f"2609.{pk:05d}", title=title, abstract="", authors="", categories="",
+        organization="", has_code=False, on_daily=False, published=None,
+        modified_at=utc(2026, 9, 1),
+    )  # fmt: skip
 
 
 class TestQueryLanguage:
@@ -219,6 +229,28 @@ class TestFollowingTheDatabase:
         monkeypatch.setattr(lexical, "MAX_TERMS", 1)
         assert found("graph learning zeolite", use_dense=False) == ["2604.00399"]
         assert len(found("graph learning", use_dense=False)) == 6  # the rarer of two
+
+    def test_a_reader_sees_every_commit_of_another_writer(self, tmp_path: Path) -> None:
+        # Two handles on one folder, as two processes have.
+        folder = tmp_path / "words"
+        writing, reading = LexicalIndex(folder), LexicalIndex(folder)
+
+        def add(pk: int, title: str) -> None:
+            writer = writing.writer()
+            LexicalIndex.add(writer, [_doc(pk, title)])
+            writer.commit()
+            writer.wait_merging_threads()
+
+        def found(word: str) -> list[int]:
+            reading.reload()
+            return [pk for pk, _ in reading.search(querylang.parse(word), Filters(), 10)]
+
+        assert found("glacier") == []
+        add(1, "Glacier flow")
+        assert found("glacier") == [1]
+        assert found("glacier") == [1]  # nothing new: the same answer
+        add(2, "Glacier melt")
+        assert sorted(found("glacier")) == [1, 2]
 
     def test_catch_up_is_idempotent_and_counts_work(self, corpus: None) -> None:
         assert index.catch_up() == 3
