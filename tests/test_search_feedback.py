@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dailypapers.search import embed, encoder, engine, feedback
+from dailypapers.search import Filters, dense, embed, encoder, engine, feedback
 from tests.support.factories import paper
 from tests.test_search_dense import WordsEncoder
 
@@ -136,3 +136,38 @@ def test_words_only_and_exact_queries_skip_the_pass(
     assert calls == []
     engine.search("quantum annealing")
     assert calls == [1]
+
+
+def test_with_filters_the_pass_follows_only_papers_that_pass_them(
+    words_encoder: WordsEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = "https://github.com/lab/code"
+    best = paper("2605.00011", title="Quantum annealing", abstract="Quantum annealing schedules.")
+    coded = [
+        paper("2605.00012", title="Quantum annealing chips", abstract="Qubits.", github_repo=repo),
+        paper("2605.00013", title="Annealing furnaces", abstract="Steel.", github_repo=repo),
+    ]
+    embed.run(timezone.now())
+    dense.sync()
+    vectors = dense.store()
+    assert vectors is not None
+    followed: list[list[int]] = []
+    real = feedback.expanded_vector
+
+    def spy(query: npt.NDArray[np.float32], top: list[npt.NDArray[np.float32]]) -> object:
+        ids = []
+        for row in top:
+            for p in (best, *coded):
+                known = vectors.vector(p.pk)
+                if known is not None and np.allclose(known, row):
+                    ids.append(p.pk)
+        followed.append(ids)
+        return real(query, top)
+
+    monkeypatch.setattr(feedback, "expanded_vector", spy)
+    engine.search("quantum annealing")
+    assert followed[-1][0] == best.pk
+    hits = engine.search("quantum annealing", filters=Filters(has_code=True)).hits
+    assert {h.paper.pk for h in hits} == {p.pk for p in coded}
+    assert best.pk not in followed[-1]
+    assert followed[-1] and set(followed[-1]) <= {p.pk for p in coded}

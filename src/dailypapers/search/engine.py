@@ -147,6 +147,11 @@ def _browse(
     return list(qs.order_by(*ordering)[offset : offset + limit]), total
 
 
+# With filters, the feedback pass's top results are the first of this many first-pass
+# candidates that pass them.
+FEEDBACK_LOOK = 60
+
+
 def _second_pass(
     index: LexicalIndex,
     filters: Filters,
@@ -160,17 +165,22 @@ def _second_pass(
 
     ``alpha``: the first fusion's lexical weight. ``meanwhile`` runs on this thread
     while an expanded lexical search (``feedback.TERMS``, off) runs beside it, and
-    only then.
+    only then. With filters, the top results are the best ones that pass them: the
+    papers by meaning are not filtered until the page is made, and a search of one
+    organization's papers should not be moved towards another's.
     """
+    top_ids = [pk for pk, _ in ranked[: max(feedback.TOP_VECTORS, feedback.TOP_DOCS)]]
+    if filters.any:
+        top_ids = _kept([pk for pk, _ in ranked[:FEEDBACK_LOOK]], filters, "relevance")
     lexical: Future[list[tuple[int, float]]] | None = None
     if feedback.TERMS > 0:
-        top = [pk for pk, _ in ranked[: feedback.TOP_DOCS]]
+        top = top_ids[: feedback.TOP_DOCS]
         # Only the words of those papers are needed: no authors, no related rows.
         rows = Paper.objects.filter(pk__in=top).values_list("pk", "title", "abstract")
         texts = {pk: f"{title} {abstract}" for pk, title, abstract in rows}
         extra = feedback.expansion(index, [texts[pk] for pk in top if pk in texts])
         lexical = _beside(lambda: index.expanded(first_lexical, extra, filters, CANDIDATES))
-    nearest = [pk for pk, _ in ranked[: feedback.TOP_VECTORS]]
+    nearest = top_ids[: feedback.TOP_VECTORS]
     vector, vectors = encoded
     _, found = vectors.lookup(np.asarray(nearest, dtype=np.int64))
     moved = feedback.expanded_vector(vector, list(found))
