@@ -1,7 +1,9 @@
 """The feedback pass: the query's vector moved towards its best first-pass results.
 
 The ranking uses the stand-in encoder of test_search_dense (hashed word counts), so
-"meaning" here is shared words; what is checked is what the pass does with vectors.
+"meaning" here is shared words: the real model runs in test_search_dense and in
+benchmarks/search_quality.py, but its similarities cannot be read off a test's
+papers, and these tests check what the pass does with whatever vectors it gets.
 """
 
 from __future__ import annotations
