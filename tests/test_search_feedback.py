@@ -9,6 +9,7 @@ papers, and these tests check what the pass does with whatever vectors it gets.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -138,6 +139,24 @@ def test_words_only_and_exact_queries_skip_the_pass(
     assert calls == []
     engine.search("quantum annealing")
     assert calls == [1]
+
+
+def test_the_setting_turns_the_pass_off(
+    spin_glasses: None,
+    words_encoder: WordsEncoder,
+    settings: Any,
+) -> None:
+    embed.run(timezone.now())
+    with_pass = ranks("quantum annealing")
+    settings.SEARCH_FEEDBACK = False
+    assert ranks("quantum annealing") != with_pass
+    saved = feedback.ENABLED
+    try:
+        feedback.ENABLED = False
+        without = ranks("quantum annealing")
+    finally:
+        feedback.ENABLED = saved
+    assert ranks("quantum annealing") == without
 
 
 def test_with_filters_the_pass_follows_only_papers_that_pass_them(

@@ -23,7 +23,16 @@ from django.utils.safestring import SafeString
 
 from dailypapers.core import arxiv_ids
 from dailypapers.papers.models import LISTED, Paper, vote_count
-from dailypapers.search import dense, encoder, feedback, follow, fusion, highlight, querylang
+from dailypapers.search import (
+    conf,
+    dense,
+    encoder,
+    feedback,
+    follow,
+    fusion,
+    highlight,
+    querylang,
+)
 from dailypapers.search.lexical import LexicalIndex, subject_words
 from dailypapers.search.querylang import Filters, ParsedQuery
 
@@ -344,6 +353,7 @@ def search(
     checked: tuple[set[int], set[int]] | None = None
     if (
         feedback.ENABLED
+        and conf.feedback_enabled()
         and encoded is not None
         and index is not None
         and parsed.words
