@@ -8,7 +8,8 @@ papers, and these tests check what the pass does with whatever vectors it gets.
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,24 +19,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dailypapers.search import Filters, dense, embed, encoder, engine, feedback
+from dailypapers.search import Filters, dense, embed, engine, feedback
 from tests.support.factories import paper
-from tests.test_search_dense import WordsEncoder
+from tests.test_search_dense import own_index, words_encoder  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def own_index(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings.SEARCH_DIR = tmp_path / "search"
-    settings.SEARCH_FOLLOW_INTERVAL = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("words_encoder")]
 
 
-@pytest.fixture
-def words_encoder(monkeypatch: pytest.MonkeyPatch) -> WordsEncoder:
-    fake = WordsEncoder()
-    monkeypatch.setattr(encoder, "load", lambda **_: fake)
-    return fake
+@contextlib.contextmanager
+def pass_off() -> Iterator[None]:
+    saved = feedback.ENABLED
+    feedback.ENABLED = False
+    try:
+        yield
+    finally:
+        feedback.ENABLED = saved
 
 
 def unit(n: int) -> npt.NDArray[np.float32]:
@@ -44,7 +42,9 @@ def unit(n: int) -> npt.NDArray[np.float32]:
     return out
 
 
-def test_the_query_moves_towards_its_top_results_the_first_most() -> None:
+def test_the_query_moves_towards_its_top_results_the_first_most(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     query, first, second = unit(0), unit(1), unit(2)
     moved = feedback.expanded_vector(query, [first, second])
     assert abs(float(np.linalg.norm(moved)) - 1.0) < 1e-6
@@ -52,14 +52,10 @@ def test_the_query_moves_towards_its_top_results_the_first_most() -> None:
     assert moved[1] == pytest.approx(2 * moved[2])
     # With VECTOR_WEIGHT 2, the results together outweigh the query.
     assert moved[1] + moved[2] > moved[0] > 0
-    saved = feedback.WEIGHTING
-    try:
-        feedback.WEIGHTING = "uniform"
-        even = feedback.expanded_vector(query, [first, second])
-        assert even[1] == pytest.approx(even[2])
-    finally:
-        feedback.WEIGHTING = saved
     assert feedback.expanded_vector(query, []) is query
+    monkeypatch.setattr(feedback, "WEIGHTING", "uniform")
+    even = feedback.expanded_vector(query, [first, second])
+    assert even[1] == pytest.approx(even[2])
 
 
 @pytest.fixture
@@ -86,17 +82,11 @@ def ranks(query: str) -> list[str]:
     return [hit.paper.arxiv_id for hit in engine.search(query).hits]
 
 
-def test_a_paper_about_what_the_best_result_is_about_rises(
-    spin_glasses: None, words_encoder: WordsEncoder
-) -> None:
+def test_a_paper_about_what_the_best_result_is_about_rises(spin_glasses: None) -> None:
     embed.run(timezone.now())
     with_pass = ranks("quantum annealing")
-    saved = feedback.ENABLED
-    try:
-        feedback.ENABLED = False
+    with pass_off():
         without = ranks("quantum annealing")
-    finally:
-        feedback.ENABLED = saved
     assert with_pass[0] == without[0] == "2605.00001"
     # Without the pass the neighbour, matching no query word, comes last; with it, it
     # passes two papers that match one.
@@ -104,26 +94,18 @@ def test_a_paper_about_what_the_best_result_is_about_rises(
     assert with_pass.index("2605.00002") <= len(with_pass) - 3
 
 
-def test_the_pass_reads_nothing_more_from_the_database(
-    spin_glasses: None, words_encoder: WordsEncoder
-) -> None:
+def test_the_pass_reads_nothing_more_from_the_database(spin_glasses: None) -> None:
     embed.run(timezone.now())
     engine.search("quantum annealing")  # indexes opened, caches warm
-    counts = []
-    saved = feedback.ENABLED
-    try:
-        for enabled in (True, False):
-            feedback.ENABLED = enabled
-            with CaptureQueriesContext(connection) as queries:
-                engine.search("quantum annealing")
-            counts.append(len(queries))
-    finally:
-        feedback.ENABLED = saved
-    assert counts[0] == counts[1]
+    with CaptureQueriesContext(connection) as with_pass:
+        engine.search("quantum annealing")
+    with pass_off(), CaptureQueriesContext(connection) as without:
+        engine.search("quantum annealing")
+    assert len(with_pass) == len(without)
 
 
 def test_words_only_and_exact_queries_skip_the_pass(
-    spin_glasses: None, words_encoder: WordsEncoder, monkeypatch: pytest.MonkeyPatch
+    spin_glasses: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     embed.run(timezone.now())
     calls: list[int] = []
@@ -143,24 +125,19 @@ def test_words_only_and_exact_queries_skip_the_pass(
 
 def test_the_setting_turns_the_pass_off(
     spin_glasses: None,
-    words_encoder: WordsEncoder,
     settings: Any,
 ) -> None:
     embed.run(timezone.now())
     with_pass = ranks("quantum annealing")
     settings.SEARCH_FEEDBACK = False
     assert ranks("quantum annealing") != with_pass
-    saved = feedback.ENABLED
-    try:
-        feedback.ENABLED = False
+    with pass_off():
         without = ranks("quantum annealing")
-    finally:
-        feedback.ENABLED = saved
     assert ranks("quantum annealing") == without
 
 
 def test_with_filters_the_pass_follows_only_papers_that_pass_them(
-    words_encoder: WordsEncoder, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     repo = "https://github.com/lab/code"
     best = paper("2605.00011", title="Quantum annealing", abstract="Quantum annealing schedules.")
