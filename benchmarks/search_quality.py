@@ -52,7 +52,8 @@ sys.path.insert(0, str(BENCH_DIR.parent / "src"))
 
 from _quality_data import COLLECTIONS, Collection, Qrels, made_up_id  # noqa: E402
 
-OUT = BENCH_DIR / "out" / "quality"
+# Another folder for the scratch hubs: a second model's vectors beside the first's.
+OUT = Path(os.environ.get("DAILYPAPERS_QUALITY_HUBS") or BENCH_DIR / "out" / "quality")
 DEPTH = 100
 Run = dict[str, list[str]]
 BASELINES = ("bm25", "dense", "rrf", "convex")

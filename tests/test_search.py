@@ -26,6 +26,7 @@ from dailypapers.search import (
     follow,
     fusion,
     index,
+    lexical,
     querylang,
 )
 from dailypapers.search.lexical import LexicalIndex
@@ -408,6 +409,29 @@ class TestRanking:
             pytest.approx(rare + shift),
         ]
         assert common < fusion.ALPHA < rare
+
+    def test_free_words_find_authors_only_where_they_are_names(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        paper("2604.00061", title="Long context models", abstract="Attention over long text.")
+        paper("2604.00062", title="Long video generation", abstract="A video model.")
+        paper(
+            "2604.00063",
+            title="Sparse retrieval",
+            abstract="Index compression.",
+            authors=("Wei Long", "A. Hopper"),
+        )
+        # "long" is a surname here, but more papers say it than are written by a Long;
+        # "a" is an initial, and a stop word. Neither finds the third paper.
+        assert found("long") == ["2604.00061", "2604.00062"]
+        assert found("a video") == ["2604.00062"]
+        # A word that is mostly a name still finds its author's papers.
+        assert found("hopper") == ["2604.00063"]
+        assert found("wei") == ["2604.00063"]
+        # Every free word looked for among the names: the third paper came back.
+        monkeypatch.setattr(lexical, "NAME_MATCH", "all")
+        assert sorted(found("long")) == ["2604.00061", "2604.00062", "2604.00063"]
+        assert sorted(found("a video")) == ["2604.00062", "2604.00063"]
 
     def test_question_words_do_not_count(self, corpus: None) -> None:
         paper("2604.00033", title="What can we do", abstract="What should we do, and how?")

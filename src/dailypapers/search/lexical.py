@@ -55,6 +55,11 @@ WORD_FIELDS: tuple[str, ...] = ("body",)
 # the feedback pass match; author names matter less than subject words. Queries with
 # author: are exact. A field at 0 is not searched.
 FIELD_WEIGHTS = {"body": 1.0, "title": 0.5, "abstract": 1.0, "authors": 0.5}
+# Which free words are also looked for among the author names: "names", those held by
+# at least as many papers' author lists as titles and abstracts ("lecun", "zhang"; not
+# "long" or "deep", which are surnames too but mostly subject words), and never a stop
+# word ("a", "in": initials and name particles); "all", every one.
+NAME_MATCH = "names"
 
 # Question phrasing, beyond the analyser's English stop words ("the", "are", "there" ...).
 QUESTION_WORDS = frozenset(
@@ -186,13 +191,29 @@ class LexicalIndex:
         self.index.register_tokenizer(NAMES, PLAIN)
         self.index.register_tokenizer(PAIRS, PAIRED)
         self._lock = threading.Lock()
-        # Document frequencies asked for by the fusion and the feedback pass, until the
-        # index changes.
+        # Document frequencies asked for by the fusion, the author names and the
+        # feedback pass, until the index changes.
         self._frequencies: dict[tuple[str, str], int] = {}
         self._frequencies_at = -1
+        self._frequencies_commit: tuple[int, int, int] | None = None
 
     def reload(self) -> None:
+        # The commit on disk is read before the reader moves to it, so the remembered
+        # frequencies are never older than the reader. A paper's new author changes a
+        # frequency without changing the number of papers.
+        commit = self._commit()
         self.index.reload()
+        if commit != self._frequencies_commit:
+            self._frequencies = {}
+            self._frequencies_commit = commit
+
+    def _commit(self) -> tuple[int, int, int]:
+        """What identifies the last commit: tantivy replaces meta.json at each one."""
+        try:
+            meta = (self.path / "meta.json").stat()
+        except FileNotFoundError:
+            return (0, 0, 0)
+        return (meta.st_ino, meta.st_mtime_ns, meta.st_size)
 
     def searcher(self) -> tantivy.Searcher:
         return self.index.searcher()
@@ -200,8 +221,8 @@ class LexicalIndex:
     def doc_freqs(self, field: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
         """The number of documents, and how many hold each term in ``field``.
 
-        Remembered until the number of documents changes: the feedback pass asks for a
-        couple of hundred terms per search, most of them common words asked before.
+        Remembered until the number of documents changes or a reload finds a new
+        commit: most terms a search asks for are common words asked before.
         """
         searcher = self.searcher()
         total = int(searcher.num_docs)
@@ -426,6 +447,23 @@ def subject_words(words: Sequence[str]) -> list[tuple[int, str]]:
     return kept or analysed
 
 
+def _name_words(subject: Sequence[tuple[int, str]], index: LexicalIndex | None) -> Counter[str]:
+    """The query's words to look for among author names (see NAME_MATCH)."""
+    names = Counter(word for _, word in subject)
+    if NAME_MATCH == "all" or index is None or not names:
+        return names
+    stems = {word: (STEM.analyze(word) or [""])[0] for word in names}
+    _, as_name = index.doc_freqs("authors", names)
+    _, as_word = index.doc_freqs(WORD_FIELDS[0], {stem for stem in stems.values() if stem})
+    return Counter(
+        {
+            word: count
+            for word, count in names.items()
+            if stems[word] and 0 < as_name[word] >= as_word[stems[word]]
+        }
+    )
+
+
 def _stems(subject: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for position, word in subject:
@@ -497,7 +535,7 @@ def build_query(
     subject = subject_words(parsed.words)
     stemmed = _stems(subject)
     bag: Counter[str] = Counter(stem for _, stem in stemmed)
-    names = Counter(word for _, word in subject)
+    names = _name_words(subject, index)
     terms: dict[str, float] = {term: float(n) for term, n in bag.items()}
     if index is not None and 0 < MAX_TERMS < len(terms):
         _, held = index.doc_freqs(WORD_FIELDS[0], terms)
