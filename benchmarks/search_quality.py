@@ -52,8 +52,10 @@ sys.path.insert(0, str(BENCH_DIR.parent / "src"))
 
 from _quality_data import COLLECTIONS, Collection, Qrels, made_up_id  # noqa: E402
 
-# Another folder for the scratch hubs: a second model's vectors beside the first's.
-OUT = Path(os.environ.get("DAILYPAPERS_QUALITY_HUBS") or BENCH_DIR / "out" / "quality")
+# --hubs DIR: another folder for the scratch hubs (a second model's vectors beside the
+# first's); handed to the child processes in this variable.
+HUBS_VARIABLE = "SEARCH_QUALITY_HUBS"
+OUT = Path(os.environ.get(HUBS_VARIABLE) or BENCH_DIR / "out" / "quality")
 DEPTH = 100
 Run = dict[str, list[str]]
 BASELINES = ("bm25", "dense", "rrf", "convex")
@@ -640,11 +642,13 @@ def _four(value: object) -> str | None:
 
 
 def main() -> None:
+    global OUT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--collections", default=",".join(COLLECTIONS))
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--model-dir", default=os.environ.get("DAILYPAPERS_SEARCH_MODEL_DIR", ""))
     parser.add_argument("--fresh", action="store_true", help="import the collections again")
+    parser.add_argument("--hubs", type=Path, help=f"folder for the scratch hubs (default {OUT})")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -657,6 +661,9 @@ def main() -> None:
         raise SystemExit(
             f"unknown variants: {', '.join(sorted(unknown))}; known: {', '.join(VARIANTS)}"
         )
+    if args.hubs:
+        OUT = args.hubs.resolve()
+        os.environ[HUBS_VARIABLE] = str(OUT)
     if args.child:
         Path(args.out).write_text(json.dumps(collect(args.child, variants, args.fresh)))
         return
