@@ -433,6 +433,21 @@ class TestRanking:
         assert sorted(found("long")) == ["2604.00061", "2604.00062", "2604.00063"]
         assert sorted(found("a video")) == ["2604.00062", "2604.00063"]
 
+    def test_a_query_of_names_alone_is_searched_by_words(
+        self, corpus: None, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(encoder, "load", lambda **_: WordsEncoder())
+        embed.run(utc(2026, 4, 9))
+        result = engine.search("grace hopper")
+        assert result.mode == "lexical"
+        assert sorted(h.paper.arxiv_id for h in result.hits) == ["2604.00002", "2604.00003"]
+        # A stop word beside the name changes nothing; a subject word brings meaning in.
+        assert engine.search("the lovelace").mode == "lexical"
+        assert engine.search("hopper segmentation").mode == "hybrid"
+        # Every free word taken for a name, as before: meaning joined in.
+        monkeypatch.setattr(lexical, "NAME_MATCH", "all")
+        assert engine.search("grace hopper").mode == "hybrid"
+
     def test_question_words_do_not_count(self, corpus: None) -> None:
         paper("2604.00033", title="What can we do", abstract="What should we do, and how?")
         assert found("what is known about protein design") == ["2604.00001"]

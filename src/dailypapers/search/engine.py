@@ -33,7 +33,7 @@ from dailypapers.search import (
     highlight,
     querylang,
 )
-from dailypapers.search.lexical import LexicalIndex, subject_words
+from dailypapers.search.lexical import LexicalIndex, only_names, subject_words
 from dailypapers.search.querylang import Filters, ParsedQuery
 
 Sort = Literal["relevance", "upvotes", "date"]
@@ -332,7 +332,8 @@ def search(
     semantic: list[tuple[int, float]] = []
     encoded = None
     # Author and category queries ask for exact things: meaning would only add noise.
-    if use_dense and parsed.text and not parsed.authors:
+    # So does a query of nothing but names: a model reads "lecun" as no subject at all.
+    if use_dense and parsed.text and not parsed.authors and not only_names(parsed.words, index):
         encoded = dense.encode_query(parsed.text)
         note = _meaning_note(encoded, index)
         if note:

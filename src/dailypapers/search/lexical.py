@@ -464,6 +464,20 @@ def _name_words(subject: Sequence[tuple[int, str]], index: LexicalIndex | None) 
     )
 
 
+def only_names(words: Sequence[str], index: LexicalIndex | None) -> bool:
+    """Whether every word of the query but its stop words is a name (see NAME_MATCH):
+    "lecun", "ziwei liu", "kaiming he". Such a query looks for someone's papers, and
+    the search leaves meaning out of it, as it does for ``author:``."""
+    if NAME_MATCH == "all" or index is None:
+        return False
+    subject = subject_words(words)
+    kept = [word for _, word in subject if STEM.analyze(word)]
+    if not kept:
+        return False
+    names = _name_words(subject, index)
+    return all(word in names for word in kept)
+
+
 def _stems(subject: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for position, word in subject:
