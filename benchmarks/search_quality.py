@@ -52,10 +52,9 @@ sys.path.insert(0, str(BENCH_DIR.parent / "src"))
 
 from _quality_data import COLLECTIONS, Collection, Qrels, made_up_id  # noqa: E402
 
-# --hubs DIR: another folder for the scratch hubs (a second model's vectors beside the
-# first's); handed to the child processes in this variable.
-HUBS_VARIABLE = "SEARCH_QUALITY_HUBS"
-OUT = Path(os.environ.get(HUBS_VARIABLE) or BENCH_DIR / "out" / "quality")
+# The scratch hubs; --hubs DIR puts them elsewhere (a second model's vectors beside the
+# first's), and is handed on to the child processes.
+OUT = BENCH_DIR / "out" / "quality"
 DEPTH = 100
 Run = dict[str, list[str]]
 BASELINES = ("bm25", "dense", "rrf", "convex")
@@ -596,6 +595,7 @@ def child(name: str, variants: Sequence[str], fresh: bool, model_dir: str) -> di
         env["DAILYPAPERS_SEARCH_MODEL_DIR"] = model_dir
     out = folder / f"runs-{os.getpid()}.json"  # two runs may share a hub
     command = [sys.executable, __file__, "--child", name, "--variants", ",".join(variants)]
+    command += ["--hubs", str(OUT)]
     subprocess.run(
         [*command, *(["--fresh"] if fresh else []), "--out", str(out)], env=env, check=True
     )
@@ -663,7 +663,6 @@ def main() -> None:
         )
     if args.hubs:
         OUT = args.hubs.resolve()
-        os.environ[HUBS_VARIABLE] = str(OUT)
     if args.child:
         Path(args.out).write_text(json.dumps(collect(args.child, variants, args.fresh)))
         return

@@ -471,11 +471,8 @@ def only_names(words: Sequence[str], index: LexicalIndex | None) -> bool:
     if NAME_MATCH == "all" or index is None:
         return False
     subject = subject_words(words)
-    kept = [word for _, word in subject if STEM.analyze(word)]
-    if not kept:
-        return False
-    names = _name_words(subject, index)
-    return all(word in names for word in kept)
+    names = _name_words(subject, index)  # never a stop word
+    return bool(names) and all(word in names or not STEM.analyze(word) for _, word in subject)
 
 
 def _stems(subject: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
